@@ -1,0 +1,88 @@
+// The `behavtrack` program: builds the command tree from the registered command files,
+// applies the process settings, runs one command and maps errors to exit codes
+// (0 ok, 2 bad usage or input, 3 not found or I/O, 1 internal), printing one line.
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <opencv2/core.hpp>
+
+#include "behavtrack/core/error.h"
+#include "behavtrack/core/log.h"
+#include "behavtrack/core/runtime.h"
+#include "behavtrack/nn/torch_runtime.h"
+#include "command_registry.h"
+
+namespace {
+
+// Groups in the order `behavtrack --help` lists them: the workflow's order.
+int group_rank(const std::string& group) {
+  static const std::vector<std::string> order = {
+      "project", "video",   "frames", "labels",  "annotate", "pose", "track",
+      "behavior", "active", "analyze", "synth", "demo"};
+  const auto it = std::find(order.begin(), order.end(), group);
+  return static_cast<int>(it - order.begin());
+}
+
+void build_commands(CLI::App& app, bt::cli::Context& context) {
+  std::vector<bt::cli::RegisteredCommand> commands = bt::cli::registered_commands();
+  std::stable_sort(commands.begin(), commands.end(), [](const auto& a, const auto& b) {
+    return group_rank(a.group) < group_rank(b.group);
+  });
+  std::map<std::string, CLI::App*> groups;
+  for (const auto& cmd : commands) {
+    if (cmd.group.empty()) {
+      cmd.setup(app, context);
+      continue;
+    }
+    CLI::App*& group = groups[cmd.group];
+    if (!group) {
+      group = app.add_subcommand(cmd.group, cmd.group_help);
+      group->require_subcommand(1);
+    }
+    cmd.setup(*group, context);
+  }
+}
+
+int fail(const std::string& message, int code) {
+  std::fprintf(stderr, "behavtrack: %s\n", message.c_str());
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bt::configure_malloc();
+  const int threads = bt::compute_threads();
+  bt::configure_opencv_threads(threads);
+  bt::nn::configure_torch_threads(threads);
+
+  CLI::App app{"behavtrack: mice in lab videos to boxes, keypoints, identities and behaviour.",
+               "behavtrack"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "behavtrack 0.1.0");
+  bt::cli::Context context;
+  app.add_flag_callback("-q,--quiet", [&context] {
+    context.quiet = true;
+    bt::set_log_level(bt::LogLevel::kError);
+  }, "Only errors on stderr; no progress bars");
+  app.add_flag_callback("-v,--verbose", [] { bt::set_log_level(bt::LogLevel::kDebug); },
+                        "Debug logging");
+  build_commands(app, context);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; every other parse error is a usage error (2).
+    const int code = app.exit(e);
+    return code == 0 ? 0 : 2;
+  } catch (const bt::Error& e) {
+    return fail(e.what(), bt::exit_code(e.kind()));
+  } catch (const cv::Exception& e) {
+    return fail(std::string("OpenCV: ") + e.err, 1);
+  } catch (const std::bad_alloc&) {
+    return fail("out of memory", 1);
+  } catch (const std::exception& e) {
+    return fail(std::string("internal error: ") + e.what(), 1);
+  }
+  return 0;
+}

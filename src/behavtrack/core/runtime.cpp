@@ -1,0 +1,27 @@
+#include "behavtrack/core/runtime.h"
+
+#include <malloc.h>
+
+#include <cstdlib>
+#include <opencv2/core.hpp>
+#include <thread>
+
+namespace bt {
+
+int compute_threads() {
+  if (const char* env = std::getenv("BT_THREADS")) {
+    const int n = std::atoi(env);
+    if (n > 0) return n;
+  }
+  const unsigned n = std::thread::hardware_concurrency();
+  return n > 0 ? static_cast<int>(n) : 1;
+}
+
+void configure_malloc() {
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+}
+
+void configure_opencv_threads(int threads) { cv::setNumThreads(threads); }
+
+}  // namespace bt
