@@ -1,0 +1,15 @@
+#include <benchmark/benchmark.h>
+
+#include "behavtrack/core/runtime.h"
+#include "behavtrack/nn/torch_runtime.h"
+
+int main(int argc, char** argv) {
+  bt::configure_malloc();
+  bt::configure_opencv_threads(bt::compute_threads());
+  bt::nn::configure_torch_threads(bt::compute_threads());
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
