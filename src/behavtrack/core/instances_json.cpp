@@ -156,7 +156,12 @@ InstancesFile parse_instances_json(const std::string& text, const std::string& s
   try {
     doc = json::parse(text);
   } catch (const json::parse_error& e) {
-    throw_invalid(quoted(source_name) + ": not valid JSON (byte " + std::to_string(e.byte) + ")");
+    // e.what() is "[json.exception.parse_error.101] parse error at line L, column C: ...";
+    // keep the part a person can act on.
+    std::string detail = e.what();
+    const auto pos = detail.find("] ");
+    if (pos != std::string::npos) detail = detail.substr(pos + 2);
+    throw_invalid(quoted(source_name) + ": not valid JSON: " + detail);
   }
   if (!doc.is_object()) r.fail("top level", "expected an object");
   const json& format = r.field(doc, "format", "top level");

@@ -1,0 +1,34 @@
+// The program's contract, independent of any command: exit codes and one-line errors.
+#include <gtest/gtest.h>
+
+#include "test_support.h"
+
+namespace bt {
+namespace {
+
+TEST(Cli, HelpExitsZeroAndListsOptions) {
+  const auto r = test::run_cli({"--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("--quiet"), std::string::npos);
+}
+
+TEST(Cli, VersionExitsZero) {
+  const auto r = test::run_cli({"--version"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("behavtrack 0.1.0"), std::string::npos);
+}
+
+TEST(Cli, NoCommandIsAUsageError) {
+  const auto r = test::run_cli({});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("A subcommand is required"), std::string::npos) << r.err;
+}
+
+TEST(Cli, UnknownCommandIsAUsageError) {
+  const auto r = test::run_cli({"frobnicate"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("frobnicate"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace bt
