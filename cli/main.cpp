@@ -48,6 +48,14 @@ int fail(const std::string& message, int code) {
   return code;
 }
 
+// CLI11 reports an unknown first word only as "a subcommand is required"; name it.
+bool is_unknown_command(const CLI::App& app, const std::string& word) {
+  if (word.empty() || word[0] == '-') return false;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+    if (sub->check_name(word)) return false;
+  return true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -69,6 +77,9 @@ int main(int argc, char** argv) {
                         "Debug logging");
   build_commands(app, context);
 
+  if (argc > 1 && is_unknown_command(app, argv[1]))
+    return fail("unknown command '" + std::string(argv[1]) + "'; run 'behavtrack --help' for the list",
+                2);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

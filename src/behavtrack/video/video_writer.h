@@ -8,7 +8,10 @@
 // MPEG-4 part 2 and logs a warning. Frame i gets pts i at time base 1/fps, so a reader
 // sees exactly the frames written, in order. The file appears at `path` only after
 // close() succeeds: a crash or an exception leaves no half-written video.
-// Output with a given seed is byte-identical across runs (deterministic encoder threads).
+// Output with a given seed is byte-identical across runs (bit-exact flags, a fixed encoder
+// thread count, bit-exact colour conversion). Frames are encoded as yuv420p (BT.601,
+// limited range), which every player and browser decodes; gray input gets neutral chroma.
+// The container follows the file name's extension (.mp4, .mkv, .avi), MP4 when unknown.
 // Thread safety: one writer per thread.
 #pragma once
 
@@ -28,7 +31,10 @@ struct WriterOptions {
   std::string codec = "libx264";  // "libx264", "libx265", "mpeg4"
   int crf = 20;                // quality for x264/x265 (lower is better), 0..51
   std::string preset = "veryfast";  // x264/x265 speed preset
-  int threads = 0;             // encoder threads, 0 = the encoder's choice
+  int threads = 0;             // encoder threads, 0 = a fixed default (4), so the bytes
+                               // do not depend on the machine's core count
+  int gop_frames = 0;          // frames between key frames, 0 = the encoder's default
+                               // (250); shorter GOPs make random access faster
 
   // Throws bt::Error naming the field and value.
   void validate() const;
