@@ -1,0 +1,123 @@
+#include "behavtrack/track/association.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "behavtrack/track/assignment.h"
+#include "behavtrack/track/cost.h"
+
+namespace bt::track {
+namespace {
+
+struct Pools {
+  std::vector<int> tracks, detections;
+};
+
+// Runs one assignment stage over the given track and detection indices; records matches
+// and removes the matched ones from both pools.
+template <typename CostFn>
+void run_stage(Pools& pool, std::vector<int>& track_ids, std::vector<int>& det_ids, double limit,
+               CostFn cost, AssociationResult& out) {
+  if (track_ids.empty() || det_ids.empty()) return;
+  CostMatrix c(static_cast<int>(track_ids.size()), static_cast<int>(det_ids.size()));
+  for (int r = 0; r < c.rows(); ++r)
+    for (int k = 0; k < c.cols(); ++k) c(r, k) = cost(track_ids[r], det_ids[k]);
+  const Assignment a = assign(c, limit);
+  std::vector<int> matched_tracks, matched_dets;
+  for (const auto& [r, k] : a.pairs) {
+    out.matches.emplace_back(track_ids[r], det_ids[k]);
+    matched_tracks.push_back(track_ids[r]);
+    matched_dets.push_back(det_ids[k]);
+  }
+  auto remove = [](std::vector<int>& from, const std::vector<int>& gone) {
+    from.erase(std::remove_if(from.begin(), from.end(),
+                              [&](int x) { return std::find(gone.begin(), gone.end(), x) != gone.end(); }),
+               from.end());
+  };
+  remove(pool.tracks, matched_tracks);
+  remove(pool.detections, matched_dets);
+  remove(track_ids, matched_tracks);
+  remove(det_ids, matched_dets);
+}
+
+double motion_cost(const AssociationInput& in, const Track& t, const Instance& d) {
+  if (in.options.cost == CostKind::kBehavTrack)
+    return 1.0 + behavtrack_cost(t.predicted(), d, in.image_diag_px, in.options.behavtrack);
+  return mixed_cost(t.predicted(), d, in.options.weights, in.head_tail_pairs);
+}
+
+double motion_limit(const TrackerOptions& o) {
+  return o.cost == CostKind::kBehavTrack ? 1.0 + o.behavtrack.threshold : o.match_cost_max;
+}
+
+double reid_cost(const AssociationInput& in, const Track& t, int det) {
+  const Instance& d = in.detections[det];
+  const double t_lost_s = (t.lost_frames() + 1) / in.fps;
+  const double radius = t.body_length_px() * (1 + in.options.reid_speed_bodies_s * t_lost_s);
+  const double from_last = std::hypot(d.box.cx() - t.last().box.cx(), d.box.cy() - t.last().box.cy());
+  const double from_pred =
+      std::hypot(d.box.cx() - t.predicted().box.cx(), d.box.cy() - t.predicted().box.cy());
+  const double dist = std::min(from_last, from_pred) / radius;
+  if (!(dist < 1)) return kImpossible;
+  const double w = in.appearances.empty() ? 0.0 : in.options.reid_appearance_weight;
+  const Appearance none;
+  const double app = w > 0 ? appearance_distance(t.appearance(), in.appearances[det]) : 0.0;
+  return (1 - w) * dist + w * app;
+}
+
+}  // namespace
+
+double appearance_distance(const Appearance& a, const Appearance& b) {
+  if (a.empty() || b.empty() || a.size() != b.size()) return 0.5;
+  double bc = 0;
+  for (size_t i = 0; i < a.size(); ++i) bc += std::sqrt(std::max(0.0f, a[i]) * std::max(0.0f, b[i]));
+  return std::sqrt(std::max(0.0, 1.0 - bc));
+}
+
+AssociationResult associate(const AssociationInput& in) {
+  const TrackerOptions& o = in.options;
+  AssociationResult out;
+  Pools pool;
+  std::vector<int> confirmed, unconfirmed, high, low;
+  for (int i = 0; i < static_cast<int>(in.tracks.size()); ++i) {
+    pool.tracks.push_back(i);
+    (in.tracks[i].id ? confirmed : unconfirmed).push_back(i);
+  }
+  for (int k = 0; k < static_cast<int>(in.detections.size()); ++k) {
+    const double s = in.detections[k].score;
+    if (s >= o.score_high) high.push_back(k);
+    else if (o.two_stage && s >= o.score_low) low.push_back(k);
+    else continue;
+    pool.detections.push_back(k);
+  }
+  auto by_motion = [&](int t, int k) { return motion_cost(in, in.tracks[t], in.detections[k]); };
+
+  // Stage 1: high-score detections against every confirmed track.
+  run_stage(pool, confirmed, high, motion_limit(o), by_motion, out);
+
+  // Stage 2: low-score detections may only continue tracks that were active last frame.
+  if (o.two_stage) {
+    std::vector<int> active;
+    for (int t : confirmed)
+      if (in.tracks[t].lost_frames() == 0) active.push_back(t);
+    run_stage(pool, active, low, 1.0 - o.low_iou_min,
+              [&](int t, int k) { return 1.0 - iou(in.tracks[t].predicted().box, in.detections[k].box); }, out);
+    confirmed.erase(std::remove_if(confirmed.begin(), confirmed.end(),
+                                   [&](int t) { return std::find(pool.tracks.begin(), pool.tracks.end(), t) == pool.tracks.end(); }),
+                    confirmed.end());
+  }
+
+  // Stage 3: a lost mouse is looked for where it could have gone.
+  if (o.reid) run_stage(pool, confirmed, high, 1.0, [&](int t, int k) { return reid_cost(in, in.tracks[t], k); }, out);
+
+  // Stage 4: tracks still waiting for confirmation.
+  run_stage(pool, unconfirmed, high, motion_limit(o), by_motion, out);
+
+  for (int k : high)
+    if (in.detections[k].score >= o.score_new) out.new_track_candidates.push_back(k);
+  std::stable_sort(out.new_track_candidates.begin(), out.new_track_candidates.end(),
+                   [&](int a, int b) { return in.detections[a].score > in.detections[b].score; });
+  return out;
+}
+
+}  // namespace bt::track

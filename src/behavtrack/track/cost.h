@@ -1,0 +1,55 @@
+// Costs between a track's predicted instance and a detection, lower is better.
+//
+//   double c = bt::track::mixed_cost(predicted, detection, weights, flip);  // in [0, 1]
+//   double b = bt::track::behavtrack_cost(last, detection, image_diag_px, {}); // in [-1, 1]
+//
+// mixed_cost = w_iou (1 - IoU) + w_center min(1, |c_p - c_d| / diag_p) + w_keypoints (1 - OKS)
+// where diag_p is the predicted box's diagonal and OKS is COCO's object keypoint
+// similarity (Ronchi & Perona 2017): mean over keypoints present in both of
+// exp(-d^2 / (2 s^2 k^2)), s^2 the predicted box area, k = oks_kappa. When no keypoint is
+// shared, the keypoint weight is spread over the two box terms. With a flip map, OKS is
+// the better of the detection and its head/tail-mirrored self, so a detector's nose/tail
+// confusion does not break association (the flip is decided after matching).
+//
+// behavtrack_cost re-derives BehavTrack's cost (shared/reference/behavtrack.md):
+// D = (1-alpha)(box distance + keypoint distance)/2, I = alpha (box IoU + keypoint IoU)/2,
+// cost = (D - I)/(D + I + eps); distances divided by the image diagonal; each keypoint as a
+// box of scale_factor x the parent box size.
+// Coordinates: pixels. Thread safety: pure functions.
+#pragma once
+
+#include <vector>
+
+#include "behavtrack/core/types.h"
+
+namespace bt::track {
+
+struct CostWeights {
+  double iou = 0.4;        // weight of 1 - box IoU
+  double center = 0.3;     // weight of the normalised centre distance
+  double keypoints = 0.3;  // weight of 1 - OKS
+  double oks_kappa = 0.15; // OKS per-keypoint constant k (fraction of the box scale)
+
+  void validate() const;  // throws bt::Error naming the field and value
+};
+
+// OKS of `b` against `a` with a's box area as the scale; nullopt-like -1 when no keypoint
+// is present in both.
+double oks(const Instance& a, const Instance& b, double kappa);
+// `b` with keypoints i and flip_pairs' partner exchanged for each pair.
+Instance with_keypoints_swapped(const Instance& b, const std::vector<std::pair<int, int>>& pairs);
+
+double mixed_cost(const Instance& predicted, const Instance& detection, const CostWeights& w,
+                  const std::vector<std::pair<int, int>>& head_tail_pairs);
+
+struct BehavTrackCostOptions {
+  double alpha = 0.75;         // weight of overlap against distance
+  double scale_factor = 0.15;  // keypoint box size as a fraction of the parent box
+  double threshold = -0.05;    // pairs at or above this cost are not matched
+  void validate() const;
+};
+
+double behavtrack_cost(const Instance& a, const Instance& b, double image_diag_px,
+                       const BehavTrackCostOptions& o);
+
+}  // namespace bt::track

@@ -1,0 +1,289 @@
+#include "behavtrack/track/tracker.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "behavtrack/core/error.h"
+#include "behavtrack/track/association.h"
+
+namespace bt::track {
+namespace {
+
+double distance(const Keypoint& a, const Keypoint& b) { return std::hypot(a.x - b.x, a.y - b.y); }
+
+Instance* instance_with_id(FrameInstances& f, TrackId id) {
+  for (Instance& i : f.instances)
+    if (i.id == id) return &i;
+  return nullptr;
+}
+const Instance* instance_with_id(const FrameInstances& f, TrackId id) {
+  for (const Instance& i : f.instances)
+    if (i.id == id) return &i;
+  return nullptr;
+}
+
+Instance lerp(const Instance& a, const Instance& b, double t) {
+  Instance out = a;
+  auto mix = [t](double x, double y) { return x + (y - x) * t; };
+  out.box = {mix(a.box.x1, b.box.x1), mix(a.box.y1, b.box.y1), mix(a.box.x2, b.box.x2), mix(a.box.y2, b.box.y2)};
+  for (size_t k = 0; k < out.keypoints.size(); ++k) {
+    const Keypoint &ka = a.keypoints[k], &kb = b.keypoints[k];
+    if (ka.present() && kb.present()) out.keypoints[k] = {mix(ka.x, kb.x), mix(ka.y, kb.y), Visibility::kOccluded};
+    else out.keypoints[k] = {0, 0, Visibility::kAbsent};
+  }
+  if (!out.keypoint_scores.empty()) std::fill(out.keypoint_scores.begin(), out.keypoint_scores.end(), 0.0f);
+  out.score = 0.0f;
+  out.behavior.clear();
+  return out;
+}
+
+bool crowded(const std::vector<Instance>& dets, size_t k) {
+  for (size_t j = 0; j < dets.size(); ++j)
+    if (j != k && iou(dets[j].box, dets[k].box) > 0.1) return true;
+  return false;
+}
+
+}  // namespace
+
+Tracker::Tracker(TrackerOptions options, Skeleton skeleton, double fps, int width_px, int height_px)
+    : options_(std::move(options)), skeleton_(std::move(skeleton)), fps_(fps) {
+  options_.validate();
+  frames_ = to_frames(options_, fps);
+  if (!(width_px > 0 && height_px > 0))
+    throw_invalid("tracker: image size " + std::to_string(width_px) + "x" + std::to_string(height_px) +
+                  ": must be positive");
+  image_diag_px_ = std::hypot(width_px, height_px);
+  if (options_.flip_correction) {
+    head_ = skeleton_.index_of(options_.head);
+    tail_ = skeleton_.index_of(options_.tail);
+    if (head_ < 0 || tail_ < 0 || head_ == tail_) head_ = tail_ = -1;
+  }
+  lag_ = std::max({frames_.max_gap + 1, frames_.smooth_half, frames_.confirm,
+                   head_ >= 0 ? frames_.flip_after : 1});
+}
+
+void Tracker::check_detections(const FrameInstances& d) const {
+  for (size_t i = 0; i < d.instances.size(); ++i) {
+    const Instance& inst = d.instances[i];
+    if (static_cast<int>(inst.keypoints.size()) != skeleton_.size())
+      throw_invalid("detections: frame " + std::to_string(d.frame) + " instance " + std::to_string(i) + " has " +
+                    std::to_string(inst.keypoints.size()) + " keypoints; the skeleton has " +
+                    std::to_string(skeleton_.size()));
+    if (!inst.box.valid())
+      throw_invalid("detections: frame " + std::to_string(d.frame) + " instance " + std::to_string(i) +
+                    ": box has no area");
+  }
+}
+
+std::vector<FrameInstances> Tracker::push(const FrameInstances& detections,
+                                          const std::vector<Appearance>& appearances) {
+  if (detections.frame <= current_)
+    throw_invalid("tracker: frame " + std::to_string(detections.frame) + " pushed after frame " +
+                  std::to_string(current_) + "; frames must increase");
+  if (!appearances.empty() && appearances.size() != detections.instances.size())
+    throw_internal("tracker: " + std::to_string(appearances.size()) + " appearances for " +
+                   std::to_string(detections.instances.size()) + " detections");
+  check_detections(detections);
+  if (current_ < 0) next_emit_ = detections.frame, current_ = detections.frame - 1;
+  for (FrameIndex f = current_ + 1; f < detections.frame; ++f) push_one({f, {}}, {});
+  push_one(detections, appearances);
+  std::vector<FrameInstances> out;
+  emit_ready(current_ - lag_, out);
+  return out;
+}
+
+std::vector<FrameInstances> Tracker::flush() {
+  std::vector<FrameInstances> out;
+  emit_ready(current_, out);
+  window_.clear();
+  return out;
+}
+
+void Tracker::push_one(const FrameInstances& detections, const std::vector<Appearance>& appearances) {
+  current_ = detections.frame;
+  window_.push_back({current_, {}});
+  ++stats_.frames;
+  stats_.detections_in += static_cast<std::int64_t>(detections.instances.size());
+
+  // Step 1: every track predicts where its mouse is now.
+  for (Track& t : tracks_) t.predict();
+
+  // Step 2: association (association.h).
+  std::vector<std::pair<int, int>> pairs;
+  if (head_ >= 0) pairs.emplace_back(head_, tail_);
+  AssociationInput in{tracks_, detections.instances, appearances, options_, image_diag_px_, pairs, fps_};
+  const AssociationResult r = associate(in);
+
+  // Step 3: matched tracks take their detection; the others coast.
+  std::vector<char> matched(tracks_.size(), 0);
+  for (const auto& [t, k] : r.matches) {
+    matched[t] = 1;
+    apply_match(tracks_[t], detections.instances[k], appearances.empty() ? nullptr : &appearances[k],
+                crowded(detections.instances, k), current_);
+  }
+  for (size_t t = 0; t < tracks_.size(); ++t)
+    if (!matched[t]) tracks_[t].mark_missed();
+
+  // Step 4: new tracks, then drop the ones that ended.
+  start_tracks(r.new_track_candidates, detections, appearances);
+  retire_tracks();
+}
+
+Instance Tracker::oriented(Track& track, const Instance& d) {
+  if (head_ < 0) return d;
+  const Instance& p = track.predicted();
+  double keep = 0, swap = 0;
+  int compared = 0;
+  for (const auto& [a, b] : {std::pair{head_, tail_}, std::pair{tail_, head_}}) {
+    if (!d.keypoints[a].present() || !p.keypoints[a].present() || !p.keypoints[b].present()) continue;
+    keep += distance(d.keypoints[a], p.keypoints[a]);
+    swap += distance(d.keypoints[a], p.keypoints[b]);
+    ++compared;
+  }
+  if (compared == 0 || !(swap < keep)) return d;
+  ++stats_.flips;
+  return with_keypoints_swapped(d, {{head_, tail_}});
+}
+
+void Tracker::vote_on_direction(Track& track, FrameIndex frame) {
+  if (head_ < 0 || !options_.motion_model || !track.id) return;
+  const Keypoint &h = track.last().keypoints[head_], &t = track.last().keypoints[tail_];
+  if (!h.present() || !t.present()) return;
+  const auto [vx, vy] = track.velocity_px_s();
+  const double speed = std::hypot(vx, vy), ax = h.x - t.x, ay = h.y - t.y, axis = std::hypot(ax, ay);
+  if (!(speed > options_.flip_min_speed_bodies_s * track.body_length_px()) || !(axis > 0)) return;
+  const double cosine = (ax * vx + ay * vy) / (axis * speed);
+  if (cosine > 0.5) track.backward_frames = 0;
+  if (!(cosine < -0.5)) return;
+  if (++track.backward_frames < frames_.flip_after) return;
+  // Moving tail-first for flip_after_s: the track's own orientation is the wrong one.
+  // Fix it, and the frames of this run still held back.
+  track.swap_head_tail(head_, tail_);
+  for (FrameIndex f = frame - track.backward_frames + 1; f <= frame; ++f)
+    if (FrameInstances* fr = buffered(f))
+      if (Instance* inst = instance_with_id(*fr, *track.id)) *inst = with_keypoints_swapped(*inst, {{head_, tail_}});
+  track.backward_frames = 0;
+  ++stats_.flips;
+}
+
+void Tracker::apply_match(Track& track, const Instance& detection, const Appearance* appearance,
+                          bool is_crowded, FrameIndex frame) {
+  const Instance d = oriented(track, detection);
+  const Instance before = track.last();
+  const FrameIndex before_frame = track.last_frame();
+  track.update(d, frame);
+  // Appearance is learnt only from boxes that hold one mouse.
+  if (appearance && !is_crowded) track.update_appearance(*appearance, 0.1);
+  if (!track.id) {
+    track.unconfirmed_history.emplace_back(frame, d);
+    if (track.hits() >= frames_.confirm) confirm(track);
+    return;
+  }
+  const FrameIndex gap = frame - before_frame - 1;
+  if (gap >= 1 && gap <= frames_.max_gap) {
+    for (FrameIndex f = before_frame + 1; f < frame; ++f)
+      record(track, f, lerp(before, d, static_cast<double>(f - before_frame) / (frame - before_frame)));
+    stats_.interpolated += gap;
+  }
+  record(track, frame, d);
+  vote_on_direction(track, frame);
+}
+
+void Tracker::confirm(Track& track) {
+  if (options_.animals > 0 && confirmed_count_ >= options_.animals) {
+    track.dropped = true;  // every identity is taken: this is not one of the N mice
+    return;
+  }
+  track.id = TrackId(next_id_++);
+  ++confirmed_count_;
+  stats_.identities = next_id_ - 1;
+  for (const auto& [f, inst] : track.unconfirmed_history) record(track, f, inst);
+  track.unconfirmed_history.clear();
+}
+
+void Tracker::start_tracks(const std::vector<int>& candidates, const FrameInstances& detections,
+                           const std::vector<Appearance>& appearances) {
+  for (int k : candidates) {
+    if (options_.animals > 0 && confirmed_count_ >= options_.animals) return;
+    const Instance& d = detections.instances[k];
+    // A second box on a mouse that is already tracked is not a new mouse.
+    const bool duplicate = std::any_of(tracks_.begin(), tracks_.end(), [&](const Track& t) {
+      return t.lost_frames() == 0 && t.last_frame() == current_ && iou(t.last().box, d.box) > 0.7;
+    });
+    if (duplicate) continue;
+    Track t(options_, frames_, d, current_, fps_);
+    if (!appearances.empty()) t.update_appearance(appearances[k], 1.0);
+    t.unconfirmed_history.emplace_back(current_, d);
+    if (frames_.confirm <= 1) confirm(t);
+    if (!t.dropped) tracks_.push_back(std::move(t));
+  }
+}
+
+void Tracker::retire_tracks() {
+  tracks_.erase(std::remove_if(tracks_.begin(), tracks_.end(),
+                               [&](const Track& t) {
+                                 if (t.dropped) return true;
+                                 if (!t.id) return t.lost_frames() > 0;
+                                 return options_.animals == 0 && t.lost_frames() > frames_.max_lost;
+                               }),
+                tracks_.end());
+}
+
+void Tracker::record(const Track& track, FrameIndex frame, const Instance& instance) {
+  FrameInstances* f = buffered(frame);
+  if (!f || frame < next_emit_) return;  // already emitted
+  Instance inst = instance;
+  inst.id = track.id;
+  if (Instance* existing = instance_with_id(*f, *track.id)) *existing = inst;
+  else f->instances.push_back(std::move(inst));
+}
+
+FrameInstances* Tracker::buffered(FrameIndex frame) {
+  if (window_.empty()) return nullptr;
+  const FrameIndex offset = frame - window_.front().frame;
+  if (offset < 0 || offset >= static_cast<FrameIndex>(window_.size())) return nullptr;
+  return &window_[static_cast<size_t>(offset)];
+}
+
+void Tracker::emit_ready(FrameIndex up_to, std::vector<FrameInstances>& out) {
+  for (; next_emit_ <= up_to; ++next_emit_) {
+    const FrameInstances* f = buffered(next_emit_);
+    if (!f) continue;
+    out.push_back(smoothed(*f));
+    std::sort(out.back().instances.begin(), out.back().instances.end(),
+              [](const Instance& a, const Instance& b) { return a.id->value < b.id->value; });
+    stats_.instances_out += static_cast<std::int64_t>(f->instances.size());
+  }
+  while (!window_.empty() && window_.front().frame < next_emit_ - frames_.smooth_half) window_.pop_front();
+}
+
+FrameInstances Tracker::smoothed(const FrameInstances& frame) const {
+  FrameInstances out = frame;
+  const int h = frames_.smooth_half;
+  if (h == 0) return out;
+  // Centred triangular window over the same identity: weight h + 1 - |offset|.
+  for (Instance& inst : out.instances) {
+    const size_t n = inst.keypoints.size();
+    std::vector<double> sx(n, 0), sy(n, 0), sw(n, 0);
+    double bx1 = 0, by1 = 0, bx2 = 0, by2 = 0, bw = 0;
+    for (int o = -h; o <= h; ++o) {
+      const FrameInstances* f = const_cast<Tracker*>(this)->buffered(frame.frame + o);
+      const Instance* other = f ? instance_with_id(*f, *inst.id) : nullptr;
+      if (!other) continue;
+      const double w = h + 1 - std::abs(o);
+      bx1 += w * other->box.x1, by1 += w * other->box.y1, bx2 += w * other->box.x2, by2 += w * other->box.y2;
+      bw += w;
+      for (size_t k = 0; k < n; ++k) {
+        if (!inst.keypoints[k].present() || !other->keypoints[k].present()) continue;
+        sx[k] += w * other->keypoints[k].x, sy[k] += w * other->keypoints[k].y, sw[k] += w;
+      }
+    }
+    inst.box = {bx1 / bw, by1 / bw, bx2 / bw, by2 / bw};
+    for (size_t k = 0; k < n; ++k)
+      if (sw[k] > 0) inst.keypoints[k].x = sx[k] / sw[k], inst.keypoints[k].y = sy[k] / sw[k];
+  }
+  return out;
+}
+
+}  // namespace bt::track

@@ -1,0 +1,87 @@
+// Streaming multi-animal tracker: push one frame's detections, get frames with identities
+// back after a bounded delay.
+//
+//   bt::track::Tracker tracker(options, skeleton, fps, width_px, height_px);
+//   for (each frame) {
+//     for (const bt::FrameInstances& done : tracker.push(detections, appearances))
+//       write(done);                           // instances carry id 1..N
+//   }
+//   for (const bt::FrameInstances& done : tracker.flush()) write(done);
+//
+// Input: detections of frame f (ids ignored), frames in increasing order (skipped frame
+// numbers count as frames without detections); optionally a colour histogram per detection
+// (appearance.h) for re-identification. Output: every frame once, in order, with the
+// instances of confirmed tracks only. A frame comes out lag_frames() frames after it went
+// in (enough to fill gaps of max_gap_s and centre the smoothing window), so memory stays
+// flat in video length.
+// Interpolated instances (gaps up to max_gap_s) have score 0 and keypoints v = 1.
+// With options.animals = N > 0 at most N identities exist, numbered 1..N in order of
+// confirmation; a lost mouse keeps its id until it is matched again.
+// Coordinates: pixels of the frame, origin top-left.
+// Thread safety: one tracker per thread.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "behavtrack/core/types.h"
+#include "behavtrack/track/track_state.h"
+#include "behavtrack/track/tracker_options.h"
+
+namespace bt::track {
+
+struct TrackerStats {
+  std::int64_t frames = 0;
+  std::int64_t detections_in = 0;
+  std::int64_t instances_out = 0;
+  std::int64_t interpolated = 0;  // instances filled into gaps
+  std::int64_t flips = 0;         // head/tail corrections (per detection and per track)
+  int identities = 0;             // ids handed out
+};
+
+class Tracker {
+ public:
+  Tracker(TrackerOptions options, Skeleton skeleton, double fps, int width_px, int height_px);
+
+  // Detections of one frame. `appearances` is empty or holds one histogram per instance.
+  std::vector<FrameInstances> push(const FrameInstances& detections,
+                                   const std::vector<Appearance>& appearances = {});
+  // Emits every frame still held back.
+  std::vector<FrameInstances> flush();
+
+  int lag_frames() const { return lag_; }
+  const TrackerStats& stats() const { return stats_; }
+  const TrackerOptions& options() const { return options_; }
+
+ private:
+  void push_one(const FrameInstances& detections, const std::vector<Appearance>& appearances);
+  void check_detections(const FrameInstances& detections) const;
+  Instance oriented(Track& track, const Instance& detection);
+  void vote_on_direction(Track& track, FrameIndex frame);
+  void apply_match(Track& track, const Instance& detection, const Appearance* appearance,
+                   bool crowded, FrameIndex frame);
+  void start_tracks(const std::vector<int>& candidates, const FrameInstances& detections,
+                    const std::vector<Appearance>& appearances);
+  void confirm(Track& track);
+  void retire_tracks();
+  void record(const Track& track, FrameIndex frame, const Instance& instance);
+  void interpolate(const Track& track, const Instance& to, FrameIndex frame);
+  FrameInstances* buffered(FrameIndex frame);
+  void emit_ready(FrameIndex up_to, std::vector<FrameInstances>& out);
+  FrameInstances smoothed(const FrameInstances& frame) const;
+
+  TrackerOptions options_;
+  Skeleton skeleton_;
+  TrackerFrames frames_;
+  double fps_, image_diag_px_;
+  int head_ = -1, tail_ = -1;
+  int lag_ = 1;
+  std::vector<Track> tracks_;
+  int next_id_ = 1, confirmed_count_ = 0;
+  FrameIndex current_ = -1, next_emit_ = 0;
+  std::deque<FrameInstances> window_;  // frames from next_emit_ - smooth_half to current_
+  TrackerStats stats_;
+};
+
+}  // namespace bt::track

@@ -1,0 +1,82 @@
+// Every parameter of the multi-animal tracker, with its unit. Times are in seconds and
+// converted to frames with the video's frame rate (TrackerOptions::frames()).
+//
+//   bt::track::TrackerOptions o;   o.animals = 5;   o.validate();
+//   auto baseline = bt::track::TrackerOptions::behavtrack_style(5);  // for comparison
+//
+// Thread safety: a value.
+#pragma once
+
+#include <string>
+
+#include "behavtrack/track/cost.h"
+#include "behavtrack/track/kalman.h"
+
+namespace bt::track {
+
+enum class CostKind {
+  kMixed,       // box IoU + centre distance + OKS against the motion prediction (ours)
+  kBehavTrack,  // BehavTrack's alpha-weighted cost (shared/reference/behavtrack.md)
+};
+CostKind cost_kind_from_string(const std::string& name);  // "mixed" | "behavtrack"
+const char* to_string(CostKind kind);
+
+struct TrackerOptions {
+  // Identities. 0: unknown count (ids grow; lost tracks end after max_lost_s).
+  int animals = 0;
+
+  // Cost.
+  CostKind cost = CostKind::kMixed;
+  CostWeights weights;
+  BehavTrackCostOptions behavtrack;
+  double match_cost_max = 0.75;  // stage 1: pairs at or above this cost are not matched
+
+  // Motion model (Kalman, constant velocity). Off: a track stays at its last position.
+  bool motion_model = true;
+  KalmanOptions kalman;
+  double coast_s = 0.5;  // a lost mouse keeps its predicted velocity this long, then stops
+
+  // Two-stage association (ByteTrack): detections scored >= score_high first, then those
+  // in [score_low, score_high) may continue active tracks they overlap by low_iou_min.
+  bool two_stage = true;
+  double score_high = 0.5;    // detection score, 0..1
+  double score_low = 0.1;     // detection score, 0..1; below: ignored
+  double low_iou_min = 0.3;   // box IoU needed by a low-score detection
+  double score_new = 0.6;     // detection score needed to start a new track
+  double confirm_s = 0.1;     // a new track needs matches this long before it gets an id
+
+  // Re-identification of lost tracks: a lost mouse may have moved up to
+  // (1 + reid_speed_bodies_s * time lost) body lengths (box diagonals) from where it was.
+  bool reid = true;
+  double reid_speed_bodies_s = 2.0;     // body lengths per second
+  double reid_appearance_weight = 0.3;  // 0..1, share of the colour-histogram distance
+  double max_lost_s = 2.0;              // unknown count only: a lost track ends after this
+
+  // Output clean-up.
+  double max_gap_s = 1.0;    // gaps up to this long are filled by linear interpolation; 0: off
+  double smooth_s = 0.1;     // width of the centred keypoint/box smoothing window; 0: off
+
+  // Nose/tail-base flip correction from the track's history and its direction of motion.
+  bool flip_correction = true;
+  std::string head = "nose", tail = "tailB";  // keypoint names; skipped if absent
+  double flip_min_speed_bodies_s = 1.0;  // motion votes only above this speed
+  double flip_after_s = 0.4;             // moving tail-first this long flips the track
+
+  // Throws bt::Error naming the field and value.
+  void validate() const;
+
+  // Plain IoU + Hungarian: no motion model, no second stage, no re-identification,
+  // no interpolation or smoothing; unknown count.
+  static TrackerOptions iou_only();
+  // BehavTrack-style: its cost against last positions, at most `animals` ids, vanished ids
+  // re-matched to new detections by nearest last position; no motion, no clean-up.
+  static TrackerOptions behavtrack_style(int animals);
+};
+
+// The time parameters in frames at a frame rate (each at least 1 where a duration > 0).
+struct TrackerFrames {
+  int confirm = 1, coast = 1, max_lost = 1, max_gap = 0, smooth_half = 0, flip_after = 1;
+};
+TrackerFrames to_frames(const TrackerOptions& o, double fps);
+
+}  // namespace bt::track
