@@ -1,0 +1,45 @@
+// JSON bodies of the annotation API (docs/http-api.md) to and from the backend's types,
+// with validation: every parse function throws bt::Error (kInvalidInput) whose message
+// names the field, e.g. `instances[2].keypoints[1]: expected [x, y, v] with v in 0, 1, 2`.
+//
+//   nlohmann::json body = nlohmann::json::parse(text);      // the caller maps parse errors
+//   auto labels = bt::server::parse_instances(body, skeleton.size());
+//
+// Coordinates are image pixels (core/types.h); they must be finite numbers.
+// Thread safety: reentrant.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "behavtrack/server/annotation_backend.h"
+
+namespace bt::server {
+
+// Parses a request body; throws kInvalidInput "request body: not JSON (...)".
+nlohmann::json parse_body(const std::string& text);
+
+// Field access that names the field in its error.
+const nlohmann::json& require_field(const nlohmann::json& object, const std::string& key,
+                                    const std::string& where = "request body");
+std::int64_t require_int(const nlohmann::json& object, const std::string& key,
+                         const std::string& where = "request body");
+std::string require_string(const nlohmann::json& object, const std::string& key,
+                           const std::string& where = "request body");
+
+// {"instances": [...]} -> instances; each needs a bbox and `n_keypoints` keypoints.
+std::vector<LabeledInstance> parse_instances(const nlohmann::json& body, int n_keypoints);
+// A bout body for `video_id`; `behaviors` is the project's list.
+Bout parse_bout(const nlohmann::json& body, std::int64_t video_id,
+                const std::vector<std::string>& behaviors);
+
+nlohmann::json to_json(const LabeledInstance& instance);
+nlohmann::json to_json(const FrameLabels& labels);
+nlohmann::json to_json(const FrameRow& frame);
+nlohmann::json to_json(const StateCounts& counts);
+nlohmann::json to_json(const ProjectSummary& project);
+nlohmann::json to_json(const VideoRow& video);
+nlohmann::json to_json(const Bout& bout);
+
+}  // namespace bt::server
