@@ -1,0 +1,55 @@
+// Detections made from ground truth with controlled damage: the test and benchmark input
+// for the tracker (what a real detector gets wrong, with known answers).
+//
+//   bt::track::DamageOptions d;  d.drop_rate = 0.05;  d.position_noise_px = 2;
+//   bt::track::DetectionDamager damager(d, 640, 480, fps);
+//   bt::FrameInstances dets = damager.next(truth_frame);   // ids removed
+//
+// Per true instance: Gaussian noise of position_noise_px on box corners and keypoints;
+// dropped with probability drop_rate; hidden for occlusion_s seconds after an occlusion
+// starts (occlusions_per_min per mouse); nose and tail base exchanged with probability
+// flip_rate; a score drawn around score_mean with score_noise spread (clamped to
+// [0.05, 1]). False positives: on average false_positive_rate x the number of true
+// detections per frame, mouse-sized, half of them next to a real mouse, scored in
+// [0.3, 0.9]. Deterministic for a seed.
+// Thread safety: a damager belongs to one thread.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <random>
+
+#include "behavtrack/core/types.h"
+
+namespace bt::track {
+
+struct DamageOptions {
+  double position_noise_px = 2;       // std, pixels
+  double drop_rate = 0.05;            // fraction of true detections dropped, 0..1
+  double false_positive_rate = 0;     // false detections per true detection, 0..1
+  double occlusions_per_min = 0;      // occlusion starts per mouse per minute
+  double occlusion_s = 0;             // length of an occlusion, seconds
+  double flip_rate = 0;               // fraction with nose/tail base exchanged, 0..1
+  double score_mean = 0.85, score_noise = 0.1;  // detection score distribution
+  std::uint64_t seed = 1;
+  void validate() const;
+};
+
+class DetectionDamager {
+ public:
+  DetectionDamager(DamageOptions options, int width_px, int height_px, double fps);
+  FrameInstances next(const FrameInstances& truth);
+
+ private:
+  Instance damaged(const Instance& truth);
+  Instance false_positive(const FrameInstances& truth);
+
+  DamageOptions o_;
+  int width_, height_;
+  double fps_;
+  std::mt19937_64 rng_;
+  std::map<int, int> occluded_frames_left_;  // by truth id
+  int head_ = 0, tail_ = 3;
+};
+
+}  // namespace bt::track

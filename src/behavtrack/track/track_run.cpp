@@ -1,0 +1,220 @@
+#include "behavtrack/track/track_run.h"
+
+#include <chrono>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
+#include <optional>
+
+#include "behavtrack/core/atomic_file.h"
+#include "behavtrack/core/error.h"
+#include "behavtrack/core/instances_json.h"
+#include "behavtrack/core/log.h"
+#include "behavtrack/track/appearance.h"
+#include "behavtrack/track/detections_io.h"
+#include "behavtrack/track/track_render.h"
+#include "behavtrack/track/tracker.h"
+#include "behavtrack/track/video_frames.h"
+
+namespace bt::track {
+namespace fs = std::filesystem;
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string join(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ",") + x;
+  return s;
+}
+
+InstancesFile load_detections(const TrackRunOptions& o, const std::optional<VideoFacts>& video) {
+  if (o.detections.empty()) throw_invalid("track: no detections; give a detections file or folder (tracking straight from a video needs a pose model)");
+  if (!fs::exists(o.detections)) throw_not_found("detections " + quoted(o.detections.string()) + ": no such file or folder");
+  InstancesFile in;
+  if (fs::is_directory(o.detections)) {
+    YoloReadOptions y;
+    y.width_px = o.width_px > 0 ? o.width_px : (video ? video->width : 0);
+    y.height_px = o.height_px > 0 ? o.height_px : (video ? video->height : 0);
+    y.frame_base = o.yolo_frame_base;
+    if (!o.keypoints.empty()) y.skeleton = Skeleton::from_names(o.keypoints, "");
+    in.header.skeleton = y.skeleton;
+    in.header.width = y.width_px;
+    in.header.height = y.height_px;
+    in.frames = read_yolo_pose_folder(o.detections, y);
+  } else {
+    in = read_instances_json(o.detections);
+    if (!o.keypoints.empty()) {
+      const Skeleton expected = Skeleton::from_names(o.keypoints, "");
+      if (!in.header.skeleton.same_keypoints(expected))
+        throw_invalid("detections " + quoted(o.detections.string()) + ": skeleton " +
+                      join(in.header.skeleton.keypoints) + " differs from the expected " + join(expected.keypoints) +
+                      "; detections from a model with another skeleton?");
+    }
+  }
+  return in;
+}
+
+// Header of the output: what the detections say, completed by options and the video.
+InstancesHeader output_header(const TrackRunOptions& o, InstancesHeader h, const std::optional<VideoFacts>& video) {
+  if (o.fps > 0) h.fps = o.fps;
+  else if (!(h.fps > 0) && video) h.fps = video->fps;
+  if (o.width_px > 0) h.width = o.width_px;
+  else if (h.width <= 0 && video) h.width = video->width;
+  if (o.height_px > 0) h.height = o.height_px;
+  else if (h.height <= 0 && video) h.height = video->height;
+  if (!o.video.empty()) h.video = o.video.filename().string();
+  if (!(h.fps > 0)) throw_invalid("detections " + quoted(o.detections.string()) + ": frame rate unknown; pass --fps (tracking times are in seconds)");
+  if (h.width <= 0 || h.height <= 0)
+    throw_invalid("detections " + quoted(o.detections.string()) + ": image size unknown; pass --width and --height (pixels) or --video");
+  if (video && (video->width != h.width || video->height != h.height))
+    throw_invalid("video " + quoted(o.video.string()) + ": " + std::to_string(video->width) + "x" +
+                  std::to_string(video->height) + " but the detections are for " + std::to_string(h.width) + "x" +
+                  std::to_string(h.height));
+  return h;
+}
+
+// Renders frames as the tracker emits them, reading its own copy of the video forward.
+class Renderer {
+ public:
+  Renderer(const TrackRunOptions& o, const InstancesHeader& h)
+      : reader_(open_frame_reader(o.video)), painter_(h.skeleton, h.fps, o.trail_s) {
+    VideoFacts facts = reader_->facts();
+    facts.fps = h.fps;
+    writer_ = open_frame_writer(o.render, facts);
+  }
+  // Writes every video frame up to and including `frame`.
+  void write_until(FrameIndex frame, const FrameInstances* tracks) {
+    const FrameIndex last = std::min<FrameIndex>(frame, reader_->facts().n_frames - 1);
+    for (; next_ <= last; ++next_) {
+      cv::Mat img = reader_->at(next_).clone();
+      if (img.channels() == 1) cv::cvtColor(img, img, cv::COLOR_GRAY2BGR);
+      const FrameInstances none{next_, {}};
+      painter_.draw(img, tracks && tracks->frame == next_ ? *tracks : none);
+      writer_->write(img);
+    }
+  }
+  void finish() {
+    write_until(reader_->facts().n_frames - 1, nullptr);
+    writer_->close();
+  }
+
+ private:
+  std::unique_ptr<FrameReader> reader_;
+  std::unique_ptr<FrameWriter> writer_;
+  TrackPainter painter_;
+  FrameIndex next_ = 0;
+};
+
+void write_run_json(const fs::path& path, const TrackRunOptions& o, const TrackRunSummary& s) {
+  nlohmann::ordered_json j;
+  j["command"] = "track";
+  j["detections"] = o.detections.string();
+  j["video"] = o.video.string();
+  j["fps"] = o.fps;
+  j["yolo_frame_base"] = o.yolo_frame_base;
+  j["appearance"] = o.appearance;
+  j["tracker"] = nlohmann::ordered_json::parse(tracker_options_json(o.tracker));
+  j["summary"] = {{"frames", s.frames}, {"detections", s.detections}, {"instances", s.instances},
+                  {"identities", s.identities}, {"interpolated", s.interpolated}, {"flips", s.flips}};
+  j["corrections"] = nlohmann::ordered_json::array();
+  write_file_atomically(path, j.dump(2) + "\n");
+}
+
+}  // namespace
+
+void TrackRunOptions::validate() const {
+  tracker.validate();
+  if (out_dir.empty()) throw_invalid("track: --out is required");
+  if (!(fps >= 0) || !std::isfinite(fps)) throw_invalid("--fps " + std::to_string(fps) + ": must be > 0");
+  if (width_px < 0 || height_px < 0) throw_invalid("--width/--height: must be > 0");
+  if (yolo_frame_base < 0) throw_invalid("--yolo-frame-base " + std::to_string(yolo_frame_base) + ": must be >= 0");
+  if (!render.empty() && video.empty()) throw_invalid("--render " + quoted(render.string()) + ": needs --video to draw on");
+  if (!(trail_s >= 0 && trail_s <= 60)) throw_invalid("--trail " + std::to_string(trail_s) + ": must be in [0, 60] seconds");
+}
+
+std::string tracker_options_json(const TrackerOptions& o) {
+  nlohmann::ordered_json j = {
+      {"animals", o.animals}, {"cost", to_string(o.cost)},
+      {"weights", {{"iou", o.weights.iou}, {"center", o.weights.center}, {"keypoints", o.weights.keypoints}, {"oks_kappa", o.weights.oks_kappa}}},
+      {"behavtrack", {{"alpha", o.behavtrack.alpha}, {"scale_factor", o.behavtrack.scale_factor}, {"threshold", o.behavtrack.threshold}}},
+      {"match_cost_max", o.match_cost_max}, {"motion_model", o.motion_model},
+      {"kalman", {{"accel_noise_px_s2", o.kalman.accel_noise_px_s2}, {"measurement_noise_px", o.kalman.measurement_noise_px}, {"initial_speed_px_s", o.kalman.initial_speed_px_s}}},
+      {"coast_s", o.coast_s}, {"two_stage", o.two_stage}, {"score_high", o.score_high}, {"score_low", o.score_low},
+      {"low_iou_min", o.low_iou_min}, {"score_new", o.score_new}, {"confirm_s", o.confirm_s}, {"reid", o.reid},
+      {"reid_speed_bodies_s", o.reid_speed_bodies_s}, {"reid_appearance_weight", o.reid_appearance_weight},
+      {"max_lost_s", o.max_lost_s}, {"max_gap_s", o.max_gap_s}, {"smooth_s", o.smooth_s},
+      {"flip_correction", o.flip_correction}, {"head", o.head}, {"tail", o.tail},
+      {"flip_min_speed_bodies_s", o.flip_min_speed_bodies_s}, {"flip_after_s", o.flip_after_s}};
+  return j.dump();
+}
+
+TrackRunSummary run_tracking(const TrackRunOptions& o, const ProgressCallback& progress) {
+  o.validate();
+  const auto start = Clock::now();
+  std::unique_ptr<FrameReader> video;
+  std::optional<VideoFacts> facts;
+  if (!o.video.empty()) {
+    video = open_frame_reader(o.video);
+    facts = video->facts();
+  }
+  const InstancesFile detections = load_detections(o, facts);
+  const InstancesHeader header = output_header(o, detections.header, facts);
+  std::error_code ec;
+  fs::create_directories(o.out_dir, ec);
+  if (ec) throw_io("--out " + quoted(o.out_dir.string()) + ": cannot create the folder: " + ec.message());
+
+  TrackRunSummary s;
+  s.tracks_json = o.out_dir / "tracks.json";
+  s.tracks_csv = o.out_dir / "tracks.csv";
+  s.run_json = o.out_dir / "run.json";
+  s.render = o.render;
+  InstancesJsonWriter json_out(s.tracks_json, header);
+  TracksCsvWriter csv_out(s.tracks_csv, header);
+  std::unique_ptr<Renderer> renderer;
+  if (!o.render.empty()) renderer = std::make_unique<Renderer>(o, header);
+  const bool use_appearance = video && o.appearance && o.tracker.reid && o.tracker.reid_appearance_weight > 0;
+
+  Tracker tracker(o.tracker, header.skeleton, header.fps, header.width, header.height);
+  Progress bar("track " + o.detections.filename().string(), static_cast<std::int64_t>(detections.frames.size()), progress);
+  double tracker_s = 0;
+  auto consume = [&](const std::vector<FrameInstances>& done) {
+    for (const FrameInstances& f : done) {
+      json_out.add_frame(f);
+      csv_out.add_frame(f);
+      if (renderer) renderer->write_until(f.frame, &f);
+      s.instances += static_cast<std::int64_t>(f.instances.size());
+    }
+  };
+  for (const FrameInstances& f : detections.frames) {
+    std::vector<Appearance> appearances;
+    if (use_appearance && f.frame < facts->n_frames) {
+      const cv::Mat& image = video->at(f.frame);
+      for (const Instance& inst : f.instances) appearances.push_back(appearance_histogram(image, inst.box));
+    }
+    const auto t0 = Clock::now();
+    std::vector<FrameInstances> done = tracker.push(f, appearances);
+    tracker_s += std::chrono::duration<double>(Clock::now() - t0).count();
+    consume(done);
+    bar.advance();
+  }
+  consume(tracker.flush());
+  bar.finish();
+  if (renderer) renderer->finish();
+
+  const TrackerStats& st = tracker.stats();
+  s.frames = st.frames;
+  s.detections = st.detections_in;
+  s.interpolated = st.interpolated;
+  s.flips = st.flips;
+  s.identities = st.identities;
+  s.association_frames_s = tracker_s > 0 ? st.frames / tracker_s : 0;
+  json_out.commit();
+  csv_out.commit();
+  write_run_json(s.run_json, o, s);
+  s.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  log_info("track: {} frames, {} ids, association {:.0f} frames/s", s.frames, s.identities, s.association_frames_s);
+  return s;
+}
+
+}  // namespace bt::track
