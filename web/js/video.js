@@ -1,0 +1,202 @@
+// Behaviour labelling on a video, as BORIS does it with state events: pick a mouse, press
+// a behaviour's key to start a bout at the current frame, press it again to stop it.
+//
+// A started bout is saved at once (one frame long) and extended when it stops, so nothing
+// is lost if the page closes mid-bout. A bout covers frames [start, end]; stopping at frame
+// f ends it at f - 1 (BORIS's stop time is the press time), never before its start.
+// Starting another behaviour for the same mouse stops the open one first (a mouse does one
+// thing at a time; the store refuses overlapping bouts of one track).
+// Keys: Space play/pause, ← → step (Shift: 10 frames), 1…9, 0 behaviours, M or Tab next
+// mouse, Delete removes the selected bout.
+
+import * as api from './api.js';
+import { BEHAVIOR_COLOURS, Ethogram } from './ethogram.js';
+import { escapeHtml } from './framelist.js';
+
+const $ = (selector) => document.querySelector(selector);
+const BEHAVIOR_KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0'];
+
+export class VideoMode {
+  constructor(project, message) {
+    this.project = project;
+    this.message = message;
+    this.videos = [];
+    this.video = null;
+    this.current = 0;
+    this.track = 1;
+    this.bouts = [];
+    this.open = new Map(); // track -> bout being recorded (saved, growing)
+    this.selected = null;
+    this.playing = false;
+    this.ethogram = new Ethogram($('#ethogram'), {
+      behaviors: project.behaviors,
+      onSeek: (f) => this.seek(f),
+      onSelect: (b) => this.select(b),
+      onChange: (b, changed) => this.saveBout(b, changed),
+    });
+    this.wire();
+  }
+
+  wire() {
+    $('#video-select').addEventListener('change', (e) => this.openVideo(Number(e.target.value)));
+    $('#play').addEventListener('click', () => this.togglePlay());
+    $('#step-back').addEventListener('click', () => this.seek(this.current - 1));
+    $('#step-forward').addEventListener('click', () => this.seek(this.current + 1));
+    $('#scrub').addEventListener('input', (e) => this.seek(Number(e.target.value)));
+    $('#mice').addEventListener('click', (e) => {
+      const b = e.target.closest('[data-track]');
+      if (b) this.pickTrack(Number(b.dataset.track));
+    });
+    $('#behaviors').addEventListener('click', (e) => {
+      const b = e.target.closest('[data-behavior]');
+      if (b) this.toggleBout(b.dataset.behavior);
+    });
+    $('#delete-bout').addEventListener('click', () => this.deleteSelected());
+  }
+
+  async show() {
+    if (!this.videos.length) {
+      this.videos = (await api.videos()).videos;
+      $('#video-select').innerHTML = this.videos.map((v) => `<option value="${v.id}">${escapeHtml(v.path)}</option>`).join('');
+      if (!this.videos.length) return this.message('This project has no videos.');
+      await this.openVideo(this.videos[0].id);
+    }
+    this.render();
+  }
+
+  async openVideo(id) {
+    this.pause();
+    this.video = this.videos.find((v) => v.id === id);
+    this.open.clear();
+    this.selected = null;
+    const tracks = Array.from({ length: Math.max(1, this.project.expected_animals) }, (_, i) => i + 1);
+    $('#mice').innerHTML = tracks.map((t) => `<button data-track="${t}">Mouse ${t}</button>`).join('');
+    $('#behaviors').innerHTML = this.project.behaviors
+      .map((b, i) => `<button data-behavior="${escapeHtml(b)}"><span class="swatch" style="background:${BEHAVIOR_COLOURS[i % BEHAVIOR_COLOURS.length]}"></span>${escapeHtml(b)} <kbd>${BEHAVIOR_KEYS[i] ?? ''}</kbd></button>`)
+      .join('');
+    $('#scrub').max = String(this.video.n_frames - 1);
+    $('#export-events').href = api.exportUrl(id, 'events');
+    $('#export-labels').href = api.exportUrl(id, 'labels');
+    this.ethogram.setTracks(tracks, this.video.n_frames);
+    this.bouts = (await api.bouts(id)).bouts;
+    await this.seek(0);
+  }
+
+  async seek(frame) {
+    if (!this.video) return;
+    this.current = Math.min(this.video.n_frames - 1, Math.max(0, frame));
+    const img = $('#video-frame');
+    const target = api.videoFrameUrl(this.video.id, this.current);
+    if (!img.src.endsWith(target)) {
+      img.src = target;
+      await img.decode().catch(() => {});
+    }
+    this.render();
+  }
+
+  togglePlay() {
+    if (this.playing) return this.pause();
+    this.playing = true;
+    this.tick();
+    this.render();
+  }
+
+  pause() {
+    this.playing = false;
+    clearTimeout(this.timer);
+    this.render();
+  }
+
+  // Shows frames at the video's rate, or as fast as they decode when that is slower.
+  async tick() {
+    if (!this.playing) return;
+    if (this.current >= this.video.n_frames - 1) return this.pause();
+    const started = performance.now();
+    await this.seek(this.current + 1);
+    const wait = Math.max(0, 1000 / (this.video.fps || 25) - (performance.now() - started));
+    this.timer = setTimeout(() => this.tick(), wait);
+  }
+
+  pickTrack(track) {
+    this.track = track;
+    this.render();
+  }
+
+  select(bout) {
+    this.selected = bout;
+    this.render();
+  }
+
+  // ---- bouts ----
+  async toggleBout(behavior) {
+    const open = this.open.get(this.track);
+    if (open) await this.stop(open);
+    if (open?.behavior === behavior) return;
+    const bout = { track_id: this.track, behavior, start_frame: this.current, end_frame: this.current };
+    const saved = await api.addBout(this.video.id, bout);
+    this.bouts.push(saved);
+    this.open.set(this.track, saved);
+    this.message(`Mouse ${this.track}: ${behavior} started at frame ${this.current}.`);
+    this.render();
+  }
+
+  async stop(bout) {
+    this.open.delete(bout.track_id);
+    const end = Math.max(bout.start_frame, this.current - 1);
+    await this.saveBout(bout, { end_frame: end });
+    this.message(`Mouse ${bout.track_id}: ${bout.behavior} frames ${bout.start_frame}–${end}.`);
+  }
+
+  async saveBout(bout, changed) {
+    const body = { track_id: bout.track_id, behavior: bout.behavior, start_frame: bout.start_frame, end_frame: bout.end_frame, ...changed };
+    try {
+      const saved = await api.updateBout(bout.id, body, bout.version);
+      Object.assign(bout, saved);
+    } catch (error) {
+      if (error.status === 409) this.message('That bout was changed elsewhere; reloaded the bouts.', 'conflict');
+      this.bouts = (await api.bouts(this.video.id)).bouts;
+    }
+    this.render();
+  }
+
+  async deleteSelected() {
+    const b = this.selected;
+    if (!b) return this.message('Click a bout in the strips first.');
+    try {
+      await api.deleteBout(b.id, b.version);
+    } finally {
+      this.bouts = (await api.bouts(this.video.id)).bouts;
+      this.open.delete(b.track_id);
+      this.selected = null;
+      this.render();
+    }
+  }
+
+  onKey(e) {
+    const key = e.key;
+    if (e.ctrlKey || e.metaKey || e.altKey) return false;
+    const step = e.shiftKey ? 10 : 1;
+    if (key === ' ') return this.togglePlay(), true;
+    if (key === 'ArrowRight' || key === '.') return this.seek(this.current + step), true;
+    if (key === 'ArrowLeft' || key === ',') return this.seek(this.current - step), true;
+    if (key === 'Delete' || key === 'Backspace') return this.deleteSelected(), true;
+    if (key === 'm' || key === 'Tab') return this.pickTrack((this.track % this.project.expected_animals) + 1), true;
+    const i = BEHAVIOR_KEYS.indexOf(key);
+    if (i >= 0 && i < this.project.behaviors.length) return this.toggleBout(this.project.behaviors[i]), true;
+    return false;
+  }
+
+  render() {
+    if (!this.video) return;
+    $('#scrub').value = String(this.current);
+    $('#play').textContent = this.playing ? 'Pause' : 'Play';
+    const fps = this.video.fps || 25;
+    $('#video-position').textContent = `frame ${this.current} / ${this.video.n_frames - 1} · ${(this.current / fps).toFixed(2)} s`;
+    for (const b of document.querySelectorAll('#mice [data-track]')) b.classList.toggle('active', Number(b.dataset.track) === this.track);
+    const open = this.open.get(this.track);
+    for (const b of document.querySelectorAll('#behaviors [data-behavior]')) b.classList.toggle('recording', open?.behavior === b.dataset.behavior);
+    const growing = [...this.open.values()].map((b) => ({ ...b, end_frame: Math.max(b.start_frame, this.current - 1) }));
+    this.ethogram.update(this.bouts, this.current, this.selected?.id ?? null, growing);
+    document.body.dataset.videoFrame = String(this.current);
+  }
+}
