@@ -7,6 +7,9 @@
 //
 // Frame indices are 0-based in presentation order; for variable-frame-rate video the
 // index is still the order of presentation and `frame_times_s` gives each frame's time.
+// The frame rate is measured from the timestamps and snapped to the nominal rate (an
+// integer or an NTSC n*1000/1001 rate) when every frame is within one timestamp tick of it,
+// so a 30 fps video stored with 33333 us frame steps reports 30/1.
 // Errors (bt::Error) name the file: missing file (kNotFound), not a video or no video
 // stream (kInvalidInput), unreadable (kIo).
 // Thread safety: reentrant.
@@ -38,6 +41,10 @@ struct VideoInfo {
   bool variable_frame_rate = false;
   std::vector<FrameIndex> key_frames;  // indices of key frames, increasing
   std::vector<double> frame_times_s;   // presentation time of each frame, from 0
+  // Empty for a whole file. Otherwise what is wrong with it (truncated, unreadable
+  // packets): n_frames then counts the frames before the damage, which stay readable, and
+  // a VideoReader that reaches the damage throws.
+  std::string damage;
 
   double fps_value() const { return fps.value(); }
 };

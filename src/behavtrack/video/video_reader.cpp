@@ -1,0 +1,226 @@
+#include "behavtrack/video/video_reader.h"
+
+#include <algorithm>
+
+#include "behavtrack/core/error.h"
+#include "behavtrack/core/log.h"
+#include "behavtrack/video/frame_convert.h"
+#include "behavtrack/video/stream_index.h"
+
+namespace bt::video {
+using namespace detail;
+
+namespace {
+enum class DecodeStatus { kFound, kOvershot, kEnded };
+}  // namespace
+
+struct VideoReader::Impl {
+  std::filesystem::path path;
+  ReaderOptions options;
+  FormatInputPtr format;
+  StreamIndex index;
+  CodecContextPtr decoder;
+  PacketPtr packet = make_packet();
+  FramePtr decoded = make_frame();
+  FrameConverter converter;
+  FrameIndex position = 0;       // what read() returns next
+  FrameIndex last_emitted = -1;  // last frame the decoder gave since the seek; -1: at the start
+  bool holding_last = false;     // `decoded` holds frame last_emitted
+  bool flushed = false;          // end of stream sent to the decoder
+
+  Impl(std::filesystem::path p, ReaderOptions o)
+      : path(std::move(p)), options(o), converter(o.output) {}
+
+  std::string subject() const { return video_subject(path); }
+  FrameIndex n_frames() const { return index.info.n_frames; }
+
+  void open() {
+    format = open_input(path);
+    const int stream = find_video_stream(format.get(), path);
+    index = index_stream(format.get(), stream, path);
+    open_decoder();
+    seek_to_start();
+    prime_decoder();
+  }
+
+  // Decodes the first frame once. Decoders learn stream-wide facts from it that later key
+  // frames do not repeat: FFmpeg's H.264 decoder reads the x264 version from the first
+  // SEI and needs it to work around a 4:4:4 bug of old x264 builds (the DLC video is x264
+  // core 148).
+  // Without this, a reader whose first request seeks past frame 0 gets green pictures.
+  void prime_decoder() { decode_to(0); }
+
+  void open_decoder() {
+    const AVStream* st = format->streams[index.stream];
+    const AVCodec* codec = avcodec_find_decoder(st->codecpar->codec_id);
+    decoder.reset(avcodec_alloc_context3(codec));
+    if (!decoder) throw std::bad_alloc();
+    int rc = avcodec_parameters_to_context(decoder.get(), st->codecpar);
+    if (rc < 0) throw_invalid(subject() + ": bad codec parameters (" + av_error_text(rc) + ")");
+    decoder->pkt_timebase = st->time_base;
+    decoder->thread_count = options.decoder_threads;  // 0: one per core
+    decoder->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
+    rc = avcodec_open2(decoder.get(), codec, nullptr);
+    if (rc < 0) throw_invalid(subject() + ": cannot open the " + avcodec_get_name(st->codecpar->codec_id) +
+                              " decoder (" + av_error_text(rc) + ")");
+  }
+
+  // Back to the first packet. Demuxers that cannot seek are simply opened again.
+  void seek_to_start() {
+    const auto first = std::min_element(index.key_seek_ts.begin(), index.key_seek_ts.end());
+    if (first == index.key_seek_ts.end() ||
+        av_seek_frame(format.get(), index.stream, *first, AVSEEK_FLAG_BACKWARD) < 0) {
+      format = open_input(path);
+      for (unsigned i = 0; i < format->nb_streams; ++i)
+        if (static_cast<int>(i) != index.stream) format->streams[i]->discard = AVDISCARD_ALL;
+    }
+    reset_decoder(-1);
+  }
+
+  void reset_decoder(FrameIndex last) {
+    avcodec_flush_buffers(decoder.get());
+    flushed = false;
+    last_emitted = last;
+    holding_last = false;
+  }
+
+  // Index into info.key_frames of the last key frame at or before `target`, or -1.
+  int key_slot_at_or_before(FrameIndex target) const {
+    const auto& keys = index.info.key_frames;
+    const auto it = std::upper_bound(keys.begin(), keys.end(), target);
+    return static_cast<int>(it - keys.begin()) - 1;
+  }
+
+  // Seeks so that the decoder starts at key frame `slot` (or the file's start for -1).
+  void seek_to_key(int slot) {
+    if (slot < 0 || !index.key_frames_seekable) return seek_to_start();
+    const int rc = av_seek_frame(format.get(), index.stream, index.key_seek_ts[slot], AVSEEK_FLAG_BACKWARD);
+    if (rc < 0) return seek_to_start();
+    reset_decoder(index.info.key_frames[slot] - 1);
+  }
+
+  [[noreturn]] void throw_decode_error(FrameIndex at, int code) const {
+    throw_io(subject() + ": cannot decode frame " + std::to_string(at) + " (" + av_error_text(code) + ")");
+  }
+
+  // Feeds packets until the decoder gives a frame (true) or has given all of them (false).
+  bool next_decoded_frame(FrameIndex target) {
+    holding_last = false;  // receiving unrefs `decoded`
+    for (;;) {
+      int rc = avcodec_receive_frame(decoder.get(), decoded.get());
+      if (rc == 0) return true;
+      if (rc == AVERROR_EOF) return false;
+      if (rc != AVERROR(EAGAIN)) throw_decode_error(std::min(last_emitted + 1, target), rc);
+      if (flushed) return false;
+      rc = av_read_frame(format.get(), packet.get());
+      if (rc < 0) {  // end of file or damage; the index already knows which frames exist
+        flushed = true;
+        avcodec_send_packet(decoder.get(), nullptr);
+        continue;
+      }
+      if (packet->stream_index == index.stream && !(packet->flags & AV_PKT_FLAG_DISCARD)) {
+        rc = avcodec_send_packet(decoder.get(), packet.get());
+        if (rc < 0 && rc != AVERROR(EAGAIN) && rc != AVERROR_INVALIDDATA)
+          throw_decode_error(std::min(last_emitted + 1, target), rc);
+      }
+      av_packet_unref(packet.get());
+    }
+  }
+
+  // The frame index of the decoder's current output, or -1 when it matches no frame.
+  FrameIndex index_of_decoded() const {
+    if (!index.timestamps_usable) return last_emitted + 1;  // counted from the key frame
+    const AVFrame& f = *decoded;
+    const std::int64_t ts = f.pts != AV_NOPTS_VALUE ? f.pts : f.best_effort_timestamp;
+    return index.index_of(ts);
+  }
+
+  DecodeStatus decode_to(FrameIndex target) {
+    while (next_decoded_frame(target)) {
+      const FrameIndex k = index_of_decoded();
+      if (k < 0) {
+        log_debug("{}: skipping a decoded picture with an unknown timestamp", subject());
+        continue;
+      }
+      last_emitted = k;
+      holding_last = true;
+      if (k == target) return DecodeStatus::kFound;
+      if (k > target) return DecodeStatus::kOvershot;
+    }
+    return DecodeStatus::kEnded;
+  }
+
+  // Decoding forward beats seeking when no key frame lies after the decoder's position.
+  bool can_continue_to(FrameIndex target) const {
+    if (target <= last_emitted) return false;
+    if (!index.key_frames_seekable) return true;
+    const int slot = key_slot_at_or_before(target);
+    return slot < 0 || index.info.key_frames[slot] <= last_emitted + 1;
+  }
+
+  void decode_exactly(FrameIndex target) {
+    if (target == last_emitted && holding_last) return;
+    if (!can_continue_to(target)) seek_to_key(key_slot_at_or_before(target));
+    // A seek may land after the target (a demuxer that seeks imprecisely, frames that
+    // reference an earlier GOP); step back one key frame at a time until it does not.
+    int slot = key_slot_at_or_before(target);
+    for (;;) {
+      const DecodeStatus status = decode_to(target);
+      if (status == DecodeStatus::kFound) return;
+      if (status == DecodeStatus::kEnded) break;
+      if (slot < 0) break;
+      seek_to_key(--slot);
+    }
+    if (!index.damage.empty()) throw_io(subject() + ": cannot read frame " + std::to_string(target) + "; " + index.damage);
+    throw_io(subject() + ": cannot decode frame " + std::to_string(target) + "; the decoder gave no picture for it");
+  }
+
+  void read_into(FrameIndex target, Frame& frame) {
+    decode_exactly(target);
+    frame.index = target;
+    frame.time_s = index.info.frame_times_s[target];
+    // Reuse the caller's buffer unless the caller kept a reference to it.
+    if (frame.image.u && frame.image.u->refcount > 1) frame.image.release();
+    converter.convert(*decoded, frame.image);
+    position = target + 1;
+  }
+};
+
+VideoReader::VideoReader(const std::filesystem::path& path, ReaderOptions options)
+    : impl_(std::make_unique<Impl>(path, options)) {
+  if (!(options.decoder_threads >= 0))
+    throw_invalid("video reader options: decoder_threads = " + std::to_string(options.decoder_threads) +
+                  " must be >= 0");
+  install_libav_log_bridge();
+  impl_->open();
+}
+
+VideoReader::~VideoReader() = default;
+VideoReader::VideoReader(VideoReader&&) noexcept = default;
+VideoReader& VideoReader::operator=(VideoReader&&) noexcept = default;
+
+const VideoInfo& VideoReader::info() const { return impl_->index.info; }
+FrameIndex VideoReader::position() const { return impl_->position; }
+
+bool VideoReader::read(Frame& frame) {
+  Impl& m = *impl_;
+  if (m.position >= m.n_frames()) {
+    if (!m.index.damage.empty())
+      throw_io(m.subject() + ": cannot read frame " + std::to_string(m.position) + "; " + m.index.damage);
+    return false;
+  }
+  m.read_into(m.position, frame);
+  return true;
+}
+
+Frame VideoReader::read_at(FrameIndex index) {
+  Impl& m = *impl_;
+  if (index < 0 || index >= m.n_frames())
+    throw_not_found(m.subject() + ": frame " + std::to_string(index) + " is out of range; valid frames are 0.." +
+                    std::to_string(m.n_frames() - 1));
+  Frame frame;
+  m.read_into(index, frame);
+  return frame;
+}
+
+}  // namespace bt::video
