@@ -1,0 +1,29 @@
+// Test and benchmark projects for the annotation server, made with the real store and a
+// real encoded video.
+//
+//   bt::test::FixtureOptions o;  o.n_frames = 10;
+//   bt::test::make_annotation_project("/tmp/p", o);
+//
+// The video (media/video.mp4) is gray with the frame index drawn large and two bright
+// "mice" per frame; frames k * stride are registered (names "video_frame_<k>"), the first
+// `n_predicted` of them with two unconfirmed predicted instances, and a cycle assigns them
+// to train/val/test round-robin. Deterministic.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+
+namespace bt::test {
+
+struct FixtureOptions {
+  std::int64_t n_frames = 10;        // sampled frames registered in the project
+  std::int64_t stride = 3;           // video frames between sampled frames
+  std::int64_t n_predicted = 2;      // sampled frames that get predictions
+  int width = 320, height = 240;     // video size, pixels
+  int gop_frames = 15;               // key frame interval of the video
+  int expected_animals = 2;
+};
+
+void make_annotation_project(const std::filesystem::path& dir, const FixtureOptions& options);
+
+}  // namespace bt::test
