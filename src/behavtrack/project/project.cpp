@@ -85,7 +85,7 @@ const char* to_string(FrameState s) {
 FrameState frame_state_from_string(const std::string& s) {
   for (FrameState v : {FrameState::kEmpty, FrameState::kStarted, FrameState::kPredicted, FrameState::kComplete})
     if (s == to_string(v)) return v;
-  throw_invalid("frame state " + quoted(s) + ": expected empty, started, predicted or complete");
+  throw_invalid("frame state " + bt::quoted(s) + ": expected empty, started, predicted or complete");
 }
 
 const char* to_string(Split s) {
@@ -102,7 +102,7 @@ const char* to_string(Split s) {
 Split split_from_string(const std::string& s) {
   for (Split v : {Split::kTest, Split::kTrain, Split::kVal, Split::kPredict, Split::kReserve})
     if (s == to_string(v)) return v;
-  throw_invalid("split " + quoted(s) + ": expected test, train, val, predict or reserve");
+  throw_invalid("split " + bt::quoted(s) + ": expected test, train, val, predict or reserve");
 }
 
 const char* to_string(Source s) { return s == Source::kManual ? "manual" : "predicted"; }
@@ -120,7 +120,7 @@ void ProjectOptions::validate() const {
   std::set<std::string> seen;
   for (const auto& b : behaviors) {
     if (b.empty()) throw_invalid("project options: behaviors: empty name");
-    if (!seen.insert(b).second) throw_invalid("project options: behaviors: " + quoted(b) + " appears twice");
+    if (!seen.insert(b).second) throw_invalid("project options: behaviors: " + bt::quoted(b) + " appears twice");
   }
 }
 
@@ -159,8 +159,8 @@ FrameState compute_frame_state(const std::vector<Annotation>& instances, int n_k
 std::string content_hash(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
-    if (!fs::exists(file)) throw_not_found("video " + quoted(file.string()) + ": no such file");
-    throw_io("video " + quoted(file.string()) + ": cannot read");
+    if (!fs::exists(file)) throw_not_found("video " + bt::quoted(file.string()) + ": no such file");
+    throw_io("video " + bt::quoted(file.string()) + ": cannot read");
   }
   const std::uint64_t size = fs::file_size(file);
   std::uint64_t h = 1469598103934665603ULL;  // FNV-1a 64 offset basis
@@ -176,7 +176,7 @@ std::string content_hash(const fs::path& file) {
   auto mix_range = [&](std::uint64_t offset, std::uint64_t n) {
     in.seekg(static_cast<std::streamoff>(offset));
     in.read(buf.data(), static_cast<std::streamsize>(n));
-    if (in.gcount() != static_cast<std::streamsize>(n)) throw_io("video " + quoted(file.string()) + ": read failed");
+    if (in.gcount() != static_cast<std::streamsize>(n)) throw_io("video " + bt::quoted(file.string()) + ": read failed");
     mix(buf.data(), n);
   };
   mix_range(0, std::min(size, kChunk));
@@ -199,7 +199,7 @@ struct Project::Impl {
   std::string meta(const std::string& key) const {
     Statement st(db->handle(), "SELECT value FROM meta WHERE key = ?");
     st.bind(1, key);
-    if (!st.step()) throw_invalid("project " + quoted(dir.string()) + ": metadata '" + key + "' missing");
+    if (!st.step()) throw_invalid("project " + bt::quoted(dir.string()) + ": metadata '" + key + "' missing");
     return st.text(0);
   }
 
@@ -209,7 +209,7 @@ struct Project::Impl {
       behaviors = json::parse(meta("behaviors")).get<std::vector<std::string>>();
       expected_animals = std::stoi(meta("expected_animals"));
     } catch (const json::exception& e) {
-      throw_invalid("project " + quoted(dir.string()) + ": metadata unreadable: " + e.what());
+      throw_invalid("project " + bt::quoted(dir.string()) + ": metadata unreadable: " + e.what());
     }
   }
 
@@ -264,7 +264,7 @@ struct Project::Impl {
     if (!finite(in.score)) throw_invalid(subject + "score: must be a finite number");
     if (in.id && in.id->value < 1) throw_invalid(subject + "id " + std::to_string(in.id->value) + ": must be >= 1");
     if (!in.behavior.empty() && std::find(behaviors.begin(), behaviors.end(), in.behavior) == behaviors.end())
-      throw_invalid(subject + "behavior " + quoted(in.behavior) + ": not one of the project's behaviours");
+      throw_invalid(subject + "behavior " + bt::quoted(in.behavior) + ": not one of the project's behaviours");
   }
 
   // Replaces the annotations of a frame and updates its cached state; the caller holds the
@@ -317,7 +317,7 @@ struct Project::Impl {
   void check_bout(const Bout& b) const {
     const std::string subject = "bout (video " + std::to_string(b.video_id) + ", id " + std::to_string(b.track.value) + ")";
     if (std::find(behaviors.begin(), behaviors.end(), b.behavior) == behaviors.end())
-      throw_invalid(subject + ": behavior " + quoted(b.behavior) + ": not one of the project's behaviours");
+      throw_invalid(subject + ": behavior " + bt::quoted(b.behavior) + ": not one of the project's behaviours");
     if (b.start_frame < 0 || b.end_frame < b.start_frame)
       throw_invalid(subject + ": frames " + std::to_string(b.start_frame) + ".." + std::to_string(b.end_frame) +
                     ": need 0 <= start_frame <= end_frame");
@@ -363,11 +363,11 @@ Project::~Project() = default;
 Project Project::create(const fs::path& dir, const ProjectOptions& options) {
   options.validate();
   const fs::path db_path = dir / kDatabaseName;
-  if (fs::exists(db_path)) throw_invalid("project " + quoted(dir.string()) + ": already holds a project (" + kDatabaseName + ")");
+  if (fs::exists(db_path)) throw_invalid("project " + bt::quoted(dir.string()) + ": already holds a project (" + kDatabaseName + ")");
   std::error_code ec;
   fs::create_directories(dir, ec);
   for (const char* sub : {"media/frames", "media/videos", "models", "runs"}) fs::create_directories(dir / sub, ec);
-  if (ec) throw_io("project " + quoted(dir.string()) + ": cannot create folders: " + ec.message());
+  if (ec) throw_io("project " + bt::quoted(dir.string()) + ": cannot create folders: " + ec.message());
   // Build the database under a temporary name so a crash never leaves a half-made project.
   const fs::path tmp = dir / (std::string(".") + kDatabaseName + ".creating");
   fs::remove(tmp, ec);
@@ -389,14 +389,14 @@ Project Project::create(const fs::path& dir, const ProjectOptions& options) {
     tx.commit();
   }
   fs::rename(tmp, db_path, ec);
-  if (ec) throw_io("project " + quoted(dir.string()) + ": cannot create " + kDatabaseName + ": " + ec.message());
+  if (ec) throw_io("project " + bt::quoted(dir.string()) + ": cannot create " + kDatabaseName + ": " + ec.message());
   return open(dir);
 }
 
 Project Project::open(const fs::path& dir) {
   const fs::path db_path = dir / kDatabaseName;
   if (!fs::exists(db_path))
-    throw_not_found("project " + quoted(dir.string()) + ": no " + kDatabaseName + "; create one with `behavtrack project init`");
+    throw_not_found("project " + bt::quoted(dir.string()) + ": no " + kDatabaseName + "; create one with `behavtrack project init`");
   auto impl = std::make_unique<Impl>();
   impl->dir = fs::absolute(dir).lexically_normal();
   if (impl->dir.has_filename() == false) impl->dir = impl->dir.parent_path();
@@ -437,7 +437,7 @@ void Project::transaction(const std::function<void()>& body) {
 // ---- videos ----
 
 VideoId Project::add_video(const VideoRecord& v) {
-  if (v.hash.empty()) throw_invalid("video " + quoted(v.path.string()) + ": content hash missing");
+  if (v.hash.empty()) throw_invalid("video " + bt::quoted(v.path.string()) + ": content hash missing");
   Transaction tx(*impl_->db);
   if (auto existing = find_video_by_hash(v.hash)) {
     tx.commit();
@@ -485,8 +485,8 @@ void Project::relink_video(VideoId id, const fs::path& new_path) {
   const VideoRecord v = get_video(id);
   const std::string hash = content_hash(new_path);
   if (hash != v.hash)
-    throw_invalid("video " + quoted(new_path.string()) + ": content differs from registered video " + std::to_string(id) +
-                  " (" + quoted(v.path.filename().string()) + ")");
+    throw_invalid("video " + bt::quoted(new_path.string()) + ": content differs from registered video " + std::to_string(id) +
+                  " (" + bt::quoted(v.path.filename().string()) + ")");
   Transaction tx(*impl_->db);
   Statement st(impl_->db->handle(), "UPDATE videos SET path = ? WHERE id = ?");
   st.bind(1, to_stored_path(new_path)).bind(2, id).run();
@@ -824,7 +824,7 @@ std::vector<std::pair<FrameId, Split>> Project::split_of(int cycle) const {
 
 std::vector<LabelledFrame> Project::labelled_frames(Split split, std::optional<int> cycle, bool include_empty) const {
   const std::optional<int> c = cycle ? cycle : latest_cycle();
-  if (!c) throw_not_found("project " + quoted(impl_->dir.string()) + ": no splits yet; run `behavtrack frames split`");
+  if (!c) throw_not_found("project " + bt::quoted(impl_->dir.string()) + ": no splits yet; run `behavtrack frames split`");
   FrameQuery q;
   q.cycle = c;
   q.split = split;

@@ -122,7 +122,7 @@ int schema_version(Database& db) {
 }
 
 void check_schema_version(const std::filesystem::path& dir, int version) {
-  const std::string subject = "project " + quoted(dir.string()) + ": ";
+  const std::string subject = "project " + bt::quoted(dir.string()) + ": ";
   if (version == 0) throw_invalid(subject + std::string(kDatabaseName) + " is not a behavtrack project database");
   if (version > kSchemaVersion)
     throw_invalid(subject + "schema version " + std::to_string(version) + " is newer than this behavtrack's (" +
@@ -135,7 +135,7 @@ void check_schema_version(const std::filesystem::path& dir, int version) {
 int migrate_project(const std::filesystem::path& dir) {
   const std::filesystem::path path = dir / kDatabaseName;
   if (!std::filesystem::exists(path))
-    throw_not_found("project " + quoted(dir.string()) + ": no " + kDatabaseName);
+    throw_not_found("project " + bt::quoted(dir.string()) + ": no " + kDatabaseName);
   Database db(path, false);
   configure_connection(db);
   const int version = schema_version(db);

@@ -80,7 +80,7 @@ Database::Database(const std::filesystem::path& path, bool create) : path_(path)
     const std::string msg = db_ ? sqlite3_errmsg(db_) : "cannot allocate";
     sqlite3_close(db_);
     db_ = nullptr;
-    throw_io("project database " + quoted(path.string()) + ": cannot open: " + msg);
+    throw_io("project database " + bt::quoted(path.string()) + ": cannot open: " + msg);
   }
   // A writer waits up to 10 s for another writer instead of failing at once.
   sqlite3_busy_timeout(db_, 10000);

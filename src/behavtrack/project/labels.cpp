@@ -1,0 +1,336 @@
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <map>
+#include <opencv2/imgcodecs.hpp>
+#include <set>
+
+#include "behavtrack/core/error.h"
+#include "behavtrack/core/log.h"
+#include "behavtrack/project/frame_images.h"
+#include "behavtrack/project/labels_internal.h"
+
+namespace bt::project {
+namespace fs = std::filesystem;
+using namespace labels;
+
+const char* to_string(LabelFormat f) {
+  switch (f) {
+    case LabelFormat::kBehavtrack: return "behavtrack";
+    case LabelFormat::kBehavtrackAnnotation: return "behavtrack-annotation";
+    case LabelFormat::kYolo: return "yolo";
+    case LabelFormat::kCoco: return "coco";
+    case LabelFormat::kDlc: return "dlc";
+    case LabelFormat::kNpy: return "npy";
+    case LabelFormat::kBoris: return "boris";
+  }
+  return "?";
+}
+
+LabelFormat label_format_from_string(const std::string& s) {
+  for (LabelFormat f : {LabelFormat::kBehavtrack, LabelFormat::kBehavtrackAnnotation, LabelFormat::kYolo,
+                        LabelFormat::kCoco, LabelFormat::kDlc, LabelFormat::kNpy, LabelFormat::kBoris})
+    if (s == to_string(f)) return f;
+  throw_invalid("format " + bt::quoted(s) + ": expected behavtrack, behavtrack-annotation, yolo, coco, dlc, npy or boris");
+}
+
+void ImportOptions::validate() const {
+  if (path.empty()) throw_invalid("import options: path: required");
+  // A derived box around a single keypoint needs a positive margin to have an area.
+  if (!(derived_box_margin_px > 0)) throw_invalid("import options: derived_box_margin_px " +
+                                                  std::to_string(derived_box_margin_px) + ": must be > 0");
+  if (!(fps >= 0) || !std::isfinite(fps)) throw_invalid("import options: fps " + std::to_string(fps) + ": must be >= 0");
+  if (!std::isfinite(start_offset_s)) throw_invalid("import options: start_offset_s: must be a finite number");
+}
+
+void ExportOptions::validate() const {
+  if (path.empty()) throw_invalid("export options: path: required");
+  if (scorer.empty() || scorer.find(',') != std::string::npos)
+    throw_invalid("export options: scorer " + bt::quoted(scorer) + ": must be a non-empty name without commas");
+  if (class_name.empty()) throw_invalid("export options: class_name: required");
+}
+
+namespace labels {
+
+double parse_number(std::string_view text, const std::string& where) {
+  std::string_view t = text;
+  while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+  while (!t.empty() && (t.back() == ' ' || t.back() == '\t' || t.back() == '\r')) t.remove_suffix(1);
+  if (!t.empty() && t.front() == '+') t.remove_prefix(1);
+  double v = 0;
+  const auto [ptr, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (t.empty() || ec != std::errc() || ptr != t.data() + t.size())
+    throw_invalid(where + ": expected a number, got " + bt::quoted(std::string(text)));
+  if (!std::isfinite(v)) throw_invalid(where + ": expected a finite number, got " + bt::quoted(std::string(text)));
+  return v;
+}
+
+long long parse_integer(std::string_view text, const std::string& where) {
+  const double v = parse_number(text, where);
+  if (v != std::floor(v) || std::fabs(v) > 9e15) throw_invalid(where + ": expected an integer, got " + bt::quoted(std::string(text)));
+  return static_cast<long long>(v);
+}
+
+std::vector<std::string> split_fields(const std::string& raw, char sep) {
+  std::string line = raw;
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  std::vector<std::string> out;
+  std::string cur;
+  bool quoted_field = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted_field) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        cur += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted_field = false;
+      } else {
+        cur += c;
+      }
+    } else if (c == '"') {
+      quoted_field = true;
+    } else if (c == sep) {
+      out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  out.push_back(cur);
+  return out;
+}
+
+std::string file_subject(const fs::path& file) { return bt::quoted(file.string()); }
+
+fs::path find_image(const std::vector<fs::path>& dirs, const std::string& name, const std::string& where) {
+  std::string tried;
+  for (const fs::path& d : dirs) {
+    const fs::path p = d / name;
+    if (fs::is_regular_file(p)) return p;
+    tried += (tried.empty() ? "" : ", ") + bt::quoted(p.string());
+  }
+  throw_not_found(where + ": image " + bt::quoted(name) + " not found (looked for " + tried + ")");
+}
+
+Annotation imported(const Instance& in, const ImportOptions& o, bool box_derived) {
+  Annotation a;
+  a.instance = in;
+  a.source = o.confirmed ? Source::kManual : Source::kPredicted;
+  a.confirmed = o.confirmed;
+  a.box_derived = box_derived;
+  return a;
+}
+
+void copy_image(const fs::path& src, const fs::path& dst) {
+  std::error_code ec;
+  fs::create_directories(dst.parent_path(), ec);
+  fs::copy_file(src, dst, fs::copy_options::overwrite_existing, ec);
+  if (ec) throw_io("image " + bt::quoted(src.string()) + ": cannot copy to " + bt::quoted(dst.string()) + ": " + ec.message());
+}
+
+VideoRecord target_video(const Project& p, std::optional<VideoId> id, const std::string& format) {
+  if (id) return p.get_video(*id);
+  const auto videos = p.list_videos();
+  if (videos.size() == 1) return videos[0];
+  throw_invalid(format + ": which video? the project has " + std::to_string(videos.size()) +
+                " videos; pass --video ID (see `behavtrack video list`)");
+}
+
+}  // namespace labels
+
+namespace {
+
+fs::path temp_sibling_path(const fs::path& target) {
+  return target.parent_path() / ("." + target.filename().string() + ".tmp-" + std::to_string(::getpid()));
+}
+
+// Copies imported images into media/frames/imported/, returning the files it created so a
+// failed import can take them away again.
+std::vector<fs::path> copy_images(Project& p, ImportBatch& batch, Progress& bar) {
+  std::vector<fs::path> created;
+  for (ImportedFrame& f : batch.frames) {
+    if (f.image_source.empty()) continue;
+    const fs::path dst = p.resolve("media/frames/imported/" + f.name);
+    const bool existed = fs::exists(dst);
+    const fs::path tmp = temp_sibling_path(dst);
+    copy_image(f.image_source, tmp);
+    std::error_code ec;
+    fs::rename(tmp, dst, ec);
+    if (ec) throw_io("image " + bt::quoted(dst.string()) + ": cannot move into place: " + ec.message());
+    if (!existed) created.push_back(dst);
+    bar.advance();
+  }
+  return created;
+}
+
+ImportSummary write_batch(Project& p, const ImportBatch& batch, const ImportOptions& o) {
+  ImportSummary s;
+  p.transaction([&] {
+    std::vector<NewFrame> rows;
+    for (const ImportedFrame& f : batch.frames) {
+      NewFrame n;
+      n.video_id = f.video_id;
+      n.frame_index = f.frame_index;
+      n.stratum = f.stratum;
+      if (f.video_id) {
+        const VideoRecord v = p.get_video(*f.video_id);
+        n.image_path = frame_image_path(v, f.frame_index);
+        n.name = frame_image_name(v, f.frame_index);
+      } else {
+        n.image_path = "media/frames/imported/" + f.name;
+        n.name = f.name;
+      }
+      if (auto existing = p.find_frame(n.video_id, n.frame_index, n.name)) {
+        n.stratum = f.stratum >= 0 ? f.stratum : existing->stratum;
+        n.feature = existing->feature;
+      }
+      rows.push_back(std::move(n));
+    }
+    const std::vector<FrameId> ids = p.add_frames(rows);
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      if (!batch.frames[i].has_labels) continue;
+      const FrameAnnotations current = p.get_frame(ids[i]);
+      p.put_frame(ids[i], batch.frames[i].instances, current.version, o.author);
+      s.instances += static_cast<std::int64_t>(batch.frames[i].instances.size());
+    }
+    s.frames = static_cast<std::int64_t>(ids.size());
+    if (batch.bouts_video) {
+      p.replace_bouts(*batch.bouts_video, batch.bouts);
+      s.bouts = static_cast<std::int64_t>(batch.bouts.size());
+    }
+  });
+  return s;
+}
+
+}  // namespace
+
+ImportSummary import_labels(Project& p, const ImportOptions& o, const ProgressCallback& progress) {
+  o.validate();
+  if (!fs::exists(o.path)) throw_not_found(to_string(o.format) + std::string(" import: ") + bt::quoted(o.path.string()) + ": no such file or folder");
+  ImportBatch batch;
+  switch (o.format) {
+    case LabelFormat::kBehavtrack: batch = parse_behavtrack(p, o); break;
+    case LabelFormat::kBehavtrackAnnotation: batch = parse_annotation(p, o); break;
+    case LabelFormat::kYolo: batch = parse_yolo(p, o); break;
+    case LabelFormat::kCoco: batch = parse_coco(p, o); break;
+    case LabelFormat::kDlc: batch = parse_dlc(p, o); break;
+    case LabelFormat::kNpy: batch = parse_npy(p, o); break;
+    case LabelFormat::kBoris: batch = parse_boris(p, o); break;
+  }
+  std::set<std::string> names;
+  for (const ImportedFrame& f : batch.frames)
+    if (!f.video_id && !names.insert(f.name).second)
+      throw_invalid(std::string(to_string(o.format)) + " import: two images named " + bt::quoted(f.name));
+  // Video frames are decoded and cached first (outside the transaction: the cache is
+  // idempotent), images copied, then everything is written in one transaction.
+  std::vector<std::pair<VideoId, FrameIndex>> video_frames;
+  for (const ImportedFrame& f : batch.frames)
+    if (f.video_id) video_frames.emplace_back(*f.video_id, f.frame_index);
+  cache_frame_images(p, video_frames, progress);
+  Progress bar("import images", static_cast<std::int64_t>(names.size()), progress);
+  std::vector<fs::path> created;
+  try {
+    created = copy_images(p, batch, bar);
+    bar.finish();
+    ImportSummary s = write_batch(p, batch, o);
+    s.images = static_cast<std::int64_t>(names.size());
+    return s;
+  } catch (...) {
+    std::error_code ec;
+    for (const fs::path& f : created) fs::remove(f, ec);
+    throw;
+  }
+}
+
+namespace {
+
+int image_width_height(const fs::path& image, int& height) {
+  const cv::Mat m = cv::imread(image.string(), cv::IMREAD_UNCHANGED);
+  if (m.empty()) throw_io("image " + bt::quoted(image.string()) + ": cannot read");
+  height = m.rows;
+  return m.cols;
+}
+
+std::vector<ExportFrame> collect_frames(Project& p, const ExportOptions& o, bool need_size) {
+  const std::optional<int> cycle = o.cycle ? o.cycle : p.latest_cycle();
+  std::map<FrameId, Split> split_of;
+  if (cycle)
+    for (const auto& [id, s] : p.split_of(*cycle)) split_of[id] = s;
+  if (o.split && !cycle) throw_invalid("export --split " + std::string(to_string(*o.split)) + ": the project has no splits yet; run `behavtrack frames split`");
+  FrameQuery q;
+  q.limit = 0;
+  q.video_id = o.video_id;
+  std::vector<ExportFrame> out;
+  std::vector<std::pair<VideoId, FrameIndex>> to_cache;
+  for (const FrameRecord& f : p.list_frames(q).frames) {
+    ExportFrame e;
+    const auto it = split_of.find(f.id);
+    if (it != split_of.end()) e.split = it->second;
+    if (o.split && e.split != o.split) continue;
+    for (const Annotation& a : p.get_frame(f.id).instances)
+      if (a.confirmed || o.include_unconfirmed) e.instances.push_back(a);
+    if (e.instances.empty()) continue;
+    e.frame = f;
+    e.image = p.resolve(f.image_path);
+    e.file_name = f.name;
+    if (f.video_id) to_cache.emplace_back(*f.video_id, f.frame_index);
+    out.push_back(std::move(e));
+  }
+  cache_frame_images(p, to_cache, {});
+  std::set<std::string> names;
+  for (ExportFrame& e : out) {
+    if (!names.insert(e.file_name).second)
+      throw_invalid("export: two frames are named " + bt::quoted(e.file_name) + "; export one video at a time with --video");
+    if (need_size) e.width = image_width_height(e.image, e.height);
+  }
+  return out;
+}
+
+}  // namespace
+
+ExportSummary export_labels(Project& p, const ExportOptions& o, const ProgressCallback& progress) {
+  o.validate();
+  if (fs::exists(o.path)) throw_invalid(std::string(to_string(o.format)) + " export: " + bt::quoted(o.path.string()) + " already exists; choose a new path");
+  std::error_code ec;
+  if (o.path.has_parent_path()) fs::create_directories(o.path.parent_path(), ec);
+  const fs::path tmp = temp_sibling_path(fs::absolute(o.path));
+  fs::remove_all(tmp, ec);
+  ExportSummary s;
+  try {
+    if (o.format == LabelFormat::kBoris) {
+      s.bouts = write_boris(p, o, tmp);
+    } else {
+      const bool need_size = o.format == LabelFormat::kYolo || o.format == LabelFormat::kCoco ||
+                             o.format == LabelFormat::kBehavtrack;
+      // annotation.json carries the confirmed flag (mAnnotated), so it holds predictions too.
+      ExportOptions chosen = o;
+      if (o.format == LabelFormat::kBehavtrackAnnotation) chosen.include_unconfirmed = true;
+      const std::vector<ExportFrame> frames = collect_frames(p, chosen, need_size);
+      Progress bar(std::string("export ") + to_string(o.format), 1, progress);
+      switch (o.format) {
+        case LabelFormat::kBehavtrack: write_behavtrack(p, frames, o, tmp); break;
+        case LabelFormat::kBehavtrackAnnotation: write_annotation(p, frames, o, tmp); break;
+        case LabelFormat::kYolo: write_yolo(p, frames, o, tmp); break;
+        case LabelFormat::kCoco: write_coco(p, frames, o, tmp); break;
+        case LabelFormat::kDlc: write_dlc(p, frames, o, tmp); break;
+        case LabelFormat::kNpy: write_npy(p, frames, o, tmp); break;
+        case LabelFormat::kBoris: break;
+      }
+      bar.advance();
+      bar.finish();
+      s.frames = static_cast<std::int64_t>(frames.size());
+      for (const auto& f : frames) s.instances += static_cast<std::int64_t>(f.instances.size());
+    }
+    fs::rename(tmp, o.path, ec);
+    if (ec) throw_io("export " + bt::quoted(o.path.string()) + ": cannot move into place: " + ec.message());
+  } catch (...) {
+    fs::remove_all(tmp, ec);
+    throw;
+  }
+  return s;
+}
+
+}  // namespace bt::project

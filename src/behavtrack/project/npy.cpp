@@ -1,0 +1,119 @@
+#include "behavtrack/project/npy.h"
+
+#include <cstring>
+#include <fstream>
+#include <regex>
+
+#include "behavtrack/core/atomic_file.h"
+#include "behavtrack/core/error.h"
+
+namespace bt::project::npy {
+namespace fs = std::filesystem;
+
+std::int64_t Array::size() const {
+  std::int64_t n = 1;
+  for (auto d : shape) n *= d;
+  return n;
+}
+
+std::string Array::shape_str() const {
+  std::string s = "(";
+  for (std::size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + (shape.size() == 1 ? ",)" : ")");
+}
+
+namespace {
+
+template <typename T>
+void convert(const std::string& raw, std::vector<double>& out) {
+  const std::size_t n = raw.size() / sizeof(T);
+  out.resize(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    T v;
+    std::memcpy(&v, raw.data() + i * sizeof(T), sizeof(T));
+    out[i] = static_cast<double>(v);
+  }
+}
+
+std::size_t item_size(const std::string& d) { return static_cast<std::size_t>(std::stoi(d.substr(2))); }
+
+}  // namespace
+
+Array read(const fs::path& path) {
+  const std::string subject = "npy " + bt::quoted(path.string());
+  const std::string bytes = read_file(path);
+  if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0) throw_invalid(subject + ": not a NumPy .npy file");
+  const int major = static_cast<unsigned char>(bytes[6]);
+  std::size_t header_len = 0, offset = 0;
+  if (major == 1) {
+    header_len = static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
+    offset = 10;
+  } else if (major == 2 || major == 3) {
+    if (bytes.size() < 12) throw_invalid(subject + ": truncated header");
+    for (int i = 0; i < 4; ++i) header_len |= static_cast<std::size_t>(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
+    offset = 12;
+  } else {
+    throw_invalid(subject + ": unsupported .npy version " + std::to_string(major));
+  }
+  if (bytes.size() < offset + header_len) throw_invalid(subject + ": truncated header");
+  const std::string header = bytes.substr(offset, header_len);
+  std::smatch m;
+  Array a;
+  if (!std::regex_search(header, m, std::regex(R"('descr'\s*:\s*'([^']+)')"))) throw_invalid(subject + ": header has no descr");
+  a.descr = m[1];
+  if (std::regex_search(header, m, std::regex(R"('fortran_order'\s*:\s*True)")))
+    throw_invalid(subject + ": Fortran-ordered arrays are not supported; save with numpy.ascontiguousarray");
+  if (!std::regex_search(header, m, std::regex(R"('shape'\s*:\s*\(([^)]*)\))"))) throw_invalid(subject + ": header has no shape");
+  const std::string dims = m[1];
+  const std::regex number(R"(\d+)");
+  for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it)
+    a.shape.push_back(std::stoll(it->str()));
+  const std::string& d = a.descr;
+  const bool little = d[0] == '<' || d[0] == '|' || d[0] == '=';
+  if (!little || d.size() < 3) throw_invalid(subject + ": dtype " + d + " not supported (little-endian numbers only)");
+  const std::string raw = bytes.substr(offset + header_len);
+  const std::size_t need = static_cast<std::size_t>(a.size()) * item_size(d);
+  if (raw.size() < need)
+    throw_invalid(subject + ": data holds " + std::to_string(raw.size()) + " bytes, shape " + a.shape_str() + " needs " +
+                  std::to_string(need) + "; is the file truncated?");
+  const std::string data = raw.substr(0, need);
+  const std::string t = d.substr(1);
+  if (t == "f8") convert<double>(data, a.values);
+  else if (t == "f4") convert<float>(data, a.values);
+  else if (t == "i8") convert<std::int64_t>(data, a.values);
+  else if (t == "i4") convert<std::int32_t>(data, a.values);
+  else if (t == "i2") convert<std::int16_t>(data, a.values);
+  else if (t == "i1") convert<std::int8_t>(data, a.values);
+  else if (t == "u1" || t == "b1") convert<std::uint8_t>(data, a.values);
+  else if (t == "u2") convert<std::uint16_t>(data, a.values);
+  else if (t == "u4") convert<std::uint32_t>(data, a.values);
+  else throw_invalid(subject + ": dtype " + d + " not supported (use float32/64 or int8-64)");
+  return a;
+}
+
+void write(const fs::path& path, const Array& a, bool integer) {
+  std::string header = std::string("{'descr': '") + (integer ? "<i8" : "<f8") + "', 'fortran_order': False, 'shape': " +
+                       a.shape_str() + ", }";
+  // Pad so that the data starts at a multiple of 64 bytes, header ending in '\n'.
+  const std::size_t total = 10 + header.size() + 1;
+  header += std::string((64 - total % 64) % 64, ' ') + "\n";
+  std::string out = "\x93NUMPY";
+  out += '\x01';
+  out += '\x00';
+  out += static_cast<char>(header.size() & 0xff);
+  out += static_cast<char>((header.size() >> 8) & 0xff);
+  out += header;
+  for (double v : a.values) {
+    char buf[8];
+    if (integer) {
+      const std::int64_t i = static_cast<std::int64_t>(v);
+      std::memcpy(buf, &i, 8);
+    } else {
+      std::memcpy(buf, &v, 8);
+    }
+    out.append(buf, 8);
+  }
+  write_file_atomically(path, out);
+}
+
+}  // namespace bt::project::npy
