@@ -1,0 +1,115 @@
+// Pose benchmarks: inference frames/s on 640x480 frames (batch 1, letterbox, NMS and the
+// refiner included) for sizes n and s at input 320 and 640, training seconds per epoch on the
+// DLC set, and (with BT_POSE_EXPERIMENT=1) the DLC experiment of issue 5: train from scratch
+// on 93 images, test on 23, print RMSE, PCK and box AP as counters.
+#include <benchmark/benchmark.h>
+
+#include <chrono>
+#include <cstdlib>
+
+#include "behavtrack/core/log.h"
+#include "behavtrack/pose/pose_model.h"
+#include "pose/dlc_data.h"
+
+namespace {
+
+std::filesystem::path scratch(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / ("bt-pose-bench-" + name);
+  std::filesystem::remove_all(dir);
+  return dir;
+}
+
+double env_or(const char* name, double fallback) {
+  const char* v = std::getenv(name);
+  return v ? std::atof(v) : fallback;
+}
+
+// An untrained model of the given size is as fast as a trained one: build it with one
+// short epoch on two DLC images and time predict() on a DLC frame.
+void BM_PoseInference(benchmark::State& state, std::string size, int input_px) {
+  bt::bench::DlcSplit dlc = bt::bench::load_dlc();
+  dlc.train.resize(2);
+  bt::pose::TrainOptions o;
+  o.size = size;
+  o.input_px = input_px;
+  o.epochs = 1;
+  o.batch = 2;
+  o.refine_repeats = 1;
+  const auto dir = scratch("infer-" + size + std::to_string(input_px));
+  bt::pose::train_pose_model(dlc.train, {}, bt::Skeleton::default_mouse(), o, dir, {});
+  const bt::pose::PoseModel model = bt::pose::PoseModel::load(dir, bt::Device{});
+  bt::pose::PredictOptions p;
+  p.score_min = 0.0f;  // keep max_det detections: the refiner runs on each
+  p.max_det = 1;
+  const cv::Mat frame = dlc.test.at(0).image;
+  for (auto _ : state) benchmark::DoNotOptimize(model.predict(frame, p));
+  state.counters["frames_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  std::filesystem::remove_all(dir);
+}
+BENCHMARK_CAPTURE(BM_PoseInference, n_320, "n", 320)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_PoseInference, n_640, "n", 640)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_PoseInference, s_320, "s", 320)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_PoseInference, s_640, "s", 640)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Seconds per training epoch (detector + refiner + validation) on the 80 DLC training images.
+void BM_PoseTrainEpoch(benchmark::State& state) {
+  const bt::bench::DlcSplit dlc = bt::bench::load_dlc();
+  bt::pose::TrainOptions o;
+  o.epochs = 1;
+  for (auto _ : state) {
+    const auto dir = scratch("epoch");
+    bt::pose::train_pose_model(dlc.train, dlc.val, bt::Skeleton::default_mouse(), o, dir, {});
+    std::filesystem::remove_all(dir);
+  }
+}
+BENCHMARK(BM_PoseTrainEpoch)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
+
+// The DLC experiment: BT_POSE_MINUTES (default 25) of training from scratch, then the test.
+void BM_PoseDlcExperiment(benchmark::State& state) {
+  const bt::bench::DlcSplit dlc = bt::bench::load_dlc();
+  bt::pose::TrainOptions o;
+  o.size = std::getenv("BT_POSE_SIZE") ? std::getenv("BT_POSE_SIZE") : "n";
+  o.input_px = static_cast<int>(env_or("BT_POSE_IMGSZ", 320));
+  o.refine_px = static_cast<int>(env_or("BT_POSE_REFINE_PX", 128));
+  o.epochs = static_cast<int>(env_or("BT_POSE_EPOCHS", 400));
+  o.batch = static_cast<int>(env_or("BT_POSE_BATCH", 16));
+  o.time_limit_min = env_or("BT_POSE_MINUTES", 25);
+  o.patience_epochs = 1000;
+  o.seed = static_cast<std::uint64_t>(env_or("BT_POSE_SEED", 0));
+  const auto dir = std::getenv("BT_POSE_OUT") ? std::filesystem::path(std::getenv("BT_POSE_OUT"))
+                                             : scratch("dlc");
+  if (std::getenv("BT_POSE_VERBOSE")) bt::set_log_level(bt::LogLevel::kDebug);
+  for (auto _ : state) {
+    const auto r = bt::pose::train_pose_model(dlc.train, dlc.val, bt::Skeleton::default_mouse(),
+                                              o, dir, bt::terminal_progress(stderr));
+    const bt::pose::PoseModel model = bt::pose::PoseModel::load(dir, bt::Device{});
+    bt::pose::PredictOptions p;
+    p.max_det = 1;
+    std::vector<std::vector<bt::Instance>> truth;
+    for (const auto& s : dlc.test) truth.push_back(s.instances);
+    const auto pred = bt::pose::predict_dataset(model, dlc.test, p, {});
+    const auto m = bt::pose::evaluate_pose(truth, pred, bt::Skeleton::default_mouse(), {});
+    std::fprintf(stderr, "DLC test metrics (%d epochs, %.0f s, %s):\n%s\n", r.epochs_run,
+                 r.seconds, r.stop_reason.c_str(), m.to_json().c_str());
+    state.counters["rmse_px"] = m.rmse_px;
+    state.counters["mean_error_px"] = m.mean_error_px;
+    state.counters["pck5"] = m.pck5;
+    state.counters["pck10"] = m.pck10;
+    state.counters["box_ap50"] = m.box_ap50;
+    state.counters["box_ap50_95"] = m.box_ap50_95;
+    state.counters["missed"] = m.n_missed;
+    state.counters["train_s"] = r.seconds;
+  }
+}
+
+const bool kExperimentRegistered = [] {
+  if (std::getenv("BT_POSE_EXPERIMENT"))
+    benchmark::RegisterBenchmark("BM_PoseDlcExperiment", BM_PoseDlcExperiment)
+        ->Unit(benchmark::kSecond)
+        ->UseRealTime()
+        ->Iterations(1);
+  return true;
+}();
+
+}  // namespace

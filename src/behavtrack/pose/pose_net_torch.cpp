@@ -1,0 +1,217 @@
+#include "pose_net_torch.h"
+
+#include <fmt/format.h>
+#include <torch/nn/functional/activation.h>
+#include <torch/nn/functional/pooling.h>
+#include <torch/nn/functional/upsampling.h>
+#include <torch/nn/init.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "behavtrack/core/error.h"
+
+namespace bt::pose {
+namespace F = torch::nn::functional;
+
+ConvBnImpl::ConvBnImpl(int in, int out, int k, int stride) {
+  conv = register_module(
+      "conv", torch::nn::Conv2d(
+                  torch::nn::Conv2dOptions(in, out, k).stride(stride).padding(k / 2).bias(false)));
+  bn = register_module("bn", torch::nn::BatchNorm2d(
+                                 torch::nn::BatchNorm2dOptions(out).eps(1e-3).momentum(0.03)));
+}
+
+torch::Tensor ConvBnImpl::forward(const torch::Tensor& x) { return F::silu(bn(conv(x))); }
+
+C2fImpl::C2fImpl(int in, int out, int n, bool shortcut_) : shortcut(shortcut_) {
+  // ref: YOLOv8 C2f: split in two, chain n bottlenecks on one half, concatenate all.
+  hidden = std::max(8, out / 2);
+  cv1 = register_module("cv1", ConvBn(in, 2 * hidden, 1));
+  cv2 = register_module("cv2", ConvBn((2 + n) * hidden, out, 1));
+  for (int i = 0; i < n; ++i) {
+    auto a = register_module(fmt::format("m{}a", i), ConvBn(hidden, hidden, 3));
+    auto b = register_module(fmt::format("m{}b", i), ConvBn(hidden, hidden, 3));
+    blocks.emplace_back(a, b);
+  }
+}
+
+torch::Tensor C2fImpl::forward(const torch::Tensor& x) {
+  std::vector<torch::Tensor> parts = cv1(x).chunk(2, 1);
+  for (auto& [a, b] : blocks) {
+    torch::Tensor y = b(a(parts.back()));
+    parts.push_back(shortcut ? parts.back() + y : y);
+  }
+  return cv2(torch::cat(parts, 1));
+}
+
+double YoloPoseNetOptions::width() const {
+  return size == "n" ? 0.25 : size == "s" ? 0.5 : 0.75;
+}
+double YoloPoseNetOptions::depth() const { return size == "m" ? 0.67 : 0.33; }
+
+void YoloPoseNetOptions::validate() const {
+  if (size != "n" && size != "s" && size != "m")
+    throw_invalid(fmt::format("size = {}: must be n, s or m", bt::quoted(size)));
+  if (n_keypoints < 1)
+    throw_invalid(fmt::format("n_keypoints = {}: must be at least 1", n_keypoints));
+}
+
+namespace {
+
+int channels(double width, int base) { return std::max(16, int(std::lround(base * width / 8)) * 8); }
+int repeats(double depth, int base) { return std::max(1, int(std::lround(base * depth))); }
+
+torch::nn::Sequential head_branch(int in, int mid, int out, double bias) {
+  torch::nn::Conv2d last(torch::nn::Conv2dOptions(mid, out, 1));
+  torch::nn::init::constant_(last->bias, bias);
+  return torch::nn::Sequential(ConvBn(in, mid, 3), ConvBn(mid, mid, 3), last);
+}
+
+}  // namespace
+
+YoloPoseNetImpl::YoloPoseNetImpl(YoloPoseNetOptions o) : options(std::move(o)) {
+  options.validate();
+  const double w = options.width(), d = options.depth();
+  const int c1 = channels(w, 64), c2 = channels(w, 128), c3 = channels(w, 256),
+            c4 = channels(w, 512), c5 = channels(w, 1024);
+  stem = register_module("stem", torch::nn::Sequential(ConvBn(3, c1, 3, 2)));
+  stage2 = register_module("stage2", torch::nn::Sequential(ConvBn(c1, c2, 3, 2),
+                                                           C2f(c2, c2, repeats(d, 3), true)));
+  stage3 = register_module("stage3", torch::nn::Sequential(ConvBn(c2, c3, 3, 2),
+                                                           C2f(c3, c3, repeats(d, 6), true)));
+  stage4 = register_module("stage4", torch::nn::Sequential(ConvBn(c3, c4, 3, 2),
+                                                           C2f(c4, c4, repeats(d, 6), true)));
+  stage5 = register_module("stage5", torch::nn::Sequential(ConvBn(c4, c5, 3, 2),
+                                                           C2f(c5, c5, repeats(d, 3), true)));
+  sppf_in = register_module("sppf_in", ConvBn(c5, c5 / 2, 1));
+  sppf_out = register_module("sppf_out", ConvBn(c5 * 2, c5, 1));
+  const int n = repeats(d, 3);
+  up4 = register_module("up4", C2f(c5 + c4, c4, n, false));
+  up3 = register_module("up3", C2f(c4 + c3, c3, n, false));
+  down3_conv = register_module("down3_conv", ConvBn(c3, c3, 3, 2));
+  down4 = register_module("down4", C2f(c3 + c4, c4, n, false));
+  down4_conv = register_module("down4_conv", ConvBn(c4, c4, 3, 2));
+  down5 = register_module("down5", C2f(c4 + c5, c5, n, false));
+
+  const int k3 = 3 * options.n_keypoints;
+  const int mid_box = std::max(16, c3 / 2), mid_kpt = std::max(c3 / 2, k3);
+  const double obj_prior = std::log(0.01 / 0.99);  // objectness starts at p = 0.01
+  box_heads = register_module("box_heads", torch::nn::ModuleList());
+  obj_heads = register_module("obj_heads", torch::nn::ModuleList());
+  kpt_heads = register_module("kpt_heads", torch::nn::ModuleList());
+  for (int ch : {c3, c4, c5}) {
+    box_heads->push_back(head_branch(ch, mid_box, 4, 1.0));
+    obj_heads->push_back(head_branch(ch, mid_box, 1, obj_prior));
+    kpt_heads->push_back(head_branch(ch, mid_kpt, k3, 0.0));
+  }
+}
+
+torch::Tensor YoloPoseNetImpl::forward(const torch::Tensor& x) {
+  const torch::Tensor p3 = stage3->forward(stage2->forward(stem->forward(x)));
+  const torch::Tensor p4 = stage4->forward(p3);
+  torch::Tensor p5 = stage5->forward(p4);
+  // SPPF (ref: YOLOv5): three chained 5x5 max-pools, concatenated.
+  {
+    const torch::Tensor a = sppf_in(p5);
+    const auto pool = [](const torch::Tensor& t) {
+      return F::max_pool2d(t, F::MaxPool2dFuncOptions(5).stride(1).padding(2));
+    };
+    const torch::Tensor b = pool(a), c = pool(b), e = pool(c);
+    p5 = sppf_out(torch::cat({a, b, c, e}, 1));
+  }
+  const auto up = [](const torch::Tensor& t) {
+    return F::interpolate(t, F::InterpolateFuncOptions()
+                                 .scale_factor(std::vector<double>{2, 2})
+                                 .mode(torch::kNearest));
+  };
+  // FPN top-down, then PAN bottom-up.
+  const torch::Tensor n4 = up4(torch::cat({up(p5), p4}, 1));
+  const torch::Tensor o3 = up3(torch::cat({up(n4), p3}, 1));
+  const torch::Tensor o4 = down4(torch::cat({down3_conv(o3), n4}, 1));
+  const torch::Tensor o5 = down5(torch::cat({down4_conv(o4), p5}, 1));
+  std::vector<torch::Tensor> levels;
+  const torch::Tensor feats[3] = {o3, o4, o5};
+  for (int i = 0; i < 3; ++i) {
+    const torch::Tensor out =
+        torch::cat({box_heads[i]->as<torch::nn::Sequential>()->forward(feats[i]),
+                    obj_heads[i]->as<torch::nn::Sequential>()->forward(feats[i]),
+                    kpt_heads[i]->as<torch::nn::Sequential>()->forward(feats[i])},
+                   1);
+    levels.push_back(out.flatten(2).transpose(1, 2));  // (B, H*W, C), row-major cells
+  }
+  return torch::cat(levels, 1);
+}
+
+std::pair<torch::Tensor, torch::Tensor> YoloPoseNetImpl::anchors(int input_px) {
+  std::vector<torch::Tensor> points, strides;
+  for (int stride : {8, 16, 32}) {
+    const int n = input_px / stride;
+    const torch::Tensor r = (torch::arange(n, torch::kFloat) + 0.5) * stride;
+    const std::vector<torch::Tensor> grid = torch::meshgrid({r, r}, "ij");  // (y, x)
+    points.push_back(torch::stack({grid[1].flatten(), grid[0].flatten()}, 1));
+    strides.push_back(torch::full({n * n, 1}, float(stride)));
+  }
+  return {torch::cat(points, 0), torch::cat(strides, 0)};
+}
+
+YoloPoseNetImpl::Decoded YoloPoseNetImpl::decode(const torch::Tensor& raw,
+                                                  const torch::Tensor& anchor_xy,
+                                                  const torch::Tensor& stride) const {
+  const int k = options.n_keypoints;
+  Decoded d;
+  // Box: distances from the anchor centre to the four sides, in strides (softplus >= 0).
+  const torch::Tensor ltrb = F::softplus(raw.slice(2, 0, 4)) * stride;
+  d.boxes = torch::cat({anchor_xy - ltrb.slice(2, 0, 2), anchor_xy + ltrb.slice(2, 2, 4)}, 2);
+  d.obj = raw.select(2, 4);
+  // Keypoints: offsets from the anchor in units of 2 strides (ref: YOLO-pose).
+  const torch::Tensor kp = raw.slice(2, 5, 5 + 3 * k).reshape({raw.size(0), raw.size(1), k, 3});
+  d.kpts = anchor_xy.unsqueeze(1) + kp.slice(3, 0, 2) * 2 * stride.unsqueeze(1);
+  d.vis = kp.select(3, 2);
+  return d;
+}
+
+RefineNetImpl::RefineNetImpl(int k) : n_keypoints(k) {
+  enc1 = register_module("enc1", torch::nn::Sequential(ConvBn(3, 24, 3, 2), ConvBn(24, 48, 3, 2),
+                                                       C2f(48, 48, 1, true)));
+  enc2 = register_module("enc2", torch::nn::Sequential(ConvBn(48, 96, 3, 2), C2f(96, 96, 2, true)));
+  enc3 = register_module("enc3",
+                         torch::nn::Sequential(ConvBn(96, 160, 3, 2), C2f(160, 160, 2, true)));
+  // 1x1 laterals keep the decoder cheap; one 3x3 at stride 4 mixes the fused features.
+  lat2 = register_module("lat2", ConvBn(160 + 96, 64, 1));
+  lat1 = register_module("lat1", ConvBn(64 + 48, 48, 1));
+  dec = register_module("dec", torch::nn::Sequential(ConvBn(48, 48, 3)));
+  heat = register_module("heat", torch::nn::Conv2d(torch::nn::Conv2dOptions(48, k, 1)));
+  offset = register_module("offset", torch::nn::Conv2d(torch::nn::Conv2dOptions(48, 2 * k, 1)));
+  torch::nn::init::constant_(heat->bias, std::log(0.01 / 0.99));
+}
+
+std::pair<torch::Tensor, torch::Tensor> RefineNetImpl::forward(const torch::Tensor& x) {
+  const torch::Tensor f1 = enc1->forward(x);   // stride 4
+  const torch::Tensor f2 = enc2->forward(f1);  // stride 8
+  const torch::Tensor f3 = enc3->forward(f2);  // stride 16
+  const auto up = [](const torch::Tensor& t) {
+    return F::interpolate(t, F::InterpolateFuncOptions()
+                                 .scale_factor(std::vector<double>{2, 2})
+                                 .mode(torch::kBilinear)
+                                 .align_corners(false));
+  };
+  const torch::Tensor g2 = lat2(torch::cat({up(f3), f2}, 1));
+  const torch::Tensor g1 = dec->forward(lat1(torch::cat({up(g2), f1}, 1)));
+  return {heat(g1), offset(g1)};
+}
+
+torch::Tensor to_input_tensor(const std::vector<cv::Mat>& images) {
+  const int h = images.at(0).rows, w = images.at(0).cols;
+  torch::Tensor out = torch::empty({static_cast<long>(images.size()), h, w, 3}, torch::kUInt8);
+  for (size_t i = 0; i < images.size(); ++i) {
+    const cv::Mat& m = images[i];
+    if (m.rows != h || m.cols != w || m.type() != CV_8UC3)
+      throw_internal("to_input_tensor: images differ in size or type");
+    cv::Mat dst(h, w, CV_8UC3, out[i].data_ptr<uint8_t>());
+    m.copyTo(dst);
+  }
+  return out.permute({0, 3, 1, 2}).to(torch::kFloat).div_(255.0);
+}
+
+}  // namespace bt::pose
