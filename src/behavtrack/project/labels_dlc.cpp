@@ -33,6 +33,20 @@ struct Column {
 
 std::string line_where(const fs::path& f, int line) { return file_subject(f) + " line " + std::to_string(line); }
 
+// Row paths are relative to the DLC project root (two folders above the CSV); a CSV moved
+// with its images finds them by the path's tail beside it.
+fs::path resolve_dlc_image(const fs::path& dlc_root, const fs::path& csv_dir, const fs::path& rel,
+                           const std::string& where) {
+  if (fs::is_regular_file(dlc_root / rel)) return dlc_root / rel;
+  std::vector<fs::path> parts(rel.begin(), rel.end());
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    fs::path tail;
+    for (std::size_t j = i; j < parts.size(); ++j) tail /= parts[j];
+    if (fs::is_regular_file(csv_dir / tail)) return csv_dir / tail;
+  }
+  return find_image({dlc_root, csv_dir}, rel.generic_string(), where);
+}
+
 }  // namespace
 
 ImportBatch parse_dlc(const Project& p, const ImportOptions& o) {
@@ -103,14 +117,13 @@ ImportBatch parse_dlc(const Project& p, const ImportOptions& o) {
     std::string rel;
     for (std::size_t c = 0; c < n_index; ++c) rel += (c ? "/" : "") + row[c];
     const fs::path rel_path(rel);
-    const std::string video_folder =
-        rel_path.has_parent_path() ? rel_path.parent_path().filename().string() : csv_dir.filename().string();
     ImportedFrame f;
-    f.name = video_folder + "/" + rel_path.filename().string();
-    // Paths are relative to the DLC project root (two levels up); images beside the CSV do too.
-    f.image_source = fs::is_regular_file(dlc_root / rel)
-                         ? dlc_root / rel
-                         : find_image({csv_dir}, rel_path.filename().string(), line_where(csv, line_no));
+    // The frame is named by its path under labeled-data/ ("m4s1/img0000.png").
+    fs::path name = rel_path;
+    if (name.begin() != name.end() && *name.begin() == "labeled-data") name = name.lexically_relative("labeled-data");
+    if (!name.has_parent_path()) name = csv_dir.filename() / name;
+    f.name = name.generic_string();
+    f.image_source = resolve_dlc_image(dlc_root, csv_dir, rel_path, line_where(csv, line_no));
     std::vector<Instance> inst(n_individuals);
     for (auto& i : inst) i.keypoints.assign(sk.size(), Keypoint{});
     for (std::size_t c = n_index; c < n_cols; c += 2) {
