@@ -4,6 +4,16 @@ extern "C" {
 #include <libavutil/pixdesc.h>
 }
 
+#if defined(__x86_64__) || defined(__i386__)
+#define BT_VIDEO_X86 1
+#include <immintrin.h>
+// Builds an AVX2 copy of a plain loop beside the baseline one, chosen when the program loads.
+#define BT_VECTORISE_AVX2 __attribute__((target_clones("avx2", "default")))
+#else
+#define BT_VIDEO_X86 0
+#define BT_VECTORISE_AVX2
+#endif
+
 #include <algorithm>
 #include <cstdint>
 
@@ -41,7 +51,7 @@ inline std::uint8_t clamp_shift(std::int32_t v) {
 
 // One row of planar 4:4:4 to interleaved BGR. Written as a plain loop over independent
 // pixels so that GCC vectorises it; target_clones builds an AVX2 copy chosen at load time.
-__attribute__((target_clones("avx2", "default")))
+BT_VECTORISE_AVX2
 void yuv444_row_to_bgr(const std::uint8_t* __restrict y, const std::uint8_t* __restrict u,
                        const std::uint8_t* __restrict v, std::uint8_t* __restrict bgr, int width,
                        YuvCoefficients c) {
@@ -54,7 +64,93 @@ void yuv444_row_to_bgr(const std::uint8_t* __restrict y, const std::uint8_t* __r
   }
 }
 
-__attribute__((target_clones("avx2", "default")))
+#if BT_VIDEO_X86
+// The same conversion, 32 pixels a step in 16-bit lanes (the way FFmpeg's and libyuv's
+// SIMD converters work): values carry 6 fraction bits, products come from mulhrs
+// (round(a*b / 2^15)), sums saturate, and packus clamps to 0..255. Within one grey level
+// of the 32-bit path. Pixels past the last multiple of 32 are left to the caller.
+struct Yuv16Coefficients {
+  std::int16_t y_offset, y, bu, gu, gv, rv;  // y in units of 2^-14, chroma of 2^-13
+};
+
+Yuv16Coefficients coefficients16(const YuvCoefficients& c) {
+  auto to16 = [](std::int32_t v, int shift) { return static_cast<std::int16_t>((v + (1 << (shift - 1))) >> shift); };
+  // kShift (14) fraction bits -> 14 for luma, 13 for chroma.
+  return {static_cast<std::int16_t>(c.y_offset), static_cast<std::int16_t>(c.y_scale), to16(c.bu, 1),
+          to16(c.gu, 1), to16(c.gv, 1), to16(c.rv, 1)};
+}
+
+__attribute__((target("avx2")))
+int yuv444_row_to_bgr_avx2(const std::uint8_t* y, const std::uint8_t* u, const std::uint8_t* v, std::uint8_t* bgr,
+                           int width, Yuv16Coefficients c) {
+  const __m256i y_offset = _mm256_set1_epi16(c.y_offset), k128 = _mm256_set1_epi16(128);
+  const __m256i half = _mm256_set1_epi16(32);  // rounding before the final >> 6
+  const __m256i ky = _mm256_set1_epi16(c.y), kbu = _mm256_set1_epi16(c.bu), kgu = _mm256_set1_epi16(c.gu),
+                kgv = _mm256_set1_epi16(c.gv), krv = _mm256_set1_epi16(c.rv);
+  // pshufb masks that interleave 16 B, 16 G and 16 R bytes into 48 BGR bytes (3 chunks).
+  alignas(16) static const std::int8_t masks[3][3][16] = {
+      {{0, -1, -1, 1, -1, -1, 2, -1, -1, 3, -1, -1, 4, -1, -1, 5},
+       {-1, 0, -1, -1, 1, -1, -1, 2, -1, -1, 3, -1, -1, 4, -1, -1},
+       {-1, -1, 0, -1, -1, 1, -1, -1, 2, -1, -1, 3, -1, -1, 4, -1}},
+      {{-1, -1, 6, -1, -1, 7, -1, -1, 8, -1, -1, 9, -1, -1, 10, -1},
+       {5, -1, -1, 6, -1, -1, 7, -1, -1, 8, -1, -1, 9, -1, -1, 10},
+       {-1, 5, -1, -1, 6, -1, -1, 7, -1, -1, 8, -1, -1, 9, -1, -1}},
+      {{-1, 11, -1, -1, 12, -1, -1, 13, -1, -1, 14, -1, -1, 15, -1, -1},
+       {-1, -1, 11, -1, -1, 12, -1, -1, 13, -1, -1, 14, -1, -1, 15, -1},
+       {10, -1, -1, 11, -1, -1, 12, -1, -1, 13, -1, -1, 14, -1, -1, 15}}};
+  int x = 0;
+  for (; x + 32 <= width; x += 32) {
+    __m256i planes[3][2];  // B, G, R as 16-bit lanes, two halves of 16 pixels
+    for (int h = 0; h < 2; ++h) {
+      const int o = x + 16 * h;
+      const __m256i Y = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(y + o)));
+      const __m256i U = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(u + o)));
+      const __m256i V = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(v + o)));
+      // luma * 64 = mulhrs((Y - y0) << 7, y * 2^14); chroma * 64 = mulhrs((C - 128) << 8, k * 2^13)
+      const __m256i luma =
+          _mm256_add_epi16(_mm256_mulhrs_epi16(_mm256_slli_epi16(_mm256_sub_epi16(Y, y_offset), 7), ky), half);
+      const __m256i cb = _mm256_slli_epi16(_mm256_sub_epi16(U, k128), 8);
+      const __m256i cr = _mm256_slli_epi16(_mm256_sub_epi16(V, k128), 8);
+      planes[0][h] = _mm256_srai_epi16(_mm256_adds_epi16(luma, _mm256_mulhrs_epi16(cb, kbu)), 6);
+      planes[1][h] = _mm256_srai_epi16(
+          _mm256_subs_epi16(_mm256_subs_epi16(luma, _mm256_mulhrs_epi16(cb, kgu)), _mm256_mulhrs_epi16(cr, kgv)), 6);
+      planes[2][h] = _mm256_srai_epi16(_mm256_adds_epi16(luma, _mm256_mulhrs_epi16(cr, krv)), 6);
+    }
+    __m128i bytes[3][2];  // per channel, pixels 0..15 and 16..31 of this step
+    for (int ch = 0; ch < 3; ++ch) {
+      const __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi16(planes[ch][0], planes[ch][1]), 0xD8);
+      bytes[ch][0] = _mm256_castsi256_si128(packed);
+      bytes[ch][1] = _mm256_extracti128_si256(packed, 1);
+    }
+    for (int h = 0; h < 2; ++h)
+      for (int chunk = 0; chunk < 3; ++chunk) {
+        __m128i out = _mm_setzero_si128();
+        for (int ch = 0; ch < 3; ++ch)
+          out = _mm_or_si128(out, _mm_shuffle_epi8(bytes[ch][h],
+                                                   _mm_load_si128(reinterpret_cast<const __m128i*>(masks[chunk][ch]))));
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(bgr + 3 * (x + 16 * h) + 16 * chunk), out);
+      }
+  }
+  return x;
+}
+
+const bool kHaveAvx2 = __builtin_cpu_supports("avx2");
+#else
+struct Yuv16Coefficients {};
+Yuv16Coefficients coefficients16(const YuvCoefficients&) { return {}; }
+#endif
+
+void yuv444_row(const std::uint8_t* y, const std::uint8_t* u, const std::uint8_t* v, std::uint8_t* bgr, int width,
+                const YuvCoefficients& c, const Yuv16Coefficients& c16) {
+#if BT_VIDEO_X86
+  const int done = kHaveAvx2 ? yuv444_row_to_bgr_avx2(y, u, v, bgr, width, c16) : 0;
+#else
+  const int done = 0;
+#endif
+  yuv444_row_to_bgr(y + done, u + done, v + done, bgr + 3 * done, width - done, c);
+}
+
+BT_VECTORISE_AVX2
 void luma_row_to_gray(const std::uint8_t* __restrict y, std::uint8_t* __restrict gray, int width,
                       YuvCoefficients c) {
   for (int x = 0; x < width; ++x) gray[x] = clamp_shift((y[x] - c.y_offset) * c.y_scale);
@@ -85,9 +181,10 @@ void FrameConverter::convert(const AVFrame& frame, cv::Mat& out) {
   const YuvCoefficients c = coefficients(is_bt709(frame), is_full_range(frame));
   if (output_ == PixelFormat::kBgr && is_yuv444p(format)) {
     out.create(h, w, CV_8UC3);
+    const Yuv16Coefficients c16 = coefficients16(c);
     for (int r = 0; r < h; ++r)
-      yuv444_row_to_bgr(frame.data[0] + r * frame.linesize[0], frame.data[1] + r * frame.linesize[1],
-                        frame.data[2] + r * frame.linesize[2], out.ptr<std::uint8_t>(r), w, c);
+      yuv444_row(frame.data[0] + r * frame.linesize[0], frame.data[1] + r * frame.linesize[1],
+                 frame.data[2] + r * frame.linesize[2], out.ptr<std::uint8_t>(r), w, c, c16);
     return;
   }
   if (output_ == PixelFormat::kGray && (format == AV_PIX_FMT_GRAY8 || has_8bit_luma_plane(format))) {

@@ -1,8 +1,9 @@
 // Private: decoded libav frames to 8-bit BGR or gray cv::Mat.
 //
 // 4:4:4 YUV (the DLC videos) has no fast path in swscale, whose generic scaler costs more
-// than the decoding itself; it is converted here with fixed-point arithmetic that the
-// compiler vectorises (AVX2 where the CPU has it). Gray output from any planar 8-bit YUV
+// than the decoding itself; it is converted here in fixed point: 16-bit AVX2 lanes where
+// the CPU has them (within one grey level of exact), else a 32-bit loop the compiler
+// vectorises. Gray output from any planar 8-bit YUV
 // or gray frame is the luma plane, range-expanded. Everything else goes through swscale
 // (which has SIMD paths for 4:2:0 and 4:2:2). Colour matrix: BT.709 when the frame says
 // so, else BT.601; limited ("MPEG") range unless the frame or format says full range.

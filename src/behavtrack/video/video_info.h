@@ -51,4 +51,7 @@ struct VideoInfo {
 
 VideoInfo probe(const std::filesystem::path& path);
 
+// Every field as a JSON object (fps as {"num", "den", "value"}, damage null when whole).
+std::string to_json(const VideoInfo& info, int indent = 2);
+
 }  // namespace bt::video
