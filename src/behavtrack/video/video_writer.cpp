@@ -107,9 +107,10 @@ struct VideoWriter::Impl {
       av_opt_set(enc->priv_data, "preset", options.preset.c_str(), 0);
       av_opt_set_double(enc->priv_data, "crf", options.crf, 0);
       if (codec_name == "libx265") {
-        // x265 prints to stderr itself unless told not to; pools fixes its thread count.
-        const std::string params = "log-level=none:pools=" + std::to_string(enc->thread_count) +
-                                   ":frame-threads=" + std::to_string(std::min(enc->thread_count, 4));
+        // x265 prints to stderr itself unless told not to. Its frame threads and thread
+        // pool make the bitstream vary from run to run, so it encodes on one thread and
+        // stays byte-identical (x265 is for small archival outputs, not speed here).
+        const std::string params = "log-level=none:pools=1:frame-threads=1:lookahead-threads=0";
         av_opt_set(enc->priv_data, "x265-params", params.c_str(), 0);
         av_opt_set(enc->priv_data, "tag", "hvc1", 0);
       }

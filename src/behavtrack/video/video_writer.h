@@ -32,7 +32,8 @@ struct WriterOptions {
   int crf = 20;                // quality for x264/x265 (lower is better), 0..51
   std::string preset = "veryfast";  // x264/x265 speed preset
   int threads = 0;             // encoder threads, 0 = a fixed default (4), so the bytes
-                               // do not depend on the machine's core count
+                               // do not depend on the machine's core count; libx265
+                               // always uses one (its threads make the bytes vary)
   int gop_frames = 0;          // frames between key frames, 0 = the encoder's default
                                // (250); shorter GOPs make random access faster
 
