@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <system_error>
 
 #include "behavtrack/core/error.h"
@@ -78,6 +79,7 @@ void add_key_frames(const std::vector<PacketEntry>& packets, StreamIndex& index)
 struct DemuxResult {
   std::vector<PacketEntry> packets;  // in decode order, discarded packets left out
   std::int64_t n_packets_all = 0;    // including packets an edit list discards
+  std::int64_t last_dts = AV_NOPTS_VALUE;  // of the last packet read whole
   bool timestamps_present = true;
   std::string damage;
 };
@@ -91,7 +93,7 @@ DemuxResult demux_all(AVFormatContext* format, int stream) {
     const int rc = av_read_frame(format, packet.get());
     if (rc == AVERROR_EOF) break;
     if (rc < 0) {
-      r.damage = "read error after frame " + std::to_string(r.packets.size()) + " (" + av_error_text(rc) + ")";
+      r.damage = "read error (" + av_error_text(rc) + ")";
       break;
     }
     const AVPacket& p = *packet;
@@ -101,7 +103,7 @@ DemuxResult demux_all(AVFormatContext* format, int stream) {
     }
     ++r.n_packets_all;
     if (p.flags & AV_PKT_FLAG_CORRUPT) {
-      r.damage = "corrupt data at frame " + std::to_string(r.packets.size());
+      r.damage = "incomplete or corrupt data";
       av_packet_unref(packet.get());
       break;
     }
@@ -114,6 +116,7 @@ DemuxResult demux_all(AVFormatContext* format, int stream) {
       e.seek_ts = p.dts != AV_NOPTS_VALUE ? p.dts : e.pts;
       e.key = (p.flags & AV_PKT_FLAG_KEY) != 0;
       r.packets.push_back(e);
+      if (p.dts != AV_NOPTS_VALUE) r.last_dts = p.dts;
     }
     av_packet_unref(packet.get());
   }
@@ -166,6 +169,49 @@ void fill_timing(StreamIndex& index, const AVStream* st) {
     info.duration_s = info.frame_times_s.back() + (info.frame_times_s.back() / (n - 1));
 }
 
+// A damaged stream loses packets after the break in decode order. A lost packet's pts is at
+// least its dts, which is after the last dts read: frames presented up to that dts are
+// all there, later ones may have gaps, so they are left out.
+void keep_complete_prefix(DemuxResult& demux) {
+  if (demux.last_dts == AV_NOPTS_VALUE || !demux.timestamps_present) return;
+  auto& p = demux.packets;
+  p.erase(std::remove_if(p.begin(), p.end(), [&](const PacketEntry& e) { return e.pts > demux.last_dts; }), p.end());
+}
+
+// The stream's declared length in seconds: its duration, else Matroska's DURATION tag
+// ("HH:MM:SS.nnnnnnnnn"), else the file's duration when the video is its only stream.
+double declared_duration_s(const AVFormatContext* format, const AVStream* st) {
+  if (st->duration != AV_NOPTS_VALUE && st->duration > 0) return st->duration * av_q2d(st->time_base);
+  if (const AVDictionaryEntry* tag = av_dict_get(st->metadata, "DURATION", nullptr, 0)) {
+    int h = 0, m = 0;
+    double sec = 0;
+    if (std::sscanf(tag->value, "%d:%d:%lf", &h, &m, &sec) == 3) return h * 3600.0 + m * 60.0 + sec;
+  }
+  if (format->nb_streams == 1 && format->duration != AV_NOPTS_VALUE && format->duration > 0)
+    return format->duration / static_cast<double>(AV_TIME_BASE);
+  return 0;
+}
+
+// Streaming containers (Matroska, MPEG-TS) cut short end without an error; the duration
+// the header declares tells. Two frames and 0.1 s of slack absorb rounding.
+std::string shorter_than_declared(const AVFormatContext* format, const AVStream* st, const DemuxResult& demux) {
+  const double declared = declared_duration_s(format, st);
+  if (!(declared > 0) || demux.packets.size() < 2 || !demux.timestamps_present) return "";
+  std::int64_t first = demux.packets.front().pts, last = first;
+  for (const PacketEntry& e : demux.packets) {
+    first = std::min(first, e.pts);
+    last = std::max(last, e.pts);
+  }
+  const double tb = av_q2d(st->time_base);
+  const double step = (last - first) * tb / static_cast<double>(demux.packets.size() - 1);
+  const double present = (last - first) * tb + step;
+  if (present + 2 * step + 0.1 >= declared) return "";
+  char text[160];
+  std::snprintf(text, sizeof(text), "truncated, the frames end at %.3f s of the %.3f s the file declares", present,
+                declared);
+  return text;
+}
+
 }  // namespace
 
 StreamIndex index_stream(AVFormatContext* format, int stream, const fs::path& path) {
@@ -176,12 +222,15 @@ StreamIndex index_stream(AVFormatContext* format, int stream, const fs::path& pa
   index.time_base = st->time_base;
   index.damage = demux.damage;
   if (index.damage.empty() && st->nb_frames > demux.n_packets_all)
-    index.damage = "truncated: " + std::to_string(demux.packets.size()) + " of the " +
-                   std::to_string(st->nb_frames) + " frames the container lists are present";
+    index.damage = "truncated, the container lists " + std::to_string(st->nb_frames) + " frames";
+  if (index.damage.empty()) index.damage = shorter_than_declared(format, st, demux);
+  if (!index.damage.empty()) keep_complete_prefix(demux);
   if (demux.packets.empty()) {
-    if (!index.damage.empty()) throw_io(video_subject(path) + ": no frame can be read; " + index.damage);
+    if (!index.damage.empty()) throw_io(video_subject(path) + ": no frame can be read (" + index.damage + ")");
     throw_invalid(video_subject(path) + ": contains no frames");
   }
+  if (!index.damage.empty())
+    index.damage = "damaged after frame " + std::to_string(demux.packets.size() - 1) + " (" + index.damage + ")";
 
   std::vector<PacketEntry>& packets = demux.packets;
   index.timestamps_usable = demux.timestamps_present && distinct_timestamps(packets);

@@ -43,7 +43,8 @@ struct VideoInfo {
   std::vector<double> frame_times_s;   // presentation time of each frame, from 0
   // Empty for a whole file. Otherwise what is wrong with it (truncated, unreadable
   // packets): n_frames then counts the frames before the damage, which stay readable, and
-  // a VideoReader that reaches the damage throws.
+  // a VideoReader that reaches the damage throws. E.g. "damaged after frame 138
+  // (incomplete or corrupt data)".
   std::string damage;
 
   double fps_value() const { return fps.value(); }

@@ -100,7 +100,8 @@ struct VideoReader::Impl {
   }
 
   [[noreturn]] void throw_decode_error(FrameIndex at, int code) const {
-    throw_io(subject() + ": cannot decode frame " + std::to_string(at) + " (" + av_error_text(code) + ")");
+    throw_io(subject() + ": cannot decode frame " + std::to_string(at) + " (" + av_error_text(code) + ")" +
+             (index.damage.empty() ? "" : "; " + index.damage));
   }
 
   // Feeds packets until the decoder gives a frame (true) or has given all of them (false).
@@ -110,6 +111,10 @@ struct VideoReader::Impl {
       int rc = avcodec_receive_frame(decoder.get(), decoded.get());
       if (rc == 0) return true;
       if (rc == AVERROR_EOF) return false;
+      if (rc == AVERROR_INVALIDDATA) {  // a damaged picture: skip it; a missing target is reported
+        log_debug("{}: a picture after frame {} is damaged", subject(), last_emitted);
+        continue;
+      }
       if (rc != AVERROR(EAGAIN)) throw_decode_error(std::min(last_emitted + 1, target), rc);
       if (flushed) return false;
       rc = av_read_frame(format.get(), packet.get());
@@ -118,7 +123,7 @@ struct VideoReader::Impl {
         avcodec_send_packet(decoder.get(), nullptr);
         continue;
       }
-      if (packet->stream_index == index.stream && !(packet->flags & AV_PKT_FLAG_DISCARD)) {
+      if (packet->stream_index == index.stream && !(packet->flags & (AV_PKT_FLAG_DISCARD | AV_PKT_FLAG_CORRUPT))) {
         rc = avcodec_send_packet(decoder.get(), packet.get());
         if (rc < 0 && rc != AVERROR(EAGAIN) && rc != AVERROR_INVALIDDATA)
           throw_decode_error(std::min(last_emitted + 1, target), rc);
@@ -172,7 +177,7 @@ struct VideoReader::Impl {
       seek_to_key(--slot);
     }
     if (!index.damage.empty()) throw_io(subject() + ": cannot read frame " + std::to_string(target) + "; " + index.damage);
-    throw_io(subject() + ": cannot decode frame " + std::to_string(target) + "; the decoder gave no picture for it");
+    throw_io(subject() + ": cannot decode frame " + std::to_string(target) + "; its data is corrupt");
   }
 
   void read_into(FrameIndex target, Frame& frame) {
