@@ -31,7 +31,7 @@ constexpr std::array<BoutSpec, kBehaviorCount> kBouts = {{
     {0.22, 2.0, 6.0},   // exploring
     {0.09, 1.2, 3.0},   // fighting
     {0.09, 2.0, 5.0},   // allogrooming
-    {0.13, 1.2, 3.5},   // close_investigation
+    {0.15, 1.2, 3.5},   // close_investigation
 }};
 
 // Exponential approach of `value` to `target` with the given rate (1/s).
@@ -65,6 +65,7 @@ struct Colony::Agent {
   double speed_target = 0;
   double accel_rate = 6;     // 1/s
   double turn_rate = 0;      // rad/s
+  Vec2 slide;                // cm/s sideways (small corrections next to a partner)
   double cruise_speed = 0;   // cm/s for this bout
   // Pose targets and their smoothed values; oscillations ride on top.
   double length_target = 1, width_target = 1, head_target = 1;
@@ -82,6 +83,7 @@ struct Colony::Agent {
   int partner = -1;          // index of the partner while approaching or interacting
   Behavior pending = Behavior::kExploring;  // social behaviour to start on contact
   bool approaching = false;
+  bool homing = false;       // close enough to a partner to home the nose onto it
   int held_by = -1;          // index of the mouse whose social bout holds this one
   int target_part = 0;       // close investigation: 0 head, 1 flank, 2 tail base
   double groom_s = 0.6;      // allogrooming: where on the partner's back
@@ -190,6 +192,7 @@ void Colony::start_bout(int i, Behavior b) {
   a.sub_left_s = 0;
   a.sub_flag = false;
   a.approaching = false;
+  a.homing = false;
   switch (b) {
     case Behavior::kRunning: a.cruise_speed = rng_.uniform(25, 40); break;
     case Behavior::kExploring: a.cruise_speed = rng_.uniform(4, 9); break;
@@ -319,6 +322,7 @@ void Colony::control(int i, double dt) {
     return;
   }
   const double t = a.bout_time_s;
+  a.slide = {};
   a.osc_yaw_target = a.osc_bend_target = 0;
   a.head_target = 1;
   a.accel_rate = 6;
@@ -426,9 +430,12 @@ void Colony::control(int i, double dt) {
       a.osc_yaw_target = 0.15;
       a.osc_hz = 3;
       break;
-    case Behavior::kCloseInvestigation:
-      if (rng_.chance(0.4 * dt)) a.target_part = rng_.index(3);
-      approach(i, social_goal(i), 20, 5);
+    case Behavior::kCloseInvestigation: {
+      const SocialGoal goal = social_goal(i);
+      approach(i, goal, 20, 5);
+      // A partner that walks off ends the investigation after a short follow.
+      a.sub_left_s = (goal.nose_at - a.body.nose).norm() > 2.0 ? a.sub_left_s + dt : 0;
+      if (a.sub_left_s > 0.3) a.bout_left_s = 0;
       a.length_target = 1.02;
       a.width_target = 0.95;
       a.bend_target = clamp_abs(0.25 * a.turn_rate, 0.5);
@@ -436,25 +443,33 @@ void Colony::control(int i, double dt) {
       a.osc_yaw_target = 0.09;
       a.osc_hz = 8;
       break;
+    }
   }
 }
 
-// Walks the body to its place beside the goal, then turns to put the nose on it; a mouse
-// cannot step sideways, so it also steps forward or back along its axis.
+// Two phases: walk to a waypoint a little off the goal on the `from` side, so that the
+// body ends up beside the partner rather than on it; then home the nose onto the goal,
+// stepping forward or back along the body axis and shuffling sideways a little.
 void Colony::approach(int i, const SocialGoal& goal, double max_speed, double max_turn) {
   Agent& a = agents_[i];
   const MousePose& p = states_[i].pose;
+  const Vec2 dir = Vec2::from_angle(p.heading);
   const double reach = (a.body.nose - p.center).norm();
-  const Vec2 place = goal.nose_at + goal.from * reach;
-  const Vec2 to_place = place - p.center;
-  const bool far = to_place.norm() > 2.0;
-  const Vec2 look = far ? to_place : goal.nose_at - p.center;
+  const Vec2 waypoint = goal.nose_at + goal.from * (reach + 2.0);
+  if ((waypoint - p.center).norm() < 2.5 || (goal.nose_at - a.body.nose).norm() < 2.5)
+    a.homing = true;
+  const Vec2 look = a.homing ? goal.nose_at - p.center : waypoint - p.center;
   const double turn = wrap_angle(std::atan2(look.y, look.x) - p.heading);
   a.turn_rate = clamp_abs(4.0 * turn, max_turn);
-  const double ahead = far ? to_place.norm() * std::max(0.2, std::cos(turn))
-                           : dot(to_place, Vec2::from_angle(p.heading));
-  a.speed_target = std::clamp(3.0 * ahead, -2.0, max_speed);
   a.accel_rate = 8;
+  if (!a.homing) {
+    a.speed_target = std::min(max_speed, 3.0 * look.norm() * std::max(0.2, std::cos(turn)));
+    return;
+  }
+  const Vec2 error = goal.nose_at - a.body.nose;
+  a.speed_target = std::clamp(4.0 * dot(error, dir), -3.0, max_speed);
+  const Vec2 side = left_of(dir);
+  a.slide = side * clamp_abs(3.0 * dot(error, side), 5.0);
 }
 
 // A fight: both mice circle their common centre fast, side by side head to tail, rolling
@@ -468,7 +483,8 @@ void Colony::control_fight(int i, double dt) {
   if (rng_.chance(0.8 * dt)) a.orbit_rate = -a.orbit_rate;  // reversals
   a.orbit_angle += a.orbit_rate * dt;
   a.orbit_center += Vec2{rng_.normal(), rng_.normal()} * (6.0 * std::sqrt(dt));
-  const double r = 0.27 * ma.pose.length_cm * (1 + 0.15 * std::sin(9 * t));
+  // Side by side and touching: the centres are about one body width apart.
+  const double r = 0.2 * ma.pose.length_cm * (1 + 0.15 * std::sin(9 * t));
   const Vec2 u = Vec2::from_angle(a.orbit_angle);
   const double tangent = a.orbit_rate > 0 ? kPi / 2 : -kPi / 2;
   const double blend = 1 - std::exp(-15 * dt);
@@ -523,7 +539,7 @@ void Colony::integrate(int i, double dt) {
   MousePose& p = states_[i].pose;
   relax(a.speed, a.speed_target, a.accel_rate, dt);
   p.heading = wrap_angle(p.heading + a.turn_rate * dt);
-  p.center += Vec2::from_angle(p.heading) * (a.speed * dt);
+  p.center += Vec2::from_angle(p.heading) * (a.speed * dt) + a.slide * dt;
 
   // Shortening keeps the tail base in place (a mouse rears up or curls from the front).
   const double old_length = p.length_scale;

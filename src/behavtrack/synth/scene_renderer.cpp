@@ -31,7 +31,7 @@ struct CoatColors {
 CoatColors coat_colors(Coat coat) {
   switch (coat) {
     case Coat::kWhite:
-      return {{168, 174, 186}, {236, 240, 244}, {172, 176, 226}, {150, 150, 214},
+      return {{186, 194, 212}, {242, 245, 248}, {172, 176, 226}, {150, 150, 214},
               {168, 174, 214}, {186, 192, 226}, {50, 40, 120},  {165, 160, 232}, true};
     case Coat::kAgouti:
       return {{34, 46, 62},  {78, 100, 128}, {62, 74, 100}, {88, 98, 132},
@@ -116,7 +116,7 @@ void SceneRenderer::build_background() {
                        static_cast<int>(layout_.floor_w_px), static_cast<int>(layout_.floor_h_px));
 
   // Floor texture: plain white plastic, or wood-chip bedding.
-  cv::Mat texture(H, W, CV_8UC3, cv::Scalar(208, 210, 211));
+  cv::Mat texture(H, W, CV_8UC3, cv::Scalar(192, 194, 195));
   if (options.bedding) {
     texture.setTo(cv::Scalar(92, 126, 156));
     const double k = layout_.px_per_cm;
