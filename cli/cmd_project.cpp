@@ -7,6 +7,7 @@
 
 #include "behavtrack/core/error.h"
 #include "behavtrack/project/labels.h"
+#include "behavtrack/project/preprocess.h"
 #include "behavtrack/project/project.h"
 #include "behavtrack/project/sampler.h"
 #include "behavtrack/project/splits.h"
@@ -84,6 +85,23 @@ void run_video_relink(const std::string& dir, const std::vector<std::string>& fi
     const bp::VideoId id = bp::relink_video_file(p, file);
     std::printf("video %lld: now at %s\n", static_cast<long long>(id), file.c_str());
   }
+}
+
+struct PreprocessFlags {
+  std::string dir;
+  bool color = false;
+  bp::PreprocessOptions o;
+};
+
+void run_preprocess(const PreprocessFlags& f, const bt::cli::Context& ctx) {
+  bp::PreprocessOptions o = f.o;
+  o.gray = !f.color;
+  o.validate();
+  bp::Project p = bp::Project::open(f.dir);
+  const bp::PreprocessSummary s = bp::preprocess_videos(p, o, ctx.progress());
+  std::printf("video preprocess: %lld videos written (%lld frames), %lld already complete; %dx%d at %g fps, %s\n",
+              static_cast<long long>(s.videos), static_cast<long long>(s.frames_out), static_cast<long long>(s.skipped),
+              s.width, s.height, s.fps, o.codec.c_str());
 }
 
 // ---- frames ----
@@ -190,7 +208,7 @@ const bt::cli::CommandRegistration kProject(
     });
 
 const bt::cli::CommandRegistration kVideo(
-    "video", "Register, probe, read and preprocess videos", [](CLI::App& group, bt::cli::Context&) {
+    "video", "Register, probe, read and preprocess videos", [](CLI::App& group, bt::cli::Context& ctx) {
       struct Args {
         std::string dir;
         std::vector<std::string> files;
@@ -211,6 +229,23 @@ const bt::cli::CommandRegistration kVideo(
       r->add_option("DIR", relink->dir, "Project folder")->required();
       r->add_option("VIDEO", relink->files, "Moved video files")->required();
       r->callback([relink] { run_video_relink(relink->dir, relink->files); });
+
+      auto pre = std::make_shared<PreprocessFlags>();
+      auto* pp = group.add_subcommand("preprocess", "Gray, eq, lanczos scale, fps, trim and re-encode every video of a project (libavfilter, in parallel); complete outputs are skipped");
+      pp->add_option("DIR", pre->dir, "Project folder")->required();
+      pp->add_option("--fps", pre->o.fps, "Output frames per second (default: the smallest of the videos, rounded)");
+      pp->add_option("--width", pre->o.width, "Output width, even pixels (default: the smallest of the videos)");
+      pp->add_option("--height", pre->o.height, "Output height, even pixels (default: the smallest of the videos)");
+      pp->add_flag("--color", pre->color, "Keep colour (default: gray, as BehavTrack)");
+      pp->add_option("--gamma", pre->o.gamma, "eq gamma, 0.1..10 (default 1; BehavTrack 1.8)");
+      pp->add_option("--brightness", pre->o.brightness, "eq brightness, -1..1 (default 0; BehavTrack 0.17)");
+      pp->add_option("--contrast", pre->o.contrast, "eq contrast (default 1; BehavTrack 1.3)");
+      pp->add_option("--duration-s", pre->o.duration_s, "Keep the first N seconds; 0 = all (default 0; BehavTrack 900)");
+      pp->add_option("--codec", pre->o.codec, "libx264 or libx265 (default libx264)");
+      pp->add_option("--crf", pre->o.crf, "Encoder quality 0..51, lower is better (default 20)");
+      pp->add_option("--preset", pre->o.preset, "x264/x265 preset (default veryfast)");
+      pp->add_option("--jobs", pre->o.jobs, "Videos processed at once; 0 = core count (default 0)");
+      pp->callback([pre, &ctx] { run_preprocess(*pre, ctx); });
     });
 
 const bt::cli::CommandRegistration kFrames(
