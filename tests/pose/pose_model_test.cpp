@@ -1,0 +1,198 @@
+// The pose model end to end: a short training run on synthetic mice, model.json checks,
+// loading errors, and Ultralytics TorchScript interop with a fixture made by python3-torch.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "behavtrack/core/atomic_file.h"
+#include "behavtrack/core/error.h"
+#include "behavtrack/pose/pose_model.h"
+#include "behavtrack/synth/synth.h"
+#include "test_support.h"
+
+namespace bt::pose {
+namespace {
+
+PoseDataset synth_frames(int n_frames, int n_mice, std::uint64_t seed, int every = 15) {
+  synth::SynthOptions o;
+  o.n_mice = n_mice;
+  o.width = 320;
+  o.height = 240;
+  o.seconds = n_frames * every / o.fps + 1;
+  o.seed = seed;
+  o.noise = 0.3;
+  synth::SynthVideo sim(o);
+  synth::SynthFrame f;
+  PoseDataset out;
+  while (static_cast<int>(out.size()) < n_frames && sim.next(f)) {
+    if (f.index % every) continue;
+    PoseSample s;
+    s.name = "synth#" + std::to_string(f.index);
+    s.image = f.image.clone();
+    s.instances = f.truth.instances;
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<std::vector<std::string>> read_csv(const std::filesystem::path& path) {
+  std::vector<std::vector<std::string>> rows;
+  std::stringstream in(read_file(path));
+  std::string line;
+  while (std::getline(in, line)) {
+    std::vector<std::string> row;
+    std::stringstream ls(line);
+    std::string cell;
+    while (std::getline(ls, cell, ',')) row.push_back(cell);
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+TEST(PoseTrain, ShortRunOnSyntheticMiceLowersTheLossAndFindsTheMice) {
+  test::TempDir dir;
+  const PoseDataset train = synth_frames(8, 2, 11);
+  ASSERT_EQ(train.size(), 8u);
+  TrainOptions o;
+  o.input_px = 320;
+  o.refine_px = 64;
+  o.epochs = 30;
+  o.batch = 4;
+  o.lr = 4e-3;
+  o.warmup_fraction = 0.02;
+  o.seed = 3;
+  o.augment.rotate_deg = 15;  // a short run learns faster from views close to the data
+  const TrainResult r = train_pose_model(train, {}, Skeleton::default_mouse(), o,
+                                         dir / "model", {});
+  EXPECT_EQ(r.epochs_run, 30);
+  ASSERT_TRUE(std::filesystem::exists(dir / "model" / "weights.pt"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "model" / "checkpoint.pt"));
+
+  const auto log = read_csv(dir / "model" / "train_log.csv");
+  ASSERT_EQ(log.size(), 31u);  // header + one row per epoch
+  EXPECT_EQ(log[0][3], "loss_box");
+  const double box_first = std::stod(log[1][3]), box_last = std::stod(log.back()[3]);
+  const double heat_first = std::stod(log[1][7]), heat_last = std::stod(log.back()[7]);
+  EXPECT_LT(box_last, 0.7 * box_first);
+  EXPECT_LT(heat_last, 0.7 * heat_first);
+
+  const PoseModel model = PoseModel::load(dir / "model", Device{});
+  EXPECT_EQ(model.info().skeleton.keypoints, Skeleton::default_mouse().keypoints);
+  PredictOptions p;
+  p.max_det = 2;
+  std::vector<std::vector<Instance>> truth;
+  for (const auto& s : train) truth.push_back(s.instances);
+  const PoseMetrics m = evaluate_pose(truth, predict_dataset(model, train, p, {}),
+                                      Skeleton::default_mouse(), {});
+  EXPECT_GE(m.box_ap50, 0.5) << m.to_json();
+  EXPECT_GE(m.n_matched, m.n_truth / 2) << m.to_json();
+}
+
+TEST(PoseModelInfo, SkeletonMismatchIsAClearError) {
+  ModelInfo info;
+  const Skeleton other = Skeleton::from_names("snout,tail", "");
+  try {
+    info.check_skeleton(other, "models/cycle1");
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInvalidInput);
+    EXPECT_STREQ(e.what(),
+                 "model 'models/cycle1': skeleton [nose,earL,earR,tailB] does not match the "
+                 "project's [snout,tail]; train a model on this project's labels");
+  }
+  EXPECT_NO_THROW(info.check_skeleton(Skeleton::default_mouse(), "m"));
+}
+
+TEST(PoseModelInfo, RoundTripsThroughModelJson) {
+  test::TempDir dir;
+  ModelInfo info;
+  info.size = "s";
+  info.input_px = 416;
+  info.metrics_json = R"({"rmse_px": 3.5})";
+  write_model_info(dir.path(), info);
+  const ModelInfo back = read_model_info(dir.path());
+  EXPECT_EQ(back.size, "s");
+  EXPECT_EQ(back.input_px, 416);
+  EXPECT_EQ(back.skeleton.flip, (std::vector<int>{0, 2, 1, 3}));
+  EXPECT_NE(back.metrics_json.find("3.5"), std::string::npos);
+}
+
+TEST(PoseModelLoad, MissingModelAndFolderWithoutModelJsonAreClearErrors) {
+  test::TempDir dir;
+  try {
+    PoseModel::load(dir / "nope", Device{});
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kNotFound);
+    EXPECT_EQ(std::string(e.what()), "model '" + (dir / "nope").string() + "': not found");
+  }
+  try {
+    PoseModel::load(dir.path(), Device{});
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "model '" + dir.path().string() + "': no model.json; is this a behavtrack model folder?");
+  }
+  write_file_atomically(dir / "junk.torchscript", "not a zip");
+  try {
+    PoseModel::load(dir / "junk.torchscript", Device{});
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.kind(), ErrorKind::kInvalidInput);
+    EXPECT_NE(std::string(e.what()).find("not a TorchScript file"), std::string::npos) << e.what();
+  }
+}
+
+// A scripted module with Ultralytics' pose export layout: (1, 4 + 1 + 3 * 4, 3) in input
+// pixels, scores after the sigmoid, and Ultralytics' config.txt metadata (imgsz 320).
+constexpr const char* kFixtureScript = R"PY(
+import json, sys, torch
+class Pose(torch.nn.Module):
+    def forward(self, x):
+        assert x.shape[1] == 3 and x.shape[2] == 320 and x.shape[3] == 320
+        a = torch.zeros(1, 17, 3)
+        # anchor 0: a mouse at input (160, 120), 40 x 20; keypoints around it
+        a[0, 0:5, 0] = torch.tensor([160., 120., 40., 20., 0.9])
+        a[0, 5:17, 0] = torch.tensor([170., 120., 0.95, 165., 115., 0.8,
+                                      165., 125., 0.3, 145., 120., 0.99])
+        # anchor 1: the same mouse, lower score (NMS removes it)
+        a[0, 0:5, 1] = torch.tensor([161., 121., 40., 20., 0.7])
+        # anchor 2: under the score threshold
+        a[0, 0:5, 2] = torch.tensor([60., 60., 10., 10., 0.1])
+        return a + 0.0 * x.mean()
+m = torch.jit.script(Pose())
+cfg = {"imgsz": [320, 320], "kpt_shape": [4, 3], "names": {"0": "mouse"}}
+torch.jit.save(m, sys.argv[1], _extra_files={"config.txt": json.dumps(cfg)})
+)PY";
+
+TEST(PoseTorchScript, DecodesAnUltralyticsExportLikeUltralytics) {
+  test::TempDir dir;
+  write_file_atomically(dir / "make.py", kFixtureScript);
+  const auto made = test::run_program("/usr/bin/python3", {(dir / "make.py").string(),
+                                                           (dir / "best.torchscript").string()});
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  const PoseModel model = PoseModel::load(dir / "best.torchscript", Device{});
+  EXPECT_TRUE(model.is_torchscript());
+  EXPECT_EQ(model.info().input_px, 320);
+  const cv::Mat frame(480, 640, CV_8UC3, cv::Scalar::all(90));
+  const auto found = model.predict(frame, {});
+  ASSERT_EQ(found.size(), 1u);
+  // 640x480 into 320: scale 0.5, 40 px of padding on top: x / 0.5, (y - 40) / 0.5.
+  const Instance& m = found[0];
+  EXPECT_FLOAT_EQ(m.score, 0.9f);
+  EXPECT_NEAR(m.box.x1, 280, 1e-4);
+  EXPECT_NEAR(m.box.x2, 360, 1e-4);
+  EXPECT_NEAR(m.box.y1, 140, 1e-4);
+  EXPECT_NEAR(m.box.y2, 180, 1e-4);
+  ASSERT_EQ(m.keypoints.size(), 4u);
+  EXPECT_NEAR(m.keypoints[0].x, 340, 1e-4);
+  EXPECT_NEAR(m.keypoints[0].y, 160, 1e-4);
+  EXPECT_NEAR(m.keypoints[3].x, 290, 1e-4);
+  EXPECT_EQ(m.keypoints[2].v, Visibility::kOccluded);  // score 0.3 < 0.5
+  EXPECT_EQ(m.keypoints[1].v, Visibility::kVisible);
+  EXPECT_NEAR(m.keypoint_scores[3], 0.99, 1e-6);
+}
+
+}  // namespace
+}  // namespace bt::pose
