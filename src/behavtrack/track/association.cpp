@@ -40,29 +40,22 @@ void run_stage(Pools& pool, std::vector<int>& track_ids, std::vector<int>& det_i
   remove(det_ids, matched_dets);
 }
 
-double motion_cost(const AssociationInput& in, const Track& t, const Instance& d) {
+double cost_against(const AssociationInput& in, const Instance& expected, const Instance& d) {
   if (in.options.cost == CostKind::kBehavTrack)
-    return 1.0 + behavtrack_cost(t.predicted(), d, in.image_diag_px, in.options.behavtrack);
-  return mixed_cost(t.predicted(), d, in.options.weights, in.head_tail_pairs);
+    return 1.0 + behavtrack_cost(expected, d, in.image_diag_px, in.options.behavtrack);
+  return mixed_cost(expected, d, in.options.weights);
+}
+
+// A lost mouse is either where its motion says or where it was last seen (it often just
+// stopped under or beside another): the better of the two.
+double motion_cost(const AssociationInput& in, const Track& t, const Instance& d) {
+  const double predicted = cost_against(in, t.predicted(), d);
+  if (t.lost_frames() == 0) return predicted;
+  return std::min(predicted, cost_against(in, t.last(), d));
 }
 
 double motion_limit(const TrackerOptions& o) {
   return o.cost == CostKind::kBehavTrack ? 1.0 + o.behavtrack.threshold : o.match_cost_max;
-}
-
-double reid_cost(const AssociationInput& in, const Track& t, int det) {
-  const Instance& d = in.detections[det];
-  const double t_lost_s = (t.lost_frames() + 1) / in.fps;
-  const double radius = t.body_length_px() * (1 + in.options.reid_speed_bodies_s * t_lost_s);
-  const double from_last = std::hypot(d.box.cx() - t.last().box.cx(), d.box.cy() - t.last().box.cy());
-  const double from_pred =
-      std::hypot(d.box.cx() - t.predicted().box.cx(), d.box.cy() - t.predicted().box.cy());
-  const double dist = std::min(from_last, from_pred) / radius;
-  if (!(dist < 1)) return kImpossible;
-  const double w = in.appearances.empty() ? 0.0 : in.options.reid_appearance_weight;
-  const Appearance none;
-  const double app = w > 0 ? appearance_distance(t.appearance(), in.appearances[det]) : 0.0;
-  return (1 - w) * dist + w * app;
 }
 
 }  // namespace
@@ -72,6 +65,20 @@ double appearance_distance(const Appearance& a, const Appearance& b) {
   double bc = 0;
   for (size_t i = 0; i < a.size(); ++i) bc += std::sqrt(std::max(0.0f, a[i]) * std::max(0.0f, b[i]));
   return std::sqrt(std::max(0.0, 1.0 - bc));
+}
+
+double reid_cost(const Track& lost, const Instance& d, FrameIndex first_frame, const Appearance& appearance,
+                 const TrackerOptions& o, double fps) {
+  if (first_frame <= lost.last_frame()) return kImpossible;
+  const double t_lost_s = static_cast<double>(first_frame - lost.last_frame()) / fps;
+  const double radius = lost.body_length_px() * (1 + o.reid_speed_bodies_s * t_lost_s);
+  const double from_last = std::hypot(d.box.cx() - lost.last().box.cx(), d.box.cy() - lost.last().box.cy());
+  const double from_pred =
+      std::hypot(d.box.cx() - lost.predicted().box.cx(), d.box.cy() - lost.predicted().box.cy());
+  const double dist = std::min(from_last, from_pred) / radius;
+  if (!(dist < 1)) return kImpossible;
+  const double w = appearance.empty() || lost.appearance().empty() ? 0.0 : o.reid_appearance_weight;
+  return (1 - w) * dist + w * appearance_distance(lost.appearance(), appearance);
 }
 
 AssociationResult associate(const AssociationInput& in) {
@@ -107,10 +114,7 @@ AssociationResult associate(const AssociationInput& in) {
                     confirmed.end());
   }
 
-  // Stage 3: a lost mouse is looked for where it could have gone.
-  if (o.reid) run_stage(pool, confirmed, high, 1.0, [&](int t, int k) { return reid_cost(in, in.tracks[t], k); }, out);
-
-  // Stage 4: tracks still waiting for confirmation.
+  // Stage 3: tracks still waiting for confirmation.
   run_stage(pool, unconfirmed, high, motion_limit(o), by_motion, out);
 
   for (int k : high)

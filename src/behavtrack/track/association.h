@@ -1,22 +1,21 @@
 // The association policy: which detection continues which track in one frame.
 //
-//   bt::track::AssociationInput in{tracks, detections, appearances, options, image_diag_px,
-//                                  head_tail_pairs};
+//   bt::track::AssociationInput in{tracks, detections, appearances, options, image_diag_px, fps};
 //   bt::track::AssociationResult r = bt::track::associate(in);
 //
 // Stages (ByteTrack, arXiv:2110.06864, sec. 3, "BYTE"; plus re-identification for a known
 // number of animals):
 //   1. high-score detections (>= score_high) x confirmed tracks (active and lost), cost
-//      against the motion prediction (mixed_cost or behavtrack_cost), gated by
-//      match_cost_max;
+//      against the motion prediction (mixed_cost or behavtrack_cost), for a lost track the
+//      better of prediction and last observation, gated by match_cost_max;
 //   2. low-score detections ([score_low, score_high)) x confirmed tracks still active last
 //      frame and unmatched, cost 1 - IoU, gated by low_iou_min;
-//   3. re-identification: remaining high-score detections x remaining confirmed tracks,
-//      cost from the distance to the track's last and predicted centre, relative to how far
-//      the mouse may have gone while lost, mixed with the colour-histogram distance;
-//   4. remaining high-score detections x unconfirmed tracks (stage 1's cost).
+//   3. remaining high-score detections x unconfirmed tracks (stage 1's cost).
 // Each stage is an optimal assignment (assignment.h) over what the earlier ones left.
 // Unmatched detections scored >= score_new are returned as candidates for new tracks.
+// Re-identification is not done on single detections (a false positive next to a lost
+// mouse would steal its id): a new track that lasts confirm_s claims a lost identity
+// instead (reid_cost and the tracker's promotion step).
 // Thread safety: pure function of its inputs.
 #pragma once
 
@@ -33,7 +32,6 @@ struct AssociationInput {
   const std::vector<Appearance>& appearances;  // per detection, or empty
   const TrackerOptions& options;
   double image_diag_px = 800;
-  std::vector<std::pair<int, int>> head_tail_pairs;  // keypoint pairs a flip exchanges
   double fps = 30;
 };
 
@@ -43,6 +41,13 @@ struct AssociationResult {
 };
 
 AssociationResult associate(const AssociationInput& in);
+
+// Cost of giving lost track `lost` to the unconfirmed track `found` (its first detection):
+// the distance between where `lost` was last seen (or is predicted) and where `found`
+// started, over how far a mouse may move in the time between, (1 + reid_speed_bodies_s *
+// t) body lengths, mixed with the colour-histogram distance; kImpossible beyond reach.
+double reid_cost(const Track& lost, const Instance& found_first, FrameIndex found_first_frame,
+                 const Appearance& found_appearance, const TrackerOptions& o, double fps);
 
 // Bhattacharyya (Hellinger) distance between two normalised histograms, in [0, 1];
 // 0.5 when either is unknown.

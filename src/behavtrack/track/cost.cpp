@@ -50,15 +50,12 @@ Instance with_keypoints_swapped(const Instance& b, const std::vector<std::pair<i
   return out;
 }
 
-double mixed_cost(const Instance& predicted, const Instance& detection, const CostWeights& w,
-                  const std::vector<std::pair<int, int>>& head_tail_pairs) {
+double mixed_cost(const Instance& predicted, const Instance& detection, const CostWeights& w) {
   const Box& p = predicted.box;
   const double diag = std::max(std::hypot(p.width(), p.height()), 1.0);
   const double center = std::min(1.0, distance(p.cx(), p.cy(), detection.box.cx(), detection.box.cy()) / diag);
   const double box_cost = w.iou * (1 - iou(p, detection.box)) + w.center * center;
-  double similarity = w.keypoints > 0 ? oks(predicted, detection, w.oks_kappa) : -1.0;
-  if (similarity >= 0 && !head_tail_pairs.empty())
-    similarity = std::max(similarity, oks(predicted, with_keypoints_swapped(detection, head_tail_pairs), w.oks_kappa));
+  const double similarity = w.keypoints > 0 ? oks(predicted, detection, w.oks_kappa) : -1.0;
   if (similarity < 0) return box_cost / (w.iou + w.center > 0 ? w.iou + w.center : 1.0);
   return box_cost + w.keypoints * (1 - similarity);
 }

@@ -1,15 +1,17 @@
 // Costs between a track's predicted instance and a detection, lower is better.
 //
-//   double c = bt::track::mixed_cost(predicted, detection, weights, flip);  // in [0, 1]
+//   double c = bt::track::mixed_cost(predicted, detection, weights);         // in [0, 1]
 //   double b = bt::track::behavtrack_cost(last, detection, image_diag_px, {}); // in [-1, 1]
 //
 // mixed_cost = w_iou (1 - IoU) + w_center min(1, |c_p - c_d| / diag_p) + w_keypoints (1 - OKS)
 // where diag_p is the predicted box's diagonal and OKS is COCO's object keypoint
 // similarity (Ronchi & Perona 2017): mean over keypoints present in both of
 // exp(-d^2 / (2 s^2 k^2)), s^2 the predicted box area, k = oks_kappa. When no keypoint is
-// shared, the keypoint weight is spread over the two box terms. With a flip map, OKS is
-// the better of the detection and its head/tail-mirrored self, so a detector's nose/tail
-// confusion does not break association (the flip is decided after matching).
+// shared, the keypoint weight is spread over the two box terms. A detection with nose and
+// tail exchanged scores a low OKS but still matches on its box; its orientation is fixed
+// after matching (the tracker's flip correction). Making OKS flip-invariant was tried and
+// rejected: two mice lying head to tail side by side then look alike (measured: identity
+// swaps on synthetic contact).
 //
 // behavtrack_cost re-derives BehavTrack's cost (shared/reference/behavtrack.md):
 // D = (1-alpha)(box distance + keypoint distance)/2, I = alpha (box IoU + keypoint IoU)/2,
@@ -39,8 +41,7 @@ double oks(const Instance& a, const Instance& b, double kappa);
 // `b` with keypoints i and flip_pairs' partner exchanged for each pair.
 Instance with_keypoints_swapped(const Instance& b, const std::vector<std::pair<int, int>>& pairs);
 
-double mixed_cost(const Instance& predicted, const Instance& detection, const CostWeights& w,
-                  const std::vector<std::pair<int, int>>& head_tail_pairs);
+double mixed_cost(const Instance& predicted, const Instance& detection, const CostWeights& w);
 
 struct BehavTrackCostOptions {
   double alpha = 0.75;         // weight of overlap against distance

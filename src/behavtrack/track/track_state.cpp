@@ -74,6 +74,18 @@ void Track::mark_missed() {
   if (options_->motion_model && lost_frames_ == frames_.coast) kf_.stop();
 }
 
+void Track::adopt(const Track& found) {
+  kf_ = found.kf_;
+  keypoint_seen_ = found.keypoint_seen_;
+  last_ = found.last_;
+  predicted_ = found.predicted_;
+  last_frame_ = found.last_frame_;
+  lost_frames_ = found.lost_frames_;
+  hits_ += found.hits_;
+  backward_frames = 0;
+  update_appearance(found.appearance_, 0.5);
+}
+
 void Track::swap_head_tail(int head, int tail) {
   kf_.swap_coordinates(4 + 2 * head, 4 + 2 * tail);
   kf_.swap_coordinates(5 + 2 * head, 5 + 2 * tail);

@@ -34,6 +34,9 @@ class Track {
   void update(const Instance& detection, FrameIndex frame);
   void mark_missed();
 
+  // Takes over the motion state and last observation of `found` (an unconfirmed track
+  // that turned out to be this lost mouse); keeps this track's id and blends appearances.
+  void adopt(const Track& found);
   // Swaps the head and tail keypoints in the filter and the last observation.
   void swap_head_tail(int head, int tail);
   // Updates the colour histogram as a running average.

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "behavtrack/core/error.h"
+#include "behavtrack/track/assignment.h"
 #include "behavtrack/track/association.h"
 
 namespace bt::track {
@@ -110,9 +111,7 @@ void Tracker::push_one(const FrameInstances& detections, const std::vector<Appea
   for (Track& t : tracks_) t.predict();
 
   // Step 2: association (association.h).
-  std::vector<std::pair<int, int>> pairs;
-  if (head_ >= 0) pairs.emplace_back(head_, tail_);
-  AssociationInput in{tracks_, detections.instances, appearances, options_, image_diag_px_, pairs, fps_};
+  AssociationInput in{tracks_, detections.instances, appearances, options_, image_diag_px_, fps_};
   const AssociationResult r = associate(in);
 
   // Step 3: matched tracks take their detection; the others coast.
@@ -125,8 +124,9 @@ void Tracker::push_one(const FrameInstances& detections, const std::vector<Appea
   for (size_t t = 0; t < tracks_.size(); ++t)
     if (!matched[t]) tracks_[t].mark_missed();
 
-  // Step 4: new tracks, then drop the ones that ended.
+  // Step 4: new tracks; those that lasted get an id or claim a lost one; drop ended ones.
   start_tracks(r.new_track_candidates, detections, appearances);
+  promote_ready_tracks();
   retire_tracks();
 }
 
@@ -177,7 +177,6 @@ void Tracker::apply_match(Track& track, const Instance& detection, const Appeara
   if (appearance && !is_crowded) track.update_appearance(*appearance, 0.1);
   if (!track.id) {
     track.unconfirmed_history.emplace_back(frame, d);
-    if (track.hits() >= frames_.confirm) confirm(track);
     return;
   }
   const FrameIndex gap = frame - before_frame - 1;
@@ -190,33 +189,83 @@ void Tracker::apply_match(Track& track, const Instance& detection, const Appeara
   vote_on_direction(track, frame);
 }
 
-void Tracker::confirm(Track& track) {
-  if (options_.animals > 0 && confirmed_count_ >= options_.animals) {
-    track.dropped = true;  // every identity is taken: this is not one of the N mice
-    return;
-  }
+void Tracker::give_new_id(Track& track) {
   track.id = TrackId(next_id_++);
   ++confirmed_count_;
   stats_.identities = next_id_ - 1;
+  replay_history(track, track.last(), -1);
+}
+
+// Writes an unconfirmed track's observations into the output under its (new) id, with
+// the gap since `before` (at before_frame, -1 for none) interpolated when short enough.
+void Tracker::replay_history(Track& track, const Instance& before, FrameIndex before_frame) {
+  if (!track.unconfirmed_history.empty() && before_frame >= 0) {
+    const auto& [first_frame, first] = track.unconfirmed_history.front();
+    const FrameIndex gap = first_frame - before_frame - 1;
+    if (gap >= 1 && gap <= frames_.max_gap) {
+      for (FrameIndex f = before_frame + 1; f < first_frame; ++f)
+        record(track, f, lerp(before, first, static_cast<double>(f - before_frame) / (first_frame - before_frame)));
+      stats_.interpolated += gap;
+    }
+  }
   for (const auto& [f, inst] : track.unconfirmed_history) record(track, f, inst);
   track.unconfirmed_history.clear();
 }
 
+void Tracker::promote_ready_tracks() {
+  std::vector<int> ready;
+  for (int i = 0; i < static_cast<int>(tracks_.size()); ++i) {
+    Track& t = tracks_[i];
+    if (t.id || t.dropped || t.hits() < frames_.confirm || t.last_frame() != current_) continue;
+    if (options_.animals == 0 || confirmed_count_ < options_.animals) give_new_id(t);
+    else ready.push_back(i);
+  }
+  if (!ready.empty() && options_.reid) claim_lost_identities(ready);
+}
+
+// Every id is taken, so a lasting new track is one of the N mice reappearing: give it the
+// lost identity it fits best (optimal assignment on reid_cost).
+void Tracker::claim_lost_identities(const std::vector<int>& ready) {
+  std::vector<int> lost;
+  for (int i = 0; i < static_cast<int>(tracks_.size()); ++i)
+    if (tracks_[i].id && tracks_[i].lost_frames() > 0) lost.push_back(i);
+  if (lost.empty()) return;
+  CostMatrix c(static_cast<int>(lost.size()), static_cast<int>(ready.size()));
+  for (int r = 0; r < c.rows(); ++r)
+    for (int k = 0; k < c.cols(); ++k) {
+      const Track& found = tracks_[ready[k]];
+      const auto& [first_frame, first] = found.unconfirmed_history.front();
+      c(r, k) = reid_cost(tracks_[lost[r]], first, first_frame, found.appearance(), options_, fps_);
+    }
+  for (const auto& [r, k] : assign(c, 1.0).pairs) {
+    Track& owner = tracks_[lost[r]];
+    Track& found = tracks_[ready[k]];
+    const Instance before = owner.last();
+    const FrameIndex before_frame = owner.last_frame();
+    owner.unconfirmed_history = std::move(found.unconfirmed_history);
+    owner.adopt(found);
+    replay_history(owner, before, before_frame);
+    found.dropped = true;
+  }
+}
+
 void Tracker::start_tracks(const std::vector<int>& candidates, const FrameInstances& detections,
                            const std::vector<Appearance>& appearances) {
+  bool any_lost = false;
+  for (const Track& t : tracks_) any_lost |= t.id && t.lost_frames() > 0;
   for (int k : candidates) {
-    if (options_.animals > 0 && confirmed_count_ >= options_.animals) return;
+    // With every id taken and nobody lost, a new detection is a false positive.
+    if (options_.animals > 0 && confirmed_count_ >= options_.animals && !(any_lost && options_.reid)) return;
     const Instance& d = detections.instances[k];
     // A second box on a mouse that is already tracked is not a new mouse.
     const bool duplicate = std::any_of(tracks_.begin(), tracks_.end(), [&](const Track& t) {
-      return t.lost_frames() == 0 && t.last_frame() == current_ && iou(t.last().box, d.box) > 0.7;
+      return t.last_frame() == current_ && iou(t.last().box, d.box) > 0.7;
     });
     if (duplicate) continue;
     Track t(options_, frames_, d, current_, fps_);
     if (!appearances.empty()) t.update_appearance(appearances[k], 1.0);
     t.unconfirmed_history.emplace_back(current_, d);
-    if (frames_.confirm <= 1) confirm(t);
-    if (!t.dropped) tracks_.push_back(std::move(t));
+    tracks_.push_back(std::move(t));
   }
 }
 

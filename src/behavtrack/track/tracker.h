@@ -16,7 +16,9 @@
 // flat in video length.
 // Interpolated instances (gaps up to max_gap_s) have score 0 and keypoints v = 1.
 // With options.animals = N > 0 at most N identities exist, numbered 1..N in order of
-// confirmation; a lost mouse keeps its id until it is matched again.
+// confirmation; a lost mouse keeps its id until it is matched again: by its motion
+// prediction, or, once every id is taken, when a new track that lasted confirm_s starts
+// within its reach (reid_cost in association.h) and is merged into it.
 // Coordinates: pixels of the frame, origin top-left.
 // Thread safety: one tracker per thread.
 #pragma once
@@ -63,7 +65,10 @@ class Tracker {
                    bool crowded, FrameIndex frame);
   void start_tracks(const std::vector<int>& candidates, const FrameInstances& detections,
                     const std::vector<Appearance>& appearances);
-  void confirm(Track& track);
+  void promote_ready_tracks();
+  void claim_lost_identities(const std::vector<int>& ready);
+  void give_new_id(Track& track);
+  void replay_history(Track& track, const Instance& before, FrameIndex before_frame);
   void retire_tracks();
   void record(const Track& track, FrameIndex frame, const Instance& instance);
   void interpolate(const Track& track, const Instance& to, FrameIndex frame);
