@@ -322,5 +322,29 @@ TEST(ProjectKill, KillNineDuringSamplingLeavesAConsistentStoreAndARerunCompletes
   EXPECT_EQ(p.count_frames(), 41);  // 40 sampled + the probe frame
 }
 
+TEST(ProjectKill, KillNineDuringPreprocessLeavesNoHalfOutputAndTheRerunResumes) {
+  TempDir tmp;
+  make_index_video(tmp / "a.mp4", 1500, 320, 240);
+  const fs::path dir = tmp / "p";
+  {
+    Project p = Project::create(dir, {});
+    add_video_file(p, tmp / "a.mp4");
+  }
+  const std::vector<std::string> args = {"-q", "video", "preprocess", dir.string(), "--width", "160", "--height", "120"};
+  EXPECT_TRUE(run_and_kill(args, 800));
+  {
+    Project p = Project::open(dir);
+    EXPECT_EQ(p.list_videos().size(), 1u);  // nothing registered for the unfinished output
+    for (const auto& e : fs::directory_iterator(dir / "media" / "videos"))
+      EXPECT_NE(e.path().extension(), ".mp4") << e.path();  // no half-written video in place
+  }
+  const auto r = bt::test::run_cli(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("1 videos written (1500 frames), 0 already complete"), std::string::npos) << r.out;
+  Project p = Project::open(dir);
+  ASSERT_EQ(p.list_videos().size(), 2u);
+  EXPECT_EQ(p.list_videos()[1].n_frames, 1500);
+}
+
 }  // namespace
 }  // namespace bt::project
