@@ -1,6 +1,7 @@
 #include "behavtrack/server/server.h"
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -87,6 +88,12 @@ struct AnnotationServer::Impl {
     const int n_threads = options.threads;
     http.new_task_queue = [n_threads] { return new httplib::ThreadPool(n_threads); };
     http.set_tcp_nodelay(true);
+    // httplib's default adds SO_REUSEPORT, which lets a second server bind the same port
+    // and silently share its connections: keep SO_REUSEADDR (fast restarts) only.
+    http.set_socket_options([](int sock) {
+      int yes = 1;
+      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    });
     http.set_payload_max_length(16 << 20);
     add_api_routes(http, api);
     const fs::path web_dir = options.web_dir;

@@ -1,0 +1,199 @@
+// Browser tests of the annotation app: Debian's Chromium (headless, playwright-core)
+// against a real `behavtrack annotate` on a temporary project. Run by ctest
+// (tests/server/tests.cmake); screenshots go to $BT_TEST_OUTPUT.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import {
+  api, frameAt, imageToPage, kill9, launchBrowser, makeProject, openApp, openPosition, screenshot, startServer,
+  tempDir, waitSaved,
+} from './harness.mjs';
+
+let dir;
+let server;
+let browser;
+
+before(async () => {
+  dir = tempDir('bt-e2e-');
+  makeProject(path.join(dir, 'p'), ['--frames', '8', '--predicted', '2', '--animals', '2']);
+  server = await startServer(path.join(dir, 'p'));
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  if (server) await kill9(server);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function annotations(position) {
+  const f = await frameAt(server.port, position);
+  return (await api(server.port, `/api/frames/${f.id}/annotations`)).body;
+}
+
+async function drag(page, from, to) {
+  const a = await imageToPage(page, ...from);
+  const b = await imageToPage(page, ...to);
+  await page.mouse.move(a.x, a.y);
+  await page.mouse.down();
+  await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 3 });
+  await page.mouse.move(b.x, b.y, { steps: 3 });
+  await page.mouse.up();
+}
+
+async function clickImage(page, x, y) {
+  const p = await imageToPage(page, x, y);
+  await page.mouse.click(p.x, p.y);
+}
+
+const near = (actual, expected, tolerance = 1) => Math.abs(actual - expected) <= tolerance;
+
+test('draw a box, place 4 keypoints, toggle visibility, undo/redo, reload and see it all', async () => {
+  const page = await openApp(browser.context, server.port);
+  await openPosition(page, 2); // an empty frame
+  await drag(page, [100, 80], [180, 140]);
+  const kps = [[110, 90], [120, 95], [130, 100], [170, 130]];
+  for (const [x, y] of kps) await clickImage(page, x, y); // the tool advances by itself
+  await page.keyboard.press('2'); // keypoint 2 (earL)
+  await page.keyboard.press('Control+X');
+  await waitSaved(page);
+  let a = await annotations(2);
+  assert.equal(a.instances.length, 1);
+  const inst = a.instances[0];
+  assert.ok(inst.bbox.every((v, i) => near(v, [100, 80, 180, 140][i])), `bbox ${inst.bbox}`);
+  kps.forEach(([x, y], k) => assert.ok(near(inst.keypoints[k][0], x) && near(inst.keypoints[k][1], y), `kp ${k}: ${inst.keypoints[k]}`));
+  assert.deepEqual(inst.keypoints.map((k) => k[2]), [2, 1, 2, 2]);
+  assert.equal(inst.confirmed, true);
+  await screenshot(page, 'drawn');
+
+  await page.keyboard.press('Control+Z');
+  await waitSaved(page);
+  assert.equal((await annotations(2)).instances[0].keypoints[1][2], 2, 'undo restores visibility');
+  await page.keyboard.press('Control+Shift+Z');
+  await waitSaved(page);
+  assert.equal((await annotations(2)).instances[0].keypoints[1][2], 1, 'redo re-applies it');
+
+  // Ctrl+Alt cycles the tool: box -> nose -> earL ...
+  await page.keyboard.press('b');
+  await page.keyboard.down('Control');
+  await page.keyboard.down('Alt');
+  await page.keyboard.up('Alt');
+  await page.keyboard.up('Control');
+  assert.equal(await page.evaluate(() => bt.model.tool), 0);
+
+  await page.reload();
+  await page.waitForFunction(() => document.body.dataset.ready === 'true');
+  await openPosition(page, 2);
+  const shown = await page.evaluate(() => bt.model.instances);
+  a = await annotations(2);
+  assert.deepEqual(shown, a.instances);
+  assert.equal(await page.locator('.frame-row.current.state-started').count(), 1);
+  await screenshot(page, 'reloaded');
+  await page.close();
+});
+
+test('selecting a predicted box confirms it; Ctrl+S confirms all', async () => {
+  const page = await openApp(browser.context, server.port);
+  await openPosition(page, 0);
+  const before = await annotations(0);
+  assert.deepEqual(before.instances.map((i) => i.confirmed), [false, false]);
+  await screenshot(page, 'predicted');
+  const [x1, y1, x2, y2] = before.instances[0].bbox;
+  await clickImage(page, x1 + 3, (y1 + y2) / 2);
+  await waitSaved(page);
+  let a = await annotations(0);
+  assert.deepEqual(a.instances.map((i) => i.confirmed), [true, false]);
+  assert.deepEqual(a.instances[0].bbox, before.instances[0].bbox, 'confirming does not move the box');
+  await page.keyboard.press('Control+S');
+  await waitSaved(page);
+  a = await annotations(0);
+  assert.deepEqual(a.instances.map((i) => i.confirmed), [true, true]);
+  // Complete: 2 animals x 4 visible keypoints, all confirmed -> green in the list.
+  await page.waitForFunction(() => document.querySelector('.frame-row[data-position="0"]')?.classList.contains('state-complete'));
+  // N jumps to the next frame with unconfirmed predictions (position 1).
+  await page.keyboard.press('n');
+  await page.waitForFunction(() => bt.position === 1);
+  await page.close();
+});
+
+for (const zoom of [0.5, 2]) {
+  test(`a click at ${zoom * 100}% zoom lands on the clicked image pixel`, async () => {
+    const page = await openApp(browser.context, server.port);
+    const position = zoom === 0.5 ? 3 : 4;
+    await openPosition(page, position);
+    await drag(page, [60, 60], [260, 200]);
+    await page.locator(`[data-action="zoom${zoom * 100}"]`).click();
+    assert.equal(await page.evaluate(() => bt.view.scale), zoom);
+    const target = [157, 121];
+    const p = await imageToPage(page, ...target);
+    // Whole page pixels, as a person clicks; the image pixel under it is within 1 px.
+    await page.mouse.click(Math.round(p.x), Math.round(p.y));
+    await waitSaved(page);
+    const kp = (await annotations(position)).instances[0].keypoints[0];
+    assert.ok(near(kp[0], target[0]) && near(kp[1], target[1]), `stored ${kp} for clicked ${target}`);
+    await screenshot(page, `zoom-${zoom * 100}`);
+    await page.close();
+  });
+}
+
+test('behaviour bout start/stop by key in the video mode, and its export', async () => {
+  const page = await openApp(browser.context, server.port);
+  await page.locator('[data-mode="video"]').click();
+  await page.waitForFunction(() => document.body.dataset.videoFrame === '0');
+  await page.locator('#mice [data-track="2"]').click();
+  for (let i = 0; i < 2; i++) await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => document.body.dataset.videoFrame === '2');
+  await page.keyboard.press('2'); // rearing starts at frame 2
+  for (let i = 0; i < 4; i++) await page.keyboard.press('ArrowRight');
+  await page.waitForFunction(() => document.body.dataset.videoFrame === '6');
+  await page.keyboard.press('2'); // ... and stops at frame 6: frames 2..5
+  await page.waitForFunction(() => bt.video.open.size === 0 && bt.video.bouts.length === 1 && bt.video.bouts[0].end_frame === 5);
+  const video = (await api(server.port, '/api/videos')).body.videos[0];
+  const bouts = (await api(server.port, `/api/videos/${video.id}/bouts`)).body.bouts;
+  assert.deepEqual(bouts.map((b) => [b.track_id, b.behavior, b.start_frame, b.end_frame]), [[2, 'rearing', 2, 5]]);
+  const csv = (await api(server.port, `/api/videos/${video.id}/export/events.csv`)).body;
+  assert.match(csv, /mouse 2,rearing,,,START,0\.067,2\n/);
+  assert.match(csv, /mouse 2,rearing,,,STOP,0\.200,5\n/);
+  const href = await page.locator('#export-events').getAttribute('href');
+  assert.equal(href, `/api/videos/${video.id}/export/events.csv`);
+  await screenshot(page, 'video-mode');
+  await page.close();
+});
+
+test('two tabs on one frame: the second writer gets 409, reloads and is told', async () => {
+  const pageA = await openApp(browser.context, server.port);
+  const pageB = await openApp(browser.context, server.port);
+  await openPosition(pageA, 5);
+  await openPosition(pageB, 5);
+  await drag(pageA, [20, 20], [80, 70]);
+  await waitSaved(pageA);
+  await drag(pageB, [200, 150], [300, 220]);
+  await pageB.waitForFunction(() => document.querySelector('#message').dataset.kind === 'conflict');
+  assert.match(await pageB.locator('#message').textContent(), /Someone else .* saved this frame first/);
+  const saved = (await annotations(5)).instances;
+  assert.equal(saved.length, 1);
+  assert.ok(near(saved[0].bbox[0], 20) && near(saved[0].bbox[2], 80), 'the first writer kept its box');
+  await pageB.waitForFunction(() => bt.model.instances.length === 1 && Math.abs(bt.model.instances[0].bbox[0] - 20) <= 1);
+  await screenshot(pageB, 'conflict');
+  await pageA.close();
+  await pageB.close();
+});
+
+test('server unreachable: the UI says so, keeps the edit and saves it when the server is back', async () => {
+  const page = await openApp(browser.context, server.port);
+  await openPosition(page, 6);
+  const port = server.port;
+  await kill9(server);
+  server = null;
+  await drag(page, [30, 30], [90, 90]);
+  await page.waitForFunction(() => document.querySelector('#save-status').dataset.state === 'offline');
+  assert.match(await page.locator('#save-status').textContent(), /Server unreachable/);
+  await screenshot(page, 'offline');
+  server = await startServer(path.join(dir, 'p'), port);
+  await waitSaved(page);
+  const saved = (await annotations(6)).instances;
+  assert.equal(saved.length, 1);
+  assert.ok(near(saved[0].bbox[0], 30) && near(saved[0].bbox[3], 90));
+  await page.close();
+});
