@@ -105,15 +105,38 @@ test('selecting a predicted box confirms it; Ctrl+S confirms all', async () => {
   let a = await annotations(0);
   assert.deepEqual(a.instances.map((i) => i.confirmed), [true, false]);
   assert.deepEqual(a.instances[0].bbox, before.instances[0].bbox, 'confirming does not move the box');
+  assert.equal(a.instances[0].id, 1, 'a confirmed untracked prediction gets the first free identity');
   await page.keyboard.press('Control+S');
   await waitSaved(page);
   a = await annotations(0);
   assert.deepEqual(a.instances.map((i) => i.confirmed), [true, true]);
+  assert.deepEqual(a.instances.map((i) => i.id), [1, 2]);
   // Complete: 2 animals x 4 visible keypoints, all confirmed -> green in the list.
   await page.waitForFunction(() => document.querySelector('.frame-row[data-position="0"]')?.classList.contains('state-complete'));
   // N jumps to the next frame with unconfirmed predictions (position 1).
   await page.keyboard.press('n');
   await page.waitForFunction(() => bt.position === 1);
+
+  // Shift+click two instances, I swaps their identities.
+  const b = (await annotations(1)).instances;
+  await page.keyboard.press('Control+S');
+  await waitSaved(page);
+  await clickImage(page, b[0].bbox[0] + 3, (b[0].bbox[1] + b[0].bbox[3]) / 2);
+  await page.keyboard.down('Shift');
+  await clickImage(page, b[1].bbox[0] + 3, (b[1].bbox[1] + b[1].bbox[3]) / 2);
+  await page.keyboard.up('Shift');
+  await page.keyboard.press('i');
+  await waitSaved(page);
+  assert.deepEqual((await annotations(1)).instances.map((i) => i.id), [2, 1]);
+
+  await page.keyboard.press('h');
+  assert.equal(await page.locator('#help').isVisible(), true);
+  const help = await page.locator('#help').textContent();
+  for (const key of ['Ctrl+Alt', 'Ctrl+X', 'Ctrl+S', 'Ctrl+Z / Ctrl+Shift+Z', 'Shift+click, then I', 'holds unconfirmed predictions', 'tailB'])
+    assert.ok(help.includes(key), `help lists ${key}`);
+  await screenshot(page, 'help');
+  await page.keyboard.press('h');
+  assert.equal(await page.locator('#help').isVisible(), false);
   await page.close();
 });
 

@@ -96,7 +96,13 @@ class App {
     const started = performance.now();
     const image = new Image();
     image.src = api.frameImageUrl(row.id);
-    const [labels] = await Promise.all([api.annotations(row.id), image.decode()]);
+    let labels;
+    try {
+      [labels] = await Promise.all([api.annotations(row.id), image.decode()]);
+    } catch (error) {
+      if (token === this.loadToken) this.message(`Could not open ${row.name}: ${error.message || 'its image did not load'}`, 'error');
+      return;
+    }
     if (token !== this.loadToken) return;
     const unsaved = this.saver.unsaved(row.id);
     this.model.load(row, unsaved?.version ?? labels.version, unsaved?.instances ?? labels.instances);

@@ -108,7 +108,7 @@ export class FrameModel extends EventTarget {
       return this.emitView();
     }
     this.selection = additive ? [...this.selection.filter((i) => i !== index), index].slice(-2) : [index];
-    if (!this.instances[index].confirmed) this.edit(() => (this.instances[index].confirmed = true));
+    if (!this.instances[index].confirmed) this.edit(() => this.confirm(this.instances[index]));
     else this.emitView();
   }
 
@@ -189,7 +189,13 @@ export class FrameModel extends EventTarget {
   }
 
   confirmAll() {
-    this.edit(() => this.instances.forEach((inst) => (inst.confirmed = true)));
+    this.edit(() => this.instances.forEach((inst) => this.confirm(inst)));
+  }
+
+  // An untracked prediction gets the smallest free identity when a person confirms it.
+  confirm(instance) {
+    instance.confirmed = true;
+    if (instance.id === null || instance.id === undefined) instance.id = this.nextFreeId();
   }
 
   swapSelectedIds() {

@@ -1,0 +1,48 @@
+// Frame-switch latency of the annotation app on a big project, measured in Chromium:
+// from asking for a frame to its image and annotations being drawn (App.openPosition).
+//   node frame_switch.mjs PORT OUT.json [N]
+// Three runs: stepping to the next frame (as with → or D; the app prefetches ahead),
+// random jumps anywhere in the list (no prefetch, list pages fetched on demand), and
+// stepping in "incomplete first" order. Prints p50/p95 per run.
+import fs from 'node:fs';
+import { launchBrowser, openApp } from '../../tests/e2e/harness.mjs';
+
+const [port, out, n = '200'] = process.argv.slice(2);
+const count = Number(n);
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function measure(page, name, positions) {
+  const times = await page.evaluate(async (list) => {
+    const t = [];
+    for (const p of list) {
+      const start = performance.now();
+      await bt.openPosition(p);
+      t.push(performance.now() - start);
+    }
+    return t;
+  }, positions);
+  times.sort((a, b) => a - b);
+  const r = { run: name, n: times.length, p50_ms: percentile(times, 50), p95_ms: percentile(times, 95), max_ms: times[times.length - 1] };
+  console.log(`${name}: n=${r.n} p50=${r.p50_ms.toFixed(1)} ms p95=${r.p95_ms.toFixed(1)} ms max=${r.max_ms.toFixed(1)} ms`);
+  return r;
+}
+
+const browser = await launchBrowser();
+try {
+  const page = await openApp(browser.context, Number(port));
+  const total = await page.evaluate(() => bt.list.total);
+  const start = Math.floor(total / 2);
+  const results = [];
+  results.push(await measure(page, 'next frame', Array.from({ length: count }, (_, i) => start + i + 1)));
+  let seed = 12345;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  results.push(await measure(page, 'random jump', Array.from({ length: count }, () => Math.floor(random() * total))));
+  await page.evaluate(() => bt.refilter({ sort: 'incomplete_first' }));
+  results.push(await measure(page, 'next frame, incomplete first', Array.from({ length: count }, (_, i) => i + 1)));
+  fs.writeFileSync(out, JSON.stringify({ frames: total, results }, null, 2));
+} finally {
+  await browser.close();
+}
