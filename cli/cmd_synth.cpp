@@ -76,7 +76,7 @@ const bt::cli::CommandRegistration kRegistration(
                     "Simulate without rendering: write truth.json and truth_behavior.csv "
                     "only (fast)");
       cmd->footer(
-          "The arena's longer side is 50 cm; a mouse is ~8.5 cm from nose to tail base. "
+          "The arena's longer side is 45 cm; a mouse is ~8.5 cm from nose to tail base. "
           "Behaviours (per mouse and frame): resting, rearing, running, self_grooming, "
           "exploring, fighting, allogrooming, close_investigation.");
       cmd->callback([flags, &context] { run_synth(*flags, context); });

@@ -142,6 +142,8 @@ void Colony::place_mice(int n_mice) {
 void Colony::step(double dt) {
   time_s_ += dt;
   const int n = static_cast<int>(agents_.size());
+  std::vector<Vec2> previous(agents_.size());
+  for (int i = 0; i < n; ++i) previous[i] = states_[i].pose.center;
   for (int i = 0; i < n; ++i) {
     Agent& a = agents_[i];
     a.bout_left_s -= dt;
@@ -158,7 +160,10 @@ void Colony::step(double dt) {
     keep_in_arena(i);
     update_tail(i);
   }
-  for (int i = 0; i < n; ++i) publish(i);
+  for (int i = 0; i < n; ++i) {
+    states_[i].velocity_cm_s = (states_[i].pose.center - previous[i]) * (1 / dt);
+    publish(i);
+  }
 }
 
 void Colony::choose_next(int i) {

@@ -48,6 +48,7 @@ struct MouseState {
   Behavior behavior = Behavior::kExploring;
   int partner_id = 0;         // the other mouse of a social behaviour, else 0
   double z = 0;               // drawing order: higher is drawn later (on top)
+  Vec2 velocity_cm_s;         // of the body centre over the last step
 };
 
 class Colony {

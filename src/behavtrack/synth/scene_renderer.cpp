@@ -280,7 +280,10 @@ void SceneRenderer::render(const std::vector<MouseState>& mice, double time_s, c
   for (Body& b : bodies_) make_dome(b);
   for (const Body& b : bodies_) draw_shadow(b, image);
   for (const MouseState& m : mice) draw_tail(m, image);
-  for (int i : order_) draw_body(mice[i], bodies_[i], image);
+  for (int i : order_) {
+    draw_body(mice[i], bodies_[i], image);
+    smear(bodies_[i], mice[i].velocity_cm_s, image);
+  }
   finish_frame(time_s, image);
 }
 
@@ -362,6 +365,37 @@ void SceneRenderer::draw_body(const MouseState& mouse, const Body& body, cv::Mat
   if (colors.pink_nose)
     cv::circle(image, fixed(g.nose), fixed_length(std::max(0.6, 0.5 * g.half_width.back())),
                colors.nose, cv::FILLED, cv::LINE_AA, kShift);
+}
+
+// Motion blur of a moving mouse: the camera's exposure (half a frame interval at noise 1)
+// smears it along its velocity. The image around the body is replaced by its blur along a
+// line of the smear length, weighted by the smeared mask so the floor further away stays
+// sharp.
+void SceneRenderer::smear(const Body& body, Vec2 velocity_cm_s, cv::Mat& image) const {
+  const double exposure_s = std::min(1.0, options_.noise) * 0.5 / options_.fps;
+  const Vec2 d = velocity_cm_s * (exposure_s * layout_.px_per_cm);
+  const double length = d.norm();
+  if (length < 1.5 || body.mask.empty()) return;
+  const int k = 2 * static_cast<int>(std::ceil(length / 2)) + 1;
+  cv::Mat kernel = cv::Mat::zeros(k, k, CV_32F);
+  const Vec2 c{k / 2.0, k / 2.0}, half = d * 0.5;
+  cv::line(kernel, fixed(c - half), fixed(c + half), cv::Scalar(1), 1, cv::LINE_AA, kShift);
+  kernel /= cv::sum(kernel)[0];
+  cv::Mat roi = image(body.roi), blurred, weight;
+  cv::filter2D(roi, blurred, -1, kernel, cv::Point(-1, -1), 0, cv::BORDER_REPLICATE);
+  cv::filter2D(body.mask, weight, -1, kernel, cv::Point(-1, -1), 0, cv::BORDER_CONSTANT);
+  for (int r = 0; r < roi.rows; ++r) {
+    const uchar* w = weight.ptr<uchar>(r);
+    const uchar* m = body.mask.ptr<uchar>(r);
+    const cv::Vec3b* b = blurred.ptr<cv::Vec3b>(r);
+    cv::Vec3b* out = roi.ptr<cv::Vec3b>(r);
+    for (int x = 0; x < roi.cols; ++x) {
+      const float a = std::max(w[x], m[x]) / 255.0f;
+      if (a == 0) continue;
+      for (int ch = 0; ch < 3; ++ch)
+        out[x][ch] = static_cast<uchar>(out[x][ch] * (1 - a) + b[x][ch] * a + 0.5f);
+    }
+  }
 }
 
 // Illumination drift (slow gain waves and flicker), optical blur, sensor noise.

@@ -1,5 +1,6 @@
 // Draws the colony from above (private to synth): the arena floor and walls, each mouse's
-// shadow, tail and shaded body, then illumination drift, optical blur and sensor noise.
+// shadow, tail and shaded body (motion-blurred when it moves fast), then illumination
+// drift, optical blur and sensor noise.
 //
 // Rasterisation comes first and also serves truth-only runs: each body (rump, trapezoids
 // along the spine, snout, ears; the tail excluded) is filled into its own mask, the mask
@@ -32,13 +33,14 @@ struct ArenaLayout {
   Vec2 to_px(Vec2 cm) const { return {floor_x_px + cm.x * px_per_cm, floor_y_px + cm.y * px_per_cm}; }
 };
 // The floor fills the image less a wall border; its longer side is kArenaLongSideCm.
-inline constexpr double kArenaLongSideCm = 50.0;
+inline constexpr double kArenaLongSideCm = 45.0;
 ArenaLayout arena_layout(int width_px, int height_px);
 
 struct SceneOptions {
   int width_px = 640, height_px = 480;
   bool bedding = false;
   double noise = 1.0;  // scale of sensor noise, blur and illumination drift; 0 = clean
+  double fps = 30;     // frames per second (the exposure for motion blur)
   std::uint64_t seed = 1;
   bool draw = true;    // false: rasterise only (no background, no noise bank)
 };
@@ -76,6 +78,7 @@ class SceneRenderer {
   void draw_shadow(const Body& body, cv::Mat& image) const;
   void draw_tail(const MouseState& mouse, cv::Mat& image) const;
   void draw_body(const MouseState& mouse, const Body& body, cv::Mat& image) const;
+  void smear(const Body& body, Vec2 velocity_cm_s, cv::Mat& image) const;
   void finish_frame(double time_s, cv::Mat& image);
 
   SceneOptions options_;

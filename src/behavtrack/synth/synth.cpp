@@ -63,6 +63,7 @@ struct SynthVideo::Impl {
     s.height_px = o.height;
     s.bedding = o.arena == Arena::kBedding;
     s.noise = o.noise;
+    s.fps = o.fps;
     s.seed = o.seed;
     s.draw = o.render;
     return s;

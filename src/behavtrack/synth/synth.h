@@ -15,8 +15,8 @@
 // the same frames and the same bytes on disk.
 //
 // Geometry: the arena floor fills the frame less a wall border of 3.5% of the shorter
-// side, and its longer side is 50 cm; an adult mouse is ~8.5 cm from nose to tail base
-// (~100 px at 640x480), with a tail about as long. Pixel (i, j) covers [i, i+1) x [j, j+1):
+// side, and its longer side is 45 cm (an open-field box); an adult mouse is ~8.5 cm from
+// nose to tail base (~115 px at 640x480), with a tail about as long. Pixel (i, j) covers [i, i+1) x [j, j+1):
 // a keypoint at (x, y) lies on pixel (floor(x), floor(y)); a box's x2, y2 are one past the
 // last body pixel. "Body" means rump, trunk, head and ears: every pixel of the mouse except
 // its tail (tails lie on the floor under all bodies and never cover a keypoint).
