@@ -99,8 +99,8 @@ void add_check(CLI::App& group, bt::cli::Context& context) {
     options.output = flags->gray ? bt::video::PixelFormat::kGray : bt::video::PixelFormat::kBgr;
     options.decoder_threads = flags->threads;
     const bt::video::DecodeSummary s = bt::video::decode_all(flags->video, options, context.progress());
-    std::printf("video %s: all %lld frames decoded in %.3f s (%.1f frames/s)\n", flags->video.c_str(),
-                static_cast<long long>(s.n_frames), s.seconds, s.fps());
+    std::printf("video %s: all %lld frames decoded in %.3f s (%.1f frames/s, %.3f s of CPU)\n",
+                flags->video.c_str(), static_cast<long long>(s.n_frames), s.seconds, s.fps(), s.cpu_seconds);
   });
 }
 

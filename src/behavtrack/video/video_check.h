@@ -19,6 +19,7 @@ namespace bt::video {
 struct DecodeSummary {
   std::int64_t n_frames = 0;  // frames decoded and converted
   double seconds = 0;         // wall-clock time of the decode, opening included
+  double cpu_seconds = 0;     // CPU time of the whole process (all threads) meanwhile
   double fps() const { return seconds > 0 ? n_frames / seconds : 0.0; }
 };
 
