@@ -152,6 +152,26 @@ std::string format_evaluation(const Evaluation& e) {
   return s;
 }
 
+std::string format_top_confusions(const Evaluation& e, int n) {
+  const std::size_t k = e.behaviors.size();
+  struct Cell {
+    std::int64_t count;
+    std::size_t t, p;
+  };
+  std::vector<Cell> cells;
+  for (std::size_t t = 0; t < k; ++t)
+    for (std::size_t p = 0; p < k; ++p)
+      if (t != p && e.confusion[t * k + p] > 0) cells.push_back({e.confusion[t * k + p], t, p});
+  std::sort(cells.begin(), cells.end(), [](const Cell& a, const Cell& b) { return a.count > b.count; });
+  std::string s;
+  for (std::size_t i = 0; i < cells.size() && static_cast<int>(i) < n; ++i) {
+    const auto& c = cells[i];
+    const double share = e.per_class[c.t].support ? static_cast<double>(c.count) / static_cast<double>(e.per_class[c.t].support) : 0;
+    s += fmt::format("  {} -> {}: {} ({:.1f}% of {})\n", e.behaviors[c.t], e.behaviors[c.p], c.count, 100 * share, e.behaviors[c.t]);
+  }
+  return s.empty() ? "  (none)\n" : s;
+}
+
 void write_confusion_png(const std::filesystem::path& path, const Evaluation& e, const std::string& title) {
   const int k = static_cast<int>(e.behaviors.size());
   const int cell = 64, left = 190, top = 70, bottom = 150;

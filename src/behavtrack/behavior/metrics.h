@@ -71,6 +71,8 @@ class Evaluator {
 std::vector<ClassMetrics> metrics_from_confusion(const std::vector<std::int64_t>& confusion, int n_classes);
 // Multi-line text: summary, per-class table, confusion matrix table.
 std::string format_evaluation(const Evaluation& e);
+// The `n` largest off-diagonal cells as lines "truth -> predicted: frames (share of truth)".
+std::string format_top_confusions(const Evaluation& e, int n);
 // The confusion matrix as a picture: rows normalised to 1 (colour), counts written in cells.
 void write_confusion_png(const std::filesystem::path& path, const Evaluation& e, const std::string& title);
 
