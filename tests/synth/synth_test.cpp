@@ -158,6 +158,75 @@ TEST(SynthVideo, FramesHaveTheRequestedSizeCountAndIds) {
   EXPECT_DOUBLE_EQ(frames[25].time_s, 1.0);
 }
 
+TEST(SynthVideo, NoiseZeroIsCleanAndNoiseAddsGrain) {
+  SynthOptions o = small_options();
+  o.n_mice = 1;
+  o.seconds = 0.2;
+  o.noise = 0;
+  SynthVideo clean(o);
+  SynthFrame f;
+  ASSERT_TRUE(clean.next(f));
+  // Beyond the reach of the mouse and its tail the clean frame is exactly the arena.
+  cv::Mat diff;
+  cv::absdiff(f.image, clean.background(), diff);
+  const Box near = f.truth.instances[0].box;
+  cv::Mat far(diff.size(), CV_8UC1, cv::Scalar(255));
+  cv::rectangle(far, cv::Point(static_cast<int>(near.x1) - 70, static_cast<int>(near.y1) - 70),
+                cv::Point(static_cast<int>(near.x2) + 70, static_cast<int>(near.y2) + 70),
+                cv::Scalar(0), cv::FILLED);
+  ASSERT_GT(cv::countNonZero(far), 10000);
+  cv::Mat diff_gray;
+  cv::cvtColor(diff, diff_gray, cv::COLOR_BGR2GRAY);
+  EXPECT_EQ(cv::countNonZero(diff_gray & far), 0);
+  const cv::Rect corner(0, 0, 60, 40);
+
+  o.noise = 2;
+  SynthVideo noisy(o);
+  SynthFrame g;
+  ASSERT_TRUE(noisy.next(g));
+  cv::Mat noise_diff;
+  cv::absdiff(g.image, noisy.background(), noise_diff);
+  cv::Scalar mean, sd;
+  cv::meanStdDev(noise_diff(corner), mean, sd);
+  EXPECT_GT(mean[0], 2.0) << "sensor noise of sd ~7 grey levels at noise 2";
+}
+
+TEST(SynthVideo, BeddingIsTexturedOpenFloorIsPlain) {
+  SynthOptions o = small_options();
+  o.noise = 0;
+  auto floor_texture = [&](Arena arena) {
+    o.arena = arena;
+    SynthVideo sim(o);
+    cv::Mat gray;
+    cv::cvtColor(sim.background()(cv::Rect(100, 80, 120, 80)), gray, cv::COLOR_BGR2GRAY);
+    cv::Mat fine;
+    cv::Laplacian(gray, fine, CV_32F);
+    cv::Scalar mean, sd;
+    cv::meanStdDev(fine, mean, sd);
+    return sd[0];
+  };
+  EXPECT_LT(floor_texture(Arena::kOpen), 2.0);
+  EXPECT_GT(floor_texture(Arena::kBedding), 10.0);
+}
+
+TEST(SynthVideo, WallsHoldEveryMouseOnTheFloor) {
+  SynthOptions o;
+  o.seconds = 90;
+  o.render = false;
+  SynthVideo sim(o);
+  // The floor: the frame less a wall border of 3.5% of the shorter side (17 px here).
+  const double border = 17;
+  SynthFrame f;
+  while (sim.next(f)) {
+    for (const Instance& inst : f.truth.instances) {
+      ASSERT_GE(inst.box.x1, border) << "frame " << f.index;
+      ASSERT_GE(inst.box.y1, border) << "frame " << f.index;
+      ASSERT_LE(inst.box.x2, 640 - border) << "frame " << f.index;
+      ASSERT_LE(inst.box.y2, 480 - border) << "frame " << f.index;
+    }
+  }
+}
+
 // ---- truth against pixels ---------------------------------------------------------------
 
 struct PixelCheck {
