@@ -311,21 +311,29 @@ FrameInstances Tracker::smoothed(const FrameInstances& frame) const {
   FrameInstances out = frame;
   const int h = frames_.smooth_half;
   if (h == 0) return out;
-  // Centred triangular window over the same identity: weight h + 1 - |offset|.
+  // Centred triangular window over the same identity: weight h + 1 - |offset|. Offsets
+  // are taken in pairs (-o, +o) and only when both frames hold the mouse, so the window
+  // stays symmetric at the ends of a track and linear motion is not biased.
   for (Instance& inst : out.instances) {
     const size_t n = inst.keypoints.size();
     std::vector<double> sx(n, 0), sy(n, 0), sw(n, 0);
     double bx1 = 0, by1 = 0, bx2 = 0, by2 = 0, bw = 0;
-    for (int o = -h; o <= h; ++o) {
+    auto same_mouse = [&](int o) -> const Instance* {
       const FrameInstances* f = const_cast<Tracker*>(this)->buffered(frame.frame + o);
-      const Instance* other = f ? instance_with_id(*f, *inst.id) : nullptr;
-      if (!other) continue;
-      const double w = h + 1 - std::abs(o);
-      bx1 += w * other->box.x1, by1 += w * other->box.y1, bx2 += w * other->box.x2, by2 += w * other->box.y2;
-      bw += w;
-      for (size_t k = 0; k < n; ++k) {
-        if (!inst.keypoints[k].present() || !other->keypoints[k].present()) continue;
-        sx[k] += w * other->keypoints[k].x, sy[k] += w * other->keypoints[k].y, sw[k] += w;
+      return f ? instance_with_id(*f, *inst.id) : nullptr;
+    };
+    for (int o = 0; o <= h; ++o) {
+      const Instance* pair[2] = {same_mouse(-o), same_mouse(o)};
+      if (!pair[0] || !pair[1]) continue;
+      const double w = h + 1 - o;
+      for (int side = 0; side < (o == 0 ? 1 : 2); ++side) {  // the centre counts once
+        const Instance* other = pair[side];
+        bx1 += w * other->box.x1, by1 += w * other->box.y1, bx2 += w * other->box.x2, by2 += w * other->box.y2;
+        bw += w;
+        for (size_t k = 0; k < n; ++k) {
+          if (!inst.keypoints[k].present() || !other->keypoints[k].present()) continue;
+          sx[k] += w * other->keypoints[k].x, sy[k] += w * other->keypoints[k].y, sw[k] += w;
+        }
       }
     }
     inst.box = {bx1 / bw, by1 / bw, bx2 / bw, by2 / bw};
