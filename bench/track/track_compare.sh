@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Tracking: the tracker comparison table (ours vs BehavTrack-style vs plain IoU) from the
+# benchmark binary, then a whole `behavtrack track` run on 2 minutes of synthetic truth
+# used as detections (ids ignored). Figures go to $BT_RESULTS.
+set -euo pipefail
+: "${BT_BIN:?}" "${BT_RESULTS:?}" "${BT_BUILD:?}"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+BT_RESULTS="$BT_RESULTS" "$BT_BUILD/bin/behavtrack_bench" --benchmark_filter=BM_TrackerComparison \
+  | tee "$BT_RESULTS/track_comparison.txt"
+
+"$BT_BIN" -q synth --out "$work/synth" --mice 5 --seconds 120 --truth-only --seed 9
+start=$(date +%s.%N)
+"$BT_BIN" -q track "$work/synth/truth.json" --animals 5 --out "$work/run" | tee "$BT_RESULTS/track_command.txt"
+end=$(date +%s.%N)
+echo "behavtrack track, 3600 frames x 5 mice from a file: $(echo "$end - $start" | bc) s wall (incl. ~0.5 s start-up)" \
+  | tee -a "$BT_RESULTS/track_command.txt"
