@@ -62,7 +62,7 @@ function query(params) {
 
 export const health = () => request('GET', '/api/health');
 export const project = () => request('GET', '/api/project');
-// {split, state, sort: 'index'|'incomplete_first', offset, limit} -> {total, offset, frames, counts}
+// {split, state, sort: 'index'|'incomplete_first', offset, limit} -> {total, offset, frames}
 export const frames = (filter) => request('GET', `/api/frames${query(filter)}`);
 export const frame = (id) => request('GET', `/api/frames/${id}`);
 export const nextUnconfirmed = (after) =>

@@ -57,7 +57,6 @@ class App {
     this.saver.addEventListener('conflict', (e) => this.onConflict(e.detail.frameId));
     this.saver.addEventListener('rejected', (e) => this.message(`Not saved: ${e.detail.message}`, 'error'));
     this.list.addEventListener('open', (e) => this.openPosition(e.detail.position));
-    this.list.addEventListener('counts', (e) => this.updateCounts(e.detail));
     document.addEventListener('keydown', (e) => this.onKey(e));
     window.addEventListener('beforeunload', (e) => {
       if (this.saver.pendingCount()) e.preventDefault();

@@ -52,7 +52,6 @@ export class FrameList extends EventTarget {
         this.spacer.style.height = `${this.total * ROW_PX}px`;
         this.pages.set(n, data.frames);
         this.loading.delete(n);
-        this.emit('counts', data.counts);
         return data.frames;
       });
       request.catch(() => this.loading.delete(n));

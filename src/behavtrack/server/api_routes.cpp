@@ -125,10 +125,7 @@ class Routes : public std::enable_shared_from_this<Routes> {
   }
 
  private:
-  std::unique_lock<std::mutex> lock() { return std::unique_lock<std::mutex>(c_.backend_mutex); }
-
   void project(httplib::Response& res) {
-    auto l = lock();
     json body = to_json(c_.backend.project());
     body["counts"] = to_json(c_.backend.counts());
     send_json(res, body);
@@ -136,17 +133,14 @@ class Routes : public std::enable_shared_from_this<Routes> {
 
   void frames(const httplib::Request& req, httplib::Response& res) {
     const FrameFilter filter = parse_filter(req);
-    auto l = lock();
     const FramePage page = c_.backend.frames(filter);
     json rows = json::array();
     for (const FrameRow& f : page.frames) rows.push_back(to_json(f));
-    send_json(res, {{"total", page.total}, {"offset", filter.offset}, {"frames", rows},
-                    {"counts", to_json(c_.backend.counts())}});
+    send_json(res, {{"total", page.total}, {"offset", filter.offset}, {"frames", rows}});
   }
 
   void next_unconfirmed(const httplib::Request& req, httplib::Response& res) {
     const std::int64_t after = query_int(req, "after", 0);
-    auto l = lock();
     const auto next = c_.backend.next_unconfirmed(after);
     if (!next) throw_not_found("frames: no frame holds unconfirmed predictions");
     send_json(res, {{"id", *next}});
@@ -154,7 +148,6 @@ class Routes : public std::enable_shared_from_this<Routes> {
 
   void frame(const httplib::Request& req, httplib::Response& res) {
     const std::int64_t id = path_id(req, 1, "frame id");
-    auto l = lock();
     send_json(res, to_json(c_.backend.frame(id)));
   }
 
@@ -165,12 +158,10 @@ class Routes : public std::enable_shared_from_this<Routes> {
 
   void frame_image(const httplib::Request& req, httplib::Response& res) {
     const std::int64_t id = path_id(req, 1, "frame id");
-    auto l = lock();
     const FrameRow row = c_.backend.frame(id);
     const auto cached = c_.backend.frame_image_file(id);
     const std::filesystem::path root = c_.backend.root();
     const std::filesystem::path video = c_.backend.video_file(row.video_id);
-    l.unlock();
     if (cached) {
       // The store's path is still checked: an image route never leaves the project.
       const auto rel = cached->lexically_relative(root).generic_string();
@@ -182,10 +173,8 @@ class Routes : public std::enable_shared_from_this<Routes> {
   void video_image(const httplib::Request& req, httplib::Response& res) {
     const std::int64_t video_id = path_id(req, 1, "video id");
     const FrameIndex index = path_id(req, 2, "frame index");
-    auto l = lock();
     const VideoRow video = find_video(c_.backend, video_id);
     const std::filesystem::path file = c_.backend.video_file(video_id);
-    l.unlock();
     if (index >= video.n_frames)
       throw_not_found("video " + std::to_string(video_id) + ": frame " + std::to_string(index) +
                       " is past its last frame " + std::to_string(video.n_frames - 1));
@@ -194,7 +183,6 @@ class Routes : public std::enable_shared_from_this<Routes> {
 
   void labels(const httplib::Request& req, httplib::Response& res) {
     const std::int64_t id = path_id(req, 1, "frame id");
-    auto l = lock();
     send_json(res, to_json(c_.backend.labels(id)));
   }
 
@@ -202,7 +190,6 @@ class Routes : public std::enable_shared_from_this<Routes> {
     const std::int64_t id = path_id(req, 1, "frame id");
     const json body = parse_body(req.body);
     const std::int64_t version = require_int(body, "version");
-    auto l = lock();
     c_.backend.frame(id);  // 404 before 400 on the skeleton
     const auto instances = parse_instances(body, c_.backend.project().skeleton.size());
     const SaveResult r = c_.backend.save_labels(id, version, instances);
@@ -220,7 +207,6 @@ class Routes : public std::enable_shared_from_this<Routes> {
       if (i < 0 || i > 10000) throw_invalid("instance: expected an index >= 0, got " + std::to_string(i));
       instance = static_cast<int>(i);
     }
-    auto l = lock();
     c_.backend.frame(id);
     const SaveResult r = c_.backend.accept_predictions(id, version, instance);
     if (r.outcome == SaveOutcome::kConflict) return send_save(res, r);
@@ -228,7 +214,6 @@ class Routes : public std::enable_shared_from_this<Routes> {
   }
 
   void videos(httplib::Response& res) {
-    auto l = lock();
     json rows = json::array();
     for (const VideoRow& v : c_.backend.videos()) rows.push_back(to_json(v));
     send_json(res, {{"videos", rows}});
@@ -236,7 +221,6 @@ class Routes : public std::enable_shared_from_this<Routes> {
 
   void bouts(const httplib::Request& req, httplib::Response& res) {
     const std::int64_t video_id = path_id(req, 1, "video id");
-    auto l = lock();
     find_video(c_.backend, video_id);
     json rows = json::array();
     for (const Bout& b : c_.backend.bouts(video_id)) rows.push_back(to_json(b));
@@ -246,7 +230,6 @@ class Routes : public std::enable_shared_from_this<Routes> {
   void add_bout(const httplib::Request& req, httplib::Response& res) {
     const std::int64_t video_id = path_id(req, 1, "video id");
     const json body = parse_body(req.body);
-    auto l = lock();
     const VideoRow video = find_video(c_.backend, video_id);
     const Bout bout = checked_bout(body, video);
     send_json(res, to_json(c_.backend.add_bout(bout)), 201);
@@ -255,7 +238,6 @@ class Routes : public std::enable_shared_from_this<Routes> {
   void update_bout(const httplib::Request& req, httplib::Response& res) {
     const std::int64_t bout_id = path_id(req, 1, "bout id");
     const json body = parse_body(req.body);
-    auto l = lock();
     const std::int64_t version = require_int(body, "version");
     const Bout existing = find_bout(bout_id);
     Bout bout = checked_bout(body, find_video(c_.backend, existing.video_id));
@@ -270,7 +252,6 @@ class Routes : public std::enable_shared_from_this<Routes> {
     const std::int64_t bout_id = path_id(req, 1, "bout id");
     const std::int64_t version = query_int(req, "version", -1);
     if (version < 0) throw_invalid("version: required as ?version=N (the bout's current version)");
-    auto l = lock();
     find_bout(bout_id);
     const SaveResult r = c_.backend.delete_bout(bout_id, version);
     if (r.outcome == SaveOutcome::kConflict) return send_save(res, r);
@@ -279,10 +260,8 @@ class Routes : public std::enable_shared_from_this<Routes> {
 
   void export_csv(const httplib::Request& req, httplib::Response& res, bool events) {
     const std::int64_t video_id = path_id(req, 1, "video id");
-    auto l = lock();
     const VideoRow video = find_video(c_.backend, video_id);
     const std::vector<Bout> bouts = c_.backend.bouts(video_id);
-    l.unlock();
     const std::string stem = std::filesystem::path(video.path).stem().string();
     res.set_header("Content-Disposition",
                    "attachment; filename=\"" + stem + (events ? "_events.csv\"" : "_labels.csv\""));

@@ -2,8 +2,6 @@
 // server. Not a public header: it forward-declares httplib instead of including it.
 #pragma once
 
-#include <mutex>
-
 #include "behavtrack/server/annotation_backend.h"
 #include "behavtrack/server/frame_images.h"
 
@@ -13,10 +11,9 @@ class Server;
 
 namespace bt::server {
 
-// What the handlers share. Backend calls hold `backend_mutex`; decoding does not.
+// What the handlers share; both are safe to call from the handler threads.
 struct ApiContext {
   AnnotationBackend& backend;
-  std::mutex& backend_mutex;
   FrameImages& images;
 };
 

@@ -4,10 +4,11 @@
 //   bt::server::FrameImages images({.quality = 90, .cache_entries = 256});
 //   std::string jpeg = images.jpeg("/p/media/cage1.mp4", 1234);
 //
-// One VideoReader is kept open per video, so stepping forward through a video (the video
-// mode's playback) decodes each frame once instead of seeking from the key frame.
+// A few VideoReaders are kept open per video and a request goes to the one just behind the
+// wanted frame, so stepping forward (playback, next frame) decodes each frame once instead
+// of seeking from the key frame, and a jump does not wait for another decode.
 // Errors: bt::Error from the reader (kNotFound for a frame out of range, kIo).
-// Thread safety: safe from several threads; decodes of one video are serialised.
+// Thread safety: safe from several threads; each reader decodes for one request at a time.
 #pragma once
 
 #include <cstddef>

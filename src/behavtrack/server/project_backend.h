@@ -6,7 +6,8 @@
 // Translates between the server's types (annotation_backend.h) and bt::project's; every
 // edit is one store transaction (WAL, synchronous=FULL), so an acknowledged edit survives
 // kill -9. Edits are recorded with the author "annotate".
-// Thread safety: one SQLite connection; the caller serialises calls (AnnotationServer does).
+// Thread safety: safe from several threads: each call leases one of a pool of SQLite
+// connections (WAL: readers run in parallel, writers commit one at a time).
 #pragma once
 
 #include <filesystem>

@@ -74,9 +74,8 @@ fs::path find_web_dir(const fs::path& source_dir, const fs::path& install_dir) {
 struct AnnotationServer::Impl {
   ServerOptions options;
   AnnotationBackend& backend;
-  std::mutex backend_mutex;
   FrameImages images;
-  ApiContext api{backend, backend_mutex, images};
+  ApiContext api{backend, images};
   httplib::Server http;
   int port = 0;
   std::thread thread;

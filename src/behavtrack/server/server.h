@@ -11,8 +11,8 @@
 // Static files come only from `web_dir`; images are decoded from the project's videos.
 // No route serves a file outside `web_dir` (path_safety.h).
 // Binds 127.0.0.1 unless `host` says otherwise.
-// Thread safety: requests are handled on a pool of threads; calls into the backend are
-// serialised by the server. start/stop/run from one controlling thread.
+// Thread safety: requests are handled on a pool of threads that call the backend
+// concurrently (it must be thread-safe). start/stop/run from one controlling thread.
 #pragma once
 
 #include <filesystem>
