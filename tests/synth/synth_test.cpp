@@ -89,6 +89,11 @@ TEST(SynthOptions, EachBadFieldIsNamedWithItsValue) {
   EXPECT_EQ(validation_error(o),
             "synth options: height: expected an even number of pixels in 64..4096, got 32");
   o = {};
+  o.width = 1280;
+  o.height = 400;
+  EXPECT_EQ(validation_error(o), "synth options: width x height: expected a frame at most 3 times "
+                                 "as long as it is wide, got 1280x400");
+  o = {};
   o.noise = -0.5;
   EXPECT_EQ(validation_error(o), "synth options: noise: expected a scale in [0, 10], got -0.5");
   o = {};
@@ -225,6 +230,27 @@ TEST(SynthVideo, WallsHoldEveryMouseOnTheFloor) {
       ASSERT_LE(inst.box.y2, 480 - border) << "frame " << f.index;
     }
   }
+}
+
+TEST(SynthVideo, SmallestFrameWithMostMiceRenders) {
+  SynthOptions o;
+  o.n_mice = kMaxMice;
+  o.width = kMinSidePx;
+  o.height = kMinSidePx;
+  o.seconds = 1;
+  SynthVideo sim(o);
+  SynthFrame f;
+  int frames = 0;
+  while (sim.next(f)) {
+    ++frames;
+    ASSERT_EQ(f.truth.instances.size(), static_cast<std::size_t>(kMaxMice));
+    for (const Instance& inst : f.truth.instances) {
+      ASSERT_TRUE(inst.box.valid());
+      ASSERT_GE(inst.box.x1, 0);
+      ASSERT_LE(inst.box.x2, kMinSidePx);
+    }
+  }
+  EXPECT_EQ(frames, 30);
 }
 
 // ---- truth against pixels ---------------------------------------------------------------

@@ -1,5 +1,6 @@
 #include "behavtrack/synth/synth.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -40,6 +41,10 @@ void SynthOptions::validate() const {
                  "an even number of pixels in " + std::to_string(kMinSidePx) + ".." +
                      std::to_string(kMaxSidePx));
   }
+  // A mouse (~8.5 cm) must fit across the arena, whose longer side is 45 cm.
+  if (std::max(width, height) > 3 * std::min(width, height))
+    bad_option("width x height", std::to_string(width) + "x" + std::to_string(height),
+               "a frame at most 3 times as long as it is wide");
   if (!(noise >= 0) || !(noise <= kMaxNoise))
     bad_option("noise", number(noise), "a scale in [0, " + number(kMaxNoise) + "]");
   if (n_frames() < 1)

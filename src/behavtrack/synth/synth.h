@@ -18,7 +18,8 @@
 // side, and its longer side is 45 cm (an open-field box); an adult mouse is ~8.5 cm from
 // nose to tail base (~115 px at 640x480), with a tail about as long. Pixel (i, j) covers [i, i+1) x [j, j+1):
 // a keypoint at (x, y) lies on pixel (floor(x), floor(y)); a box's x2, y2 are one past the
-// last body pixel. "Body" means rump, trunk, head and ears: every pixel of the mouse except
+// last body pixel (antialiased edges and the motion blur of fast mice may tint a pixel or
+// two beyond it). "Body" means rump, trunk, head and ears: every pixel of the mouse except
 // its tail (tails lie on the floor under all bodies and never cover a keypoint).
 // Truth-only runs (render = false) simulate and rasterise the same bodies, so their truth
 // equals that of rendered runs with the same options.
