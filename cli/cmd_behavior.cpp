@@ -9,6 +9,9 @@
 
 #include "behavtrack/behavior/labels.h"
 #include "behavtrack/behavior/pose_classifier.h"
+#if BT_BEHAVIOR_VIDEO
+#include "behavtrack/behavior/video_predict.h"
+#endif
 #include "behavtrack/core/atomic_file.h"
 #include "behavtrack/core/error.h"
 #include "command_registry.h"
@@ -128,18 +131,35 @@ void setup_train(CLI::App& group, bt::cli::Context& ctx) {
 
 void setup_predict(CLI::App& group, bt::cli::Context& ctx) {
   struct Flags {
-    std::string model, tracks, out;
+    std::string model, tracks, out, video;
+    int stride_frames = 0;
+    double min_bout_s = 0.1;
   };
   auto f = std::make_shared<Flags>();
   auto* cmd = group.add_subcommand("predict", "Per-frame behaviour of every tracked mouse: behavior.csv and bouts.csv");
   cmd->add_option("--model", f->model, "Model folder from `behavior train`")->required();
   cmd->add_option("--tracks", f->tracks, "Tracks (Instances JSON with ids)")->required()->check(CLI::ExistingFile);
   cmd->add_option("--out", f->out, "Output folder for behavior.csv and bouts.csv")->required();
+  cmd->add_option("--video", f->video, "The video of the tracks (needed by a video model from train-video)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--stride-frames", f->stride_frames, "Video model: score a clip every n frames (0: the model's)")
+      ->capture_default_str();
+  cmd->add_option("--min-bout-s", f->min_bout_s, "Video model: merge bouts shorter than this, seconds")->capture_default_str();
   cmd->callback([&ctx, f] {
-    const auto clf = bb::PoseClassifier::load(f->model);
     bt::InstancesFile tracks = bt::read_instances_json(f->tracks);
     if (tracks.header.video.empty()) tracks.header.video = fs::path(f->tracks).filename().string();
-    const auto p = clf.predict(tracks, ctx.progress());
+    bb::BehaviorPrediction p;
+#if BT_BEHAVIOR_VIDEO
+    if (bb::behavior_model_kind(f->model) == "video") {
+      if (f->video.empty()) bt::throw_invalid("--video: a video model needs the video of the tracks");
+      p = bb::predict_video(bb::VideoClassifier::load(f->model), f->video, tracks, f->stride_frames, f->min_bout_s,
+                            ctx.progress());
+    } else {
+      p = bb::PoseClassifier::load(f->model).predict(tracks, ctx.progress());
+    }
+#else
+    p = bb::PoseClassifier::load(f->model).predict(tracks, ctx.progress());
+#endif
     fs::create_directories(f->out);
     bb::write_behavior_csv(fs::path(f->out) / "behavior.csv", p);
     bb::write_bouts_csv(fs::path(f->out) / "bouts.csv", p);

@@ -7,6 +7,7 @@
 
 #include "behavior/behavior_fixtures.h"
 #include "behavtrack/behavior/video_classifier.h"
+#include "behavtrack/behavior/video_predict.h"
 #include "behavtrack/core/error.h"
 #include "behavtrack/video/video_writer.h"
 #include "test_support.h"
@@ -142,6 +143,29 @@ TEST(VideoClassifier, BothArchitecturesLearnStillVersusMoving) {
     ASSERT_EQ(again.rgb.size(), s.rgb.size());
     for (std::size_t i = 0; i < s.rgb.size(); ++i) EXPECT_NEAR(again.rgb[i], s.rgb[i], 1e-5);
   }
+}
+
+TEST(VideoClassifier, PredictsEveryTrackedFrame) {
+  test::TempDir dir;
+  InstancesFile tracks;
+  write_moving_squares(dir / "v.mp4", tracks, 40);
+  const LabelSet labels = labels_from_instances(tracks, {"resting", "running"}, "v");
+  VideoClassifierOptions o;
+  o.behaviors = {"resting", "running"};
+  o.base_channels = 4;
+  o.epochs = 8;
+  o.learning_rate = 3e-3;
+  o.clips = small_clips();
+  const VideoClassifier clf = VideoClassifier::train(extract_clips(dir / "v.mp4", tracks, &labels, o.clips, {}), o, {});
+  clf.save(dir / "m");
+  EXPECT_EQ(behavior_model_kind(dir / "m"), "video");
+  const BehaviorPrediction p = predict_video(VideoClassifier::load(dir / "m"), dir / "v.mp4", tracks, 4, 0, {});
+  ASSERT_EQ(p.mice.size(), 2u);
+  EXPECT_EQ(p.mice[0].frames.size(), 40u);
+  int right = 0;
+  for (const auto& m : p.mice)
+    for (int c : m.classes) right += c == (m.id == TrackId(1) ? 0 : 1);
+  EXPECT_GE(right, 72);  // >= 90% of 80 mouse-frames
 }
 
 TEST(VideoClassifier, PretrainedWeightsMustMatch) {
