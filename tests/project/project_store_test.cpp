@@ -232,6 +232,14 @@ TEST(ProjectStore, ListingFiltersPagesAndCountsAtOneHundredThousandFrames) {
   page = p.list_frames(q);
   EXPECT_EQ(page.frames.back().id, ids[50000]);
   EXPECT_EQ(page.frames[page.frames.size() - 2].id, ids[10]);
+  FrameQuery keyset;
+  keyset.split = Split::kTest;
+  keyset.limit = 3;
+  keyset.after_id = ids[99950];
+  page = p.list_frames(keyset);
+  ASSERT_EQ(page.frames.size(), 3u);
+  EXPECT_EQ(page.frames[0].id, ids[99960]);
+  EXPECT_EQ(page.total, 10000);
   FrameQuery only_complete;
   only_complete.state = FrameState::kComplete;
   EXPECT_EQ(p.list_frames(only_complete).total, 2);

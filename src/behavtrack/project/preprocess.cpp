@@ -124,8 +124,10 @@ class FilterGraph {
     av_frame_free(&f);
     if (rc < 0) av_fail(subject_, "filter input failed", rc);
   }
-  void close() {
-    const int rc = av_buffersrc_add_frame(src_, nullptr);
+  // Ends the input at `end_time_s` (the last frame's end), so the fps filter emits frames
+  // up to the true end of the video as the ffmpeg CLI does.
+  void close(double end_time_s) {
+    const int rc = av_buffersrc_close(src_, std::llround(end_time_s * kTimeBase), AV_BUFFERSRC_FLAG_PUSH);
     if (rc < 0) av_fail(subject_, "filter flush failed", rc);
   }
   // The next filtered frame, or false when none is ready (or the end).
@@ -195,6 +197,8 @@ std::int64_t preprocess_file(const fs::path& in, const fs::path& out, const Prep
   const double duration = o.duration_s > 0 ? std::min(o.duration_s, info.duration_s) : info.duration_s;
   Progress bar("preprocess " + in.filename().string(), static_cast<std::int64_t>(std::ceil(duration * fps)), progress);
   video::Frame f;
+  double end_time_s = 0;
+  const double frame_s = info.fps_value() > 0 ? 1.0 / info.fps_value() : 0.0;
   cv::Mat filtered;
   auto drain = [&] {
     while (graph.pull(filtered)) {
@@ -205,9 +209,10 @@ std::int64_t preprocess_file(const fs::path& in, const fs::path& out, const Prep
   while (reader.read(f)) {
     if (o.duration_s > 0 && f.time_s >= o.duration_s) break;  // trim: t < duration
     graph.push(f.image, f.time_s);
+    end_time_s = f.time_s + frame_s;
     drain();
   }
-  graph.close();
+  graph.close(o.duration_s > 0 ? std::min(end_time_s, o.duration_s) : end_time_s);
   drain();
   writer.close();
   bar.finish();

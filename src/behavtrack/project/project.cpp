@@ -579,23 +579,45 @@ FramePage Project::list_frames(const FrameQuery& q) const {
   const std::optional<int> cycle = q.cycle ? q.cycle : latest_cycle();
   const QueryParts parts = query_parts(q, cycle);
   FramePage page;
-  {
-    Statement st(impl_->db->handle(),
-                 "SELECT count(*), coalesce(sum(f.state = " + std::to_string(state_code(FrameState::kComplete)) + "), 0)" +
-                     parts.from_where);
-    for (std::size_t i = 0; i < parts.binds.size(); ++i) st.bind(static_cast<int>(i + 1), parts.binds[i]);
+  auto count = [&](const std::string& sql, std::size_t n_binds) {
+    Statement st(impl_->db->handle(), sql);
+    for (std::size_t i = 0; i < n_binds; ++i) st.bind(static_cast<int>(i + 1), parts.binds[i]);
     st.step();
-    page.total = st.int64(0);
-    page.complete = st.int64(1);
+    return st.int64(0);
+  };
+  // A split alone is counted on its covering index, without visiting the frames; complete
+  // frames are counted through the (state, id) index. Both stay cheap at 100,000 frames.
+  if (q.split && !q.state && !q.video_id)
+    page.total = count("SELECT count(*) FROM splits s WHERE s.cycle = ? AND s.split = ?", 2);
+  else
+    page.total = count("SELECT count(*)" + parts.from_where, parts.binds.size());
+  page.complete = q.state && *q.state != FrameState::kComplete
+                      ? 0
+                      : count("SELECT count(*)" + parts.from_where + " AND f.state = 3", parts.binds.size());
+  // Rows in id order under an extra condition: each query walks the rowid (or the
+  // (state, id) index) without sorting, so a page deep into 100,000 frames stays cheap.
+  auto fetch = [&](const std::string& extra, std::int64_t limit, std::int64_t offset) {
+    Statement st(impl_->db->handle(),
+                 std::string("SELECT ") + kFrameColumns + parts.from_where + extra + " ORDER BY f.id LIMIT ? OFFSET ?");
+    int i = 1;
+    for (auto b : parts.binds) st.bind(i++, b);
+    st.bind(i++, limit > 0 ? limit : std::int64_t{-1});
+    st.bind(i++, std::max<std::int64_t>(0, offset));
+    while (st.step()) page.frames.push_back(read_frame_row(st));
+  };
+  if (!q.incomplete_first) {
+    if (q.after_id)
+      fetch(" AND f.id > " + std::to_string(*q.after_id), q.limit, 0);
+    else
+      fetch("", q.limit, q.offset);
+    return page;
   }
-  std::string sql = std::string("SELECT ") + kFrameColumns + parts.from_where + " ORDER BY " +
-                    (q.incomplete_first ? "(f.state = 3), " : "") + "f.id LIMIT ? OFFSET ?";
-  Statement st(impl_->db->handle(), sql);
-  int i = 1;
-  for (auto b : parts.binds) st.bind(i++, b);
-  st.bind(i++, q.limit > 0 ? q.limit : std::int64_t{-1});
-  st.bind(i++, std::max<std::int64_t>(0, q.offset));
-  while (st.step()) page.frames.push_back(read_frame_row(st));
+  // Incomplete frames first, then complete ones, each by id.
+  const std::int64_t incomplete = page.total - page.complete;
+  const std::int64_t offset = std::max<std::int64_t>(0, q.offset);
+  if (offset < incomplete) fetch(" AND f.state != 3", q.limit, offset);
+  const std::int64_t room = q.limit > 0 ? q.limit - static_cast<std::int64_t>(page.frames.size()) : 1;
+  if (room > 0) fetch(" AND f.state = 3", q.limit > 0 ? room : 0, std::max<std::int64_t>(0, offset - incomplete));
   return page;
 }
 

@@ -106,6 +106,9 @@ struct FrameQuery {
   bool incomplete_first = false;     // non-complete frames first, then by id
   std::int64_t offset = 0;
   std::int64_t limit = 100;          // <= 0: no limit
+  // Keyset paging (id order only, not with incomplete_first): frames with id > after_id,
+  // O(limit) however deep the page; offset is then ignored.
+  std::optional<FrameId> after_id;
 };
 
 struct FramePage {
