@@ -70,8 +70,8 @@ const bt::cli::CommandRegistration kRegistration(
                       "Floor: open (white plastic) or bedding (wood chips) (default open)");
       cmd->add_option("--noise", flags->options.noise,
                       "Scale of sensor noise, blur and illumination drift, 0..10; 0 = clean, "
-                      "1 = noise sd 3.5 grey levels, blur sd 0.55 px, gain drift +-7% "
-                      "(default 1)");
+                      "1 = noise sd 3.5 grey levels, blur sd 0.55 px, motion blur over half "
+                      "a frame interval, gain drift +-7% (default 1)");
       cmd->add_flag("--truth-only", flags->truth_only,
                     "Simulate without rendering: write truth.json and truth_behavior.csv "
                     "only (fast)");

@@ -173,6 +173,10 @@ void Colony::choose_next(int i) {
   std::vector<double> weights;
   for (const BoutSpec& b : kBouts) weights.push_back(b.weight);
   weights[static_cast<std::size_t>(previous)] *= 0.3;  // prefer a change of behaviour
+  // Mice rear mostly against the walls.
+  const Vec2 nose = a.body.nose;
+  const double to_wall = std::min({nose.x, nose.y, width_cm_ - nose.x, height_cm_ - nose.y});
+  weights[static_cast<std::size_t>(Behavior::kRearing)] *= to_wall < 4.0 ? 2.5 : 0.5;
   const auto next = static_cast<Behavior>(rng_.weighted(weights));
   if (is_social(next)) {
     const int partner = pick_partner(i);

@@ -4,7 +4,8 @@
 // Each mouse runs bouts of one behaviour (a few seconds each) chosen at random; the social
 // behaviours pick a partner, walk or run up to it and then act on it:
 //   resting        still, curled up (short, wide, bent body, head tucked)
-//   rearing        on the hind legs: body foreshortened from above, head larger, in place
+//   rearing        on the hind legs: body foreshortened from above, head larger, in place;
+//                  likelier against a wall
 //   running        fast translation (25-40 cm/s), body stretched
 //   self_grooming  in place, head bent to the flank with a fast small oscillation, or
 //                  face grooming (head down, quick bobbing)

@@ -48,7 +48,8 @@ struct SynthOptions {
   std::uint64_t seed = 1;
   Arena arena = Arena::kOpen;
   double noise = 1.0;        // sensor noise, blur and illumination drift scale; 0 = clean
-                             // (1: noise sd 3.5 grey levels, blur sd 0.55 px, gain +-7%)
+                             // (1: noise sd 3.5 grey levels, blur sd 0.55 px, motion
+                             // blur over half a frame interval, gain +-7%)
   bool render = true;        // false: truth only (fast, for tracking tests)
 
   void validate() const;     // throws bt::Error naming the field
