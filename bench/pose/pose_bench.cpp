@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "behavtrack/core/log.h"
+#include "behavtrack/pose/classical_detector.h"
 #include "behavtrack/pose/pose_model.h"
 #include "pose/dlc_data.h"
 
@@ -26,7 +27,7 @@ double env_or(const char* name, double fallback) {
 
 // An untrained model of the given size is as fast as a trained one: build it with one
 // short epoch on two DLC images and time predict() on a DLC frame.
-void BM_PoseInference(benchmark::State& state, std::string size, int input_px) {
+void BM_PoseInference(benchmark::State& state, std::string size, int input_px, bool refine) {
   bt::bench::DlcSplit dlc = bt::bench::load_dlc();
   dlc.train.resize(2);
   bt::pose::TrainOptions o;
@@ -41,16 +42,21 @@ void BM_PoseInference(benchmark::State& state, std::string size, int input_px) {
   bt::pose::PredictOptions p;
   p.score_min = 0.0f;  // keep max_det detections: the refiner runs on each
   p.max_det = 1;
+  p.refine = refine;
   const cv::Mat frame = dlc.test.at(0).image;
   for (auto _ : state) benchmark::DoNotOptimize(model.predict(frame, p));
   state.counters["frames_per_s"] =
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
   std::filesystem::remove_all(dir);
 }
-BENCHMARK_CAPTURE(BM_PoseInference, n_320, "n", 320)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_PoseInference, n_640, "n", 640)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_PoseInference, s_320, "s", 320)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(BM_PoseInference, s_640, "s", 640)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_PoseInference, n_320, "n", 320, true)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_PoseInference, n_640, "n", 640, true)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_PoseInference, s_320, "s", 320, true)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(BM_PoseInference, s_640, "s", 640, true)->Unit(benchmark::kMillisecond)->UseRealTime();
+// The detector alone (no refiner), to see what each stage costs.
+BENCHMARK_CAPTURE(BM_PoseInference, n_320_detector_only, "n", 320, false)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 // Seconds per training epoch (detector + refiner + validation) on the 80 DLC training images.
 void BM_PoseTrainEpoch(benchmark::State& state) {
@@ -76,6 +82,8 @@ void BM_PoseDlcExperiment(benchmark::State& state) {
   o.batch = static_cast<int>(env_or("BT_POSE_BATCH", 16));
   o.time_limit_min = env_or("BT_POSE_MINUTES", 25);
   o.patience_epochs = 1000;
+  o.val_every_epochs = static_cast<int>(env_or("BT_POSE_VAL_EVERY", 5));
+  o.refine_repeats = static_cast<int>(env_or("BT_POSE_REFINE_REPEATS", 4));
   o.seed = static_cast<std::uint64_t>(env_or("BT_POSE_SEED", 0));
   const auto dir = std::getenv("BT_POSE_OUT") ? std::filesystem::path(std::getenv("BT_POSE_OUT"))
                                              : scratch("dlc");
@@ -111,5 +119,39 @@ const bool kExperimentRegistered = [] {
         ->Iterations(1);
   return true;
 }();
+
+}  // namespace
+
+namespace {
+
+// The classical detector on the 23 DLC test images: median background of all 116 images.
+void BM_PoseClassicalDlc(benchmark::State& state) {
+  const bt::bench::DlcSplit dlc = bt::bench::load_dlc();
+  std::vector<cv::Mat> all;
+  for (const auto* set : {&dlc.train, &dlc.val, &dlc.test})
+    for (const auto& s : *set) all.push_back(s.image);
+  bt::pose::ClassicalOptions o;
+  o.n_animals = 1;
+  bt::pose::ClassicalDetector det(o);
+  det.set_background(bt::pose::median_background(all));
+  std::vector<std::vector<bt::Instance>> truth, pred;
+  for (auto _ : state) {
+    truth.clear();
+    pred.clear();
+    for (const auto& s : dlc.test) {
+      truth.push_back(s.instances);
+      pred.push_back(det.detect(s.image));
+    }
+  }
+  const auto m = bt::pose::evaluate_pose(truth, pred, bt::Skeleton::default_mouse(), {});
+  std::fprintf(stderr, "classical detector on the DLC test images:\n%s\n", m.to_json().c_str());
+  state.counters["rmse_px"] = m.rmse_px;
+  state.counters["pck10"] = m.pck10;
+  state.counters["box_ap50"] = m.box_ap50;
+  state.counters["missed"] = m.n_missed;
+  state.counters["frames_per_s"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * dlc.test.size()), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_PoseClassicalDlc)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace

@@ -87,6 +87,7 @@ struct TrainOptions {
   std::filesystem::path from_model;  // fine-tune from this model folder (same skeleton)
   bool resume = false;           // continue from <out>/checkpoint.pt
   int refine_repeats = 4;        // refiner crops per labelled instance per epoch
+  int val_every_epochs = 1;      // validate (and maybe save) every N epochs and at the end
   AugmentOptions augment;
   void validate() const;
   std::string to_json() const;

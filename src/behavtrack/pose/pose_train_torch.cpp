@@ -46,6 +46,8 @@ void TrainOptions::validate() const {
     throw_invalid(fmt::format("weight_decay = {}: must be >= 0", weight_decay));
   if (!(warmup_fraction >= 0 && warmup_fraction < 1))
     throw_invalid(fmt::format("warmup_fraction = {}: must be in [0, 1)", warmup_fraction));
+  if (val_every_epochs < 1)
+    throw_invalid(fmt::format("val_every_epochs = {}: must be >= 1", val_every_epochs));
   if (refine_repeats < 1)
     throw_invalid(fmt::format("refine_repeats = {}: must be >= 1", refine_repeats));
   Device::parse(device);
@@ -61,7 +63,7 @@ std::string TrainOptions::to_json() const {
       {"lr", lr},           {"weight_decay", weight_decay},
       {"warmup_fraction", warmup_fraction}, {"seed", seed},
       {"from_model", from_model.string()}, {"resume", resume},
-      {"refine_repeats", refine_repeats},
+      {"refine_repeats", refine_repeats}, {"val_every_epochs", val_every_epochs},
       {"augment", {{"flip_probability", augment.flip_probability},
                    {"rotate_deg", augment.rotate_deg},
                    {"scale_range", augment.scale_range},
@@ -604,12 +606,17 @@ TrainResult train_pose_model(const PoseDataset& train, const PoseDataset& val_in
 
     const double ref_s = since(t_ref);
     const auto t_val = std::chrono::steady_clock::now();
-    // Validation with the EMA weights; the best are saved as the model.
-    const PoseMetrics m = validate_nets(ema, val, skeleton, dev, static_cast<int>(val_max_det));
-    const double f = fitness(m);
+    // Validation with the EMA weights; the best are saved as the model. Skipped epochs are
+    // never the last: the final epoch (by count or by the time the next would need) validates.
+    const double epoch_s = det_s + ref_s;
+    const bool last = epoch + 1 == epochs || (limit_s > 0 && elapsed() + epoch_s >= limit_s);
+    const bool validate_now = last || (epoch + 1) % options.val_every_epochs == 0;
+    PoseMetrics m;
+    if (validate_now) m = validate_nets(ema, val, skeleton, dev, static_cast<int>(val_max_det));
+    const double f = validate_now ? fitness(m) : best_fitness;
     info.epochs_run = epoch + 1;
     info.train_seconds = elapsed();
-    if (f > best_fitness) {
+    if (validate_now && (f > best_fitness || best_epoch < 0)) {
       best_fitness = f;
       best_epoch = epoch;
       info.metrics_json = m.to_json();
@@ -651,7 +658,7 @@ TrainResult train_pose_model(const PoseDataset& train, const PoseDataset& val_in
       a.save_to(tmp.string());
       std::filesystem::rename(tmp, checkpoint_path);
     }
-    if (limit_s > 0 && elapsed() >= limit_s) {
+    if (last && limit_s > 0 && epoch + 1 < epochs) {
       result.stop_reason = "time limit";
       ++epoch;
       break;
