@@ -9,8 +9,9 @@ trap 'rm -rf "$out"' EXIT
 seconds=60
 fps=30
 load_before=$(cut -d' ' -f1 /proc/loadavg)
-/usr/bin/time -f "%e %U %S" -o "$out/time" \
-  "$BT_BIN" -q synth --out "$out/synth" --mice 5 --seconds "$seconds" --fps "$fps" --seed 1 >/dev/null
+TIMEFORMAT='%R %U %S'
+{ time "$BT_BIN" -q synth --out "$out/synth" --mice 5 --seconds "$seconds" --fps "$fps" \
+    --seed 1 >/dev/null 2>"$out/stderr"; } 2>"$out/time"
 read -r wall user sys <"$out/time"
 frames=$((seconds * fps))
 video_mb=$(awk -v b="$(stat -c %s "$out/synth/video.mp4")" 'BEGIN { printf "%.1f", b / 1e6 }')
