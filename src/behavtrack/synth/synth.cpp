@@ -77,7 +77,13 @@ struct SynthVideo::Impl {
   explicit Impl(const SynthOptions& o)
       : options(o),
         renderer(scene_options(o)),
-        colony(o.n_mice, renderer.layout().width_cm(), renderer.layout().height_cm(), o.seed) {}
+        colony(o.n_mice, renderer.layout().width_cm(), renderer.layout().height_cm(), o.seed) {
+    // Two simulated seconds before frame 0 let poses settle and tails trail, so the first
+    // frame already looks like the middle of a recording.
+    const int warm_up_steps = static_cast<int>(std::lround(kWarmUpS * o.fps));
+    for (int i = 0; i < warm_up_steps; ++i) colony.step(1.0 / o.fps);
+  }
+  static constexpr double kWarmUpS = 2.0;
 };
 
 SynthVideo::SynthVideo(SynthOptions options) {
