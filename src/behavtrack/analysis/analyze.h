@@ -1,0 +1,67 @@
+// `behavtrack analyze`: many videos to tracks, behaviour tables and a report each.
+//
+//   bt::analysis::AnalyzeOptions o;
+//   o.videos = bt::analysis::expand_video_inputs({"videos/"});   // files, folders, globs
+//   o.out_dir = "results";  o.animals = 5;  o.pose_model = "project/models/cycle3";
+//   bt::analysis::AnalyzeSummary s = bt::analysis::analyze_videos(o, progress);
+//
+// Each video is streamed once: decode -> detect (pose model, or the classical detector
+// when none is given) -> track with the known animal count -> classify behaviour (when a
+// behaviour model is given) -> tables and report. Outputs in out_dir/<video stem>/:
+//   tracks.json (Instances JSON with ids), tracks.csv, behavior.csv, bouts.csv,
+//   report.html, tracks.mp4 (with render), analysis.json (options, inputs, timings).
+// Every file is written atomically and analysis.json last: a video whose analysis.json
+// matches the current options and the video's size and time is complete and skipped; a
+// killed run resumes with the first incomplete video.
+// Memory: frames stream through; the tracker holds a bounded window; the tracks of one
+// video (a few hundred bytes per mouse per frame) are kept for the behaviour classifier.
+// Thread safety: reentrant; uses all compute threads.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "behavtrack/analysis/report.h"
+#include "behavtrack/core/progress.h"
+#include "behavtrack/track/tracker_options.h"
+
+namespace bt::analysis {
+
+struct AnalyzeOptions {
+  std::vector<std::filesystem::path> videos;
+  std::filesystem::path out_dir;
+  std::filesystem::path pose_model;      // model folder or .torchscript; empty = classical
+  std::filesystem::path behavior_model;  // behaviour model folder; empty = no behaviour
+  int animals = 0;                       // mice per video; 0 = unknown
+  std::string device = "cpu";            // cpu | cuda | cuda:N
+  bool render = false;                   // also write tracks.mp4
+  bool force = false;                    // redo videos whose outputs are complete
+  track::TrackerOptions tracker;
+  ReportOptions report;
+
+  void validate() const;  // throws bt::Error naming the field and value
+};
+
+struct VideoAnalysis {
+  std::filesystem::path video, out_dir;
+  bool skipped = false;          // complete from an earlier run
+  std::int64_t frames = 0;
+  int identities = 0;
+  double seconds = 0;            // wall time of this video
+  double realtime_factor = 0;    // video duration / wall time
+};
+
+struct AnalyzeSummary {
+  std::vector<VideoAnalysis> videos;
+};
+
+AnalyzeSummary analyze_videos(const AnalyzeOptions& options, const ProgressCallback& progress);
+
+// Files are taken as they are; folders give their videos (mp4, avi, mov, mkv, mpg, mpeg,
+// webm, m4v; not recursive); anything with * ? [ is a glob. Sorted, duplicates removed.
+// Throws bt::Error naming an argument that matches nothing.
+std::vector<std::filesystem::path> expand_video_inputs(const std::vector<std::string>& inputs);
+
+}  // namespace bt::analysis

@@ -1,0 +1,78 @@
+#include "behavtrack/analysis/frame_detector.h"
+
+#include <algorithm>
+
+#include "behavtrack/core/error.h"
+#include "behavtrack/pose/classical_detector.h"
+#include "behavtrack/pose/pose_model.h"
+#include "behavtrack/video/video_reader.h"
+
+namespace bt::analysis {
+namespace {
+
+// The median of frames spread over the whole video: the mice move, the arena does not.
+cv::Mat video_background(const std::filesystem::path& video, int n_frames) {
+  video::VideoReader reader(video);
+  const std::int64_t n = std::max<std::int64_t>(1, reader.info().n_frames);
+  const int k = static_cast<int>(std::min<std::int64_t>(n_frames, n));
+  std::vector<cv::Mat> samples;
+  for (int i = 0; i < k; ++i) samples.push_back(reader.frame(i * n / k));
+  return pose::median_background(samples);
+}
+
+// A trained behavtrack pose model or an Ultralytics TorchScript export.
+class PoseModelDetector : public FrameDetector {
+ public:
+  PoseModelDetector(const std::filesystem::path& path, const std::string& device, int animals)
+      : path_(path), model_(pose::PoseModel::load(path, Device::parse(device))) {
+    if (animals > 0) options_.max_det = animals;
+    options_.validate();
+  }
+  std::vector<Instance> detect(const cv::Mat& bgr, FrameIndex) override { return model_.predict(bgr, options_); }
+  Skeleton skeleton() const override { return model_.info().skeleton; }
+  std::string description() const override {
+    if (model_.is_torchscript()) return "Ultralytics TorchScript model " + path_.string();
+    const pose::ModelInfo& i = model_.info();
+    return "pose model " + path_.string() + " (size " + i.size + ", " + std::to_string(i.input_px) +
+           " px" + (i.refine_px > 0 ? ", refiner " + std::to_string(i.refine_px) + " px" : "") + ")";
+  }
+  std::string metrics_json() const override { return model_.info().metrics_json; }
+
+ private:
+  std::filesystem::path path_;
+  pose::PoseModel model_;
+  pose::PredictOptions options_;
+};
+
+// Background subtraction and body shape; head/tail continuity from motion across frames.
+class ClassicalFrameDetector : public FrameDetector {
+ public:
+  explicit ClassicalFrameDetector(int animals) {
+    options_.n_animals = animals;
+    options_.validate();
+  }
+  void begin_video(const std::filesystem::path& video) override {
+    // A fresh detector per video: no heading carried over from the previous video.
+    detector_ = pose::ClassicalDetector(options_);
+    detector_.set_background(video_background(video, kBackgroundFrames));
+  }
+  std::vector<Instance> detect(const cv::Mat& bgr, FrameIndex) override { return detector_.track(bgr); }
+  Skeleton skeleton() const override { return Skeleton::default_mouse(); }
+  std::string description() const override { return "classical detector (background model, body shape)"; }
+  std::string metrics_json() const override { return "{}"; }
+
+ private:
+  static constexpr int kBackgroundFrames = 25;
+  pose::ClassicalOptions options_;
+  pose::ClassicalDetector detector_;
+};
+
+}  // namespace
+
+std::unique_ptr<FrameDetector> make_detector(const std::filesystem::path& model, const std::string& device,
+                                             int animals) {
+  if (model.empty() || model == "classical") return std::make_unique<ClassicalFrameDetector>(animals);
+  return std::make_unique<PoseModelDetector>(model, device, animals);
+}
+
+}  // namespace bt::analysis
