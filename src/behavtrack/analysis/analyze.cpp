@@ -23,6 +23,7 @@
 #include "behavtrack/track/track_render.h"
 #include "behavtrack/track/track_run.h"
 #include "behavtrack/track/tracker.h"
+#include "behavtrack/video/video_info.h"
 #include "behavtrack/video/video_reader.h"
 #include "behavtrack/video/video_writer.h"
 
@@ -201,6 +202,7 @@ VideoAnalysis analyze_one(const fs::path& video_path, FrameDetector& detector,
     result.skipped = true;
     return result;
   }
+  video::probe(video_path);  // a file that is not a video fails here, before any output
   fs::create_directories(result.out_dir);
   // An earlier, different or interrupted run: its marker must go first.
   fs::remove(result.out_dir / "analysis.json");

@@ -1,0 +1,82 @@
+// `behavtrack analyze` and `behavtrack active` through the real program.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "behavtrack/core/atomic_file.h"
+#include "behavtrack/core/instances_json.h"
+#include "test_support.h"
+
+namespace bt {
+namespace {
+namespace fs = std::filesystem;
+
+fs::path synth_video(const test::TempDir& dir, const std::string& name, int mice, double seconds) {
+  const auto r = test::run_cli({"--quiet", "synth", "--out", (dir / name).string(), "--mice", std::to_string(mice),
+                                "--seconds", std::to_string(seconds), "--seed", "3"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  const fs::path video = dir / name / (name + ".mp4");
+  fs::rename(dir / name / "video.mp4", video);
+  return video;
+}
+
+TEST(AnalyzeCli, ClassicalDetectorWritesEveryOutputAndSkipsWhenComplete) {
+  test::TempDir dir;
+  const fs::path video = synth_video(dir, "cage", 2, 3);
+  const auto out = dir / "out";
+  const auto r = test::run_cli({"--quiet", "analyze", video.string(), "--out", out.string(), "--animals", "2"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* file : {"tracks.json", "tracks.csv", "report.html", "analysis.json"})
+    EXPECT_TRUE(fs::exists(out / "cage" / file)) << file;
+  EXPECT_NE(r.out.find("analyze: 1 video(s) analysed, 0 skipped"), std::string::npos) << r.out;
+
+  const InstancesFile tracks = read_instances_json(out / "cage" / "tracks.json");
+  EXPECT_EQ(tracks.frames.size(), 90u);  // 3 s at 30 fps, every frame once
+  int max_id = 0;
+  for (const auto& f : tracks.frames)
+    for (const auto& m : f.instances) max_id = std::max(max_id, m.id ? m.id->value : 0);
+  EXPECT_GE(max_id, 1);
+  EXPECT_LE(max_id, 2) << "more identities than animals";
+
+  const auto again = test::run_cli({"--quiet", "analyze", video.string(), "--out", out.string(), "--animals", "2"});
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("complete from an earlier run"), std::string::npos) << again.out;
+}
+
+TEST(AnalyzeCli, MissingVideoIsOneClearLine) {
+  test::TempDir dir;
+  const auto r = test::run_cli({"analyze", (dir / "nope.mp4").string(), "--out", (dir / "out").string()});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.err, "behavtrack: video '" + (dir / "nope.mp4").string() + "': does not exist\n");
+  EXPECT_FALSE(fs::exists(dir / "out"));
+}
+
+TEST(AnalyzeCli, NotAVideoLeavesNoOutput) {
+  test::TempDir dir;
+  std::ofstream(dir / "notes.mp4") << "this is text, not a video\n";
+  const auto r = test::run_cli({"analyze", (dir / "notes.mp4").string(), "--out", (dir / "out").string()});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("notes.mp4"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "out" / "notes"));
+}
+
+TEST(ActiveCli, NextWithoutASplitSaysWhatToRunFirst) {
+  test::TempDir dir;
+  ASSERT_EQ(test::run_cli({"--quiet", "project", "init", (dir / "p").string()}).exit_code, 0);
+  const auto r = test::run_cli({"active", "next", (dir / "p").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "behavtrack: project '" + (dir / "p").string() +
+                       "': no split yet; run 'behavtrack frames split DIR --initial-cycle' first\n");
+}
+
+TEST(ActiveCli, UnknownStrategyIsAUsageError) {
+  test::TempDir dir;
+  const auto r = test::run_cli({"active", "next", (dir / "p").string(), "--strategy", "greedy"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("strategy 'greedy'"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace bt
