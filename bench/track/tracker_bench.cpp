@@ -78,6 +78,7 @@ void BM_TrackerComparison(benchmark::State& state) {
                                            {"15% dropped, 5% FP, 10-frame occlusions, 2% flips", heavy}};
   const std::vector<std::pair<const char*, tr::TrackerOptions>> trackers = {
       {"behavtrack (ours)", [] { tr::TrackerOptions o; o.animals = 5; return o; }()},
+      {"ours with --cost behavtrack", [] { tr::TrackerOptions o; o.animals = 5; o.cost = tr::CostKind::kBehavTrack; return o; }()},
       {"BehavTrack-style cost, last position", tr::TrackerOptions::behavtrack_style(5)},
       {"plain IoU + Hungarian", tr::TrackerOptions::iou_only()}};
   const int n_seeds = 3;
