@@ -1,0 +1,81 @@
+// Association costs and the appearance cue on hand cases.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numeric>
+#include <opencv2/imgproc.hpp>
+
+#include "behavtrack/core/error.h"
+#include "behavtrack/track/appearance.h"
+#include "behavtrack/track/association.h"
+#include "behavtrack/track/cost.h"
+
+namespace bt::track {
+namespace {
+
+Instance make(const Box& b) {
+  Instance i;
+  i.box = b;
+  i.keypoints = {{b.x1 + 5, b.cy(), Visibility::kVisible}, {b.cx(), b.y1 + 3, Visibility::kVisible},
+                 {b.cx(), b.y2 - 3, Visibility::kVisible}, {b.x2 - 5, b.cy(), Visibility::kVisible}};
+  return i;
+}
+
+TEST(Cost, MixedCostOnHandCases) {
+  const Instance a = make({0, 0, 60, 30});
+  EXPECT_NEAR(mixed_cost(a, a, CostWeights{}), 0.0, 1e-12);
+  // Far apart: IoU 0 (0.4), centre distance capped at 1 (0.3), OKS ~0 (0.3).
+  EXPECT_NEAR(mixed_cost(a, make({300, 300, 360, 330}), CostWeights{}), 1.0, 1e-9);
+  // Shifted 30 px right: IoU = 30*30 / (2*1800 - 900) = 1/3; centre 30 / diag(60, 30).
+  const double diag = std::hypot(60.0, 30.0);
+  CostWeights box_only{0.5, 0.5, 0.0, 0.15};
+  EXPECT_NEAR(mixed_cost(a, make({30, 0, 90, 30}), box_only), 0.5 * (1 - 1.0 / 3) + 0.5 * 30 / diag, 1e-9);
+}
+
+TEST(Cost, OksIsOneForIdenticalKeypointsAndDropsWithDistance) {
+  const Instance a = make({0, 0, 100, 100});
+  EXPECT_DOUBLE_EQ(oks(a, a, 0.1), 1.0);
+  Instance b = a;
+  for (Keypoint& k : b.keypoints) k.x += 10;
+  // exp(-d^2 / (2 s^2 k^2)) with d = 10, s^2 = 10000, k = 0.1: exp(-100 / 200) = exp(-0.5)
+  EXPECT_NEAR(oks(a, b, 0.1), std::exp(-0.5), 1e-12);
+  for (Keypoint& k : b.keypoints) k.v = Visibility::kAbsent;
+  EXPECT_DOUBLE_EQ(oks(a, b, 0.1), -1.0);
+}
+
+TEST(Cost, BehavTrackCostRange) {
+  const Instance a = make({0, 0, 60, 30});
+  EXPECT_NEAR(behavtrack_cost(a, a, 800, {}), -1.0, 1e-6);  // D = 0, I > 0
+  EXPECT_NEAR(behavtrack_cost(a, make({400, 400, 460, 430}), 800, {}), 1.0, 1e-6);  // I = 0
+  EXPECT_LT(behavtrack_cost(a, make({5, 0, 65, 30}), 800, {}), BehavTrackCostOptions{}.threshold);
+}
+
+TEST(Cost, WeightsAreValidated) {
+  CostWeights w;
+  w.iou = 1.5;
+  try {
+    w.validate();
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "cost weights: iou = 1.500000: must be in [0, 1]");
+  }
+}
+
+TEST(Appearance, ColourHistogramsTellCoatsApart) {
+  cv::Mat img(100, 200, CV_8UC3, cv::Scalar(230, 230, 230));
+  cv::rectangle(img, cv::Rect(10, 10, 60, 40), cv::Scalar(20, 20, 20), cv::FILLED);      // black mouse
+  cv::rectangle(img, cv::Rect(110, 10, 60, 40), cv::Scalar(40, 90, 160), cv::FILLED);    // agouti-ish
+  cv::rectangle(img, cv::Rect(10, 55, 60, 40), cv::Scalar(25, 25, 25), cv::FILLED);      // black again
+  const Appearance black = appearance_histogram(img, {10, 10, 70, 50});
+  const Appearance brown = appearance_histogram(img, {110, 10, 170, 50});
+  const Appearance black2 = appearance_histogram(img, {10, 55, 70, 95});
+  ASSERT_EQ(black.size(), 32u);
+  EXPECT_NEAR(std::accumulate(black.begin(), black.end(), 0.0), 1.0, 1e-6);
+  EXPECT_LT(appearance_distance(black, black2), 0.1);
+  EXPECT_GT(appearance_distance(black, brown), 0.5);
+  EXPECT_TRUE(appearance_histogram(img, {500, 500, 600, 600}).empty());  // off the image
+  EXPECT_DOUBLE_EQ(appearance_distance({}, black), 0.5);
+}
+
+}  // namespace
+}  // namespace bt::track
