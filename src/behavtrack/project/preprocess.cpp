@@ -14,7 +14,9 @@ extern "C" {
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -152,6 +154,48 @@ class FilterGraph {
   AVFrame* frame_ = nullptr;
 };
 
+// A bounded single-producer single-consumer queue of decoded frames.
+class FrameQueue {
+ public:
+  explicit FrameQueue(std::size_t capacity) : capacity_(capacity) {}
+  // False when the consumer cancelled.
+  bool push(video::Frame&& f) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    not_full_.wait(lock, [&] { return frames_.size() < capacity_ || cancelled_; });
+    if (cancelled_) return false;
+    frames_.push_back(std::move(f));
+    not_empty_.notify_one();
+    return true;
+  }
+  // False at the end (closed and empty).
+  bool pop(video::Frame& f) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    not_empty_.wait(lock, [&] { return !frames_.empty() || closed_; });
+    if (frames_.empty()) return false;
+    f = std::move(frames_.front());
+    frames_.pop_front();
+    not_full_.notify_one();
+    return true;
+  }
+  void close() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    closed_ = true;
+    not_empty_.notify_all();
+  }
+  void cancel() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    cancelled_ = true;
+    not_full_.notify_all();
+  }
+
+ private:
+  std::size_t capacity_;
+  std::deque<video::Frame> frames_;
+  std::mutex mutex_;
+  std::condition_variable not_full_, not_empty_;
+  bool closed_ = false, cancelled_ = false;
+};
+
 // The fps as a rational for the encoder: integers exactly, others to 1/1001 or 1/1000.
 video::Rational to_rational(double fps) {
   if (std::fabs(fps - std::round(fps)) < 1e-9) return {static_cast<int>(std::round(fps)), 1};
@@ -196,7 +240,24 @@ std::int64_t preprocess_file(const fs::path& in, const fs::path& out, const Prep
   video::VideoWriter writer(out, wo);
   const double duration = o.duration_s > 0 ? std::min(o.duration_s, info.duration_s) : info.duration_s;
   Progress bar("preprocess " + in.filename().string(), static_cast<std::int64_t>(std::ceil(duration * fps)), progress);
-  video::Frame f;
+  // Decoding runs on its own thread, handing frames over through a small bounded queue,
+  // while this thread filters and encodes: the two halves overlap as in the ffmpeg CLI,
+  // whose decoder and encoder threads also run side by side.
+  FrameQueue queue(8);
+  std::exception_ptr decode_error;
+  std::thread decoder([&] {
+    try {
+      video::Frame f;
+      while (reader.read(f)) {
+        if (o.duration_s > 0 && f.time_s >= o.duration_s) break;  // trim: keep t < duration
+        if (!queue.push(std::move(f))) return;                     // the consumer stopped
+        f = video::Frame();
+      }
+    } catch (...) {
+      decode_error = std::current_exception();
+    }
+    queue.close();
+  });
   double end_time_s = 0;
   const double frame_s = info.fps_value() > 0 ? 1.0 / info.fps_value() : 0.0;
   cv::Mat filtered;
@@ -206,12 +267,20 @@ std::int64_t preprocess_file(const fs::path& in, const fs::path& out, const Prep
       bar.advance();
     }
   };
-  while (reader.read(f)) {
-    if (o.duration_s > 0 && f.time_s >= o.duration_s) break;  // trim: t < duration
-    graph.push(f.image, f.time_s);
-    end_time_s = f.time_s + frame_s;
-    drain();
+  try {
+    video::Frame f;
+    while (queue.pop(f)) {
+      graph.push(f.image, f.time_s);
+      end_time_s = f.time_s + frame_s;
+      drain();
+    }
+  } catch (...) {
+    queue.cancel();
+    decoder.join();
+    throw;
   }
+  decoder.join();
+  if (decode_error) std::rethrow_exception(decode_error);
   graph.close(o.duration_s > 0 ? std::min(end_time_s, o.duration_s) : end_time_s);
   drain();
   writer.close();
