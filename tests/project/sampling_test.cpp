@@ -258,6 +258,30 @@ TEST(ProjectSplits, OptionsAreValidatedNamingFieldAndValue) {
   EXPECT_EQ(error_of([&] { s.validate(); }), "sample options: every_frames 0: must be >= 1");
 }
 
+TEST(ProjectSampling, CliSampleAndSplitPrintSummariesAndRejectBadNumbers) {
+  TempDir tmp;
+  make_index_video(tmp / "a.mp4", 200);
+  const std::string dir = (tmp / "p").string();
+  ASSERT_EQ(bt::test::run_cli({"project", "init", dir}).exit_code, 0);
+  ASSERT_EQ(bt::test::run_cli({"video", "add", dir, (tmp / "a.mp4").string()}).exit_code, 0);
+  auto r = bt::test::run_cli({"frames", "sample", dir, "--n", "30", "--every", "2", "--k", "3", "--seed", "5"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("frames sample: 30 frames (appearance, seed 5) from 100 candidates in 1 videos"), std::string::npos)
+      << r.out;
+  r = bt::test::run_cli({"frames", "split", dir, "--test", "0.2", "--initial-cycle", "--annotate", "10"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("frames split: cycle 1 (seed 42): test 6, train 8, val 2, predict 3, reserve 11"), std::string::npos)
+      << r.out;
+  r = bt::test::run_cli({"frames", "sample", dir, "--n", "30x"});
+  EXPECT_EQ(r.exit_code, 2);
+  r = bt::test::run_cli({"frames", "sample", dir, "--every", "0"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("sample options: every_frames 0: must be >= 1"), std::string::npos) << r.err;
+  r = bt::test::run_cli({"project", "init", dir});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("already holds a project"), std::string::npos) << r.err;
+}
+
 // ---- kill -9: the store stays consistent ----
 
 // Starts the CLI, kills it with SIGKILL after `delay_ms`, returns whether it was still running.
