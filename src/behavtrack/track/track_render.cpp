@@ -12,6 +12,8 @@ cv::Point px(double x, double y) { return {static_cast<int>(std::lround(x)), sta
 void label(cv::Mat& img, const std::string& text, cv::Point at, const cv::Scalar& bg, double scale) {
   int base = 0;
   const cv::Size sz = cv::getTextSize(text, cv::FONT_HERSHEY_SIMPLEX, scale, 1, &base);
+  at.y = std::max(at.y, sz.height + 4);  // a box at the top edge keeps its label in view
+  at.x = std::max(at.x, 0);
   const cv::Rect box(at.x, at.y - sz.height - 4, sz.width + 6, sz.height + 6);
   cv::rectangle(img, box, bg, cv::FILLED);
   cv::putText(img, text, {at.x + 3, at.y - 1}, cv::FONT_HERSHEY_SIMPLEX, scale, {255, 255, 255}, 1, cv::LINE_AA);
