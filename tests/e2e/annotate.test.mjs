@@ -160,6 +160,36 @@ for (const zoom of [0.5, 2]) {
   });
 }
 
+test('move and resize a box by its handles, drag a keypoint, delete a keypoint and the box', async () => {
+  const page = await openApp(browser.context, server.port);
+  await openPosition(page, 7);
+  await drag(page, [50, 50], [150, 120]);
+  await page.keyboard.press('b');
+  await drag(page, [100, 85], [120, 95]); // move
+  await waitSaved(page);
+  let inst = (await annotations(7)).instances[0];
+  assert.ok(inst.bbox.every((v, i) => near(v, [70, 60, 170, 130][i])), `moved bbox ${inst.bbox}`);
+  await drag(page, [170, 130], [200, 150]); // the south-east handle
+  await waitSaved(page);
+  inst = (await annotations(7)).instances[0];
+  assert.ok(inst.bbox.every((v, i) => near(v, [70, 60, 200, 150][i])), `resized bbox ${inst.bbox}`);
+  await page.keyboard.press('1');
+  await clickImage(page, 90, 80);
+  await drag(page, [90, 80], [95, 88]); // drag the placed nose
+  await waitSaved(page);
+  inst = (await annotations(7)).instances[0];
+  assert.ok(near(inst.keypoints[0][0], 95) && near(inst.keypoints[0][1], 88), `dragged nose ${inst.keypoints[0]}`);
+  await page.keyboard.press('1');
+  await page.keyboard.press('Delete');
+  await waitSaved(page);
+  assert.deepEqual((await annotations(7)).instances[0].keypoints[0], [0, 0, 0]);
+  await page.keyboard.press('b');
+  await page.keyboard.press('Delete');
+  await waitSaved(page);
+  assert.equal((await annotations(7)).instances.length, 0);
+  await page.close();
+});
+
 test('behaviour bout start/stop by key in the video mode, and its export', async () => {
   const page = await openApp(browser.context, server.port);
   await page.locator('[data-mode="video"]').click();
@@ -181,6 +211,27 @@ test('behaviour bout start/stop by key in the video mode, and its export', async
   const href = await page.locator('#export-events').getAttribute('href');
   assert.equal(href, `/api/videos/${video.id}/export/events.csv`);
   await screenshot(page, 'video-mode');
+
+  // Resize by the bout's end edge, move it, delete it, in the mouse's ethogram strip.
+  const strip = await page.locator('#ethogram canvas[data-track="2"]').boundingBox();
+  const xOf = (frame) => strip.x + (frame / video.n_frames) * strip.width;
+  const y = strip.y + strip.height / 2;
+  const dragStrip = async (from, to) => {
+    await page.mouse.move(from, y);
+    await page.mouse.down();
+    await page.mouse.move(to, y, { steps: 4 });
+    await page.mouse.up();
+  };
+  const listed = async () => (await api(server.port, `/api/videos/${video.id}/bouts`)).body.bouts.map((b) => [b.start_frame, b.end_frame]);
+  await dragStrip(xOf(6) - 1, xOf(9) - 1);
+  await page.waitForFunction(() => bt.video.bouts[0]?.end_frame === 8);
+  assert.deepEqual(await listed(), [[2, 8]]);
+  await dragStrip(xOf(4.5), xOf(6.5));
+  await page.waitForFunction(() => bt.video.bouts[0]?.start_frame === 4);
+  assert.deepEqual(await listed(), [[4, 10]]);
+  await page.keyboard.press('Delete');
+  await page.waitForFunction(() => bt.video.bouts.length === 0);
+  assert.deepEqual(await listed(), []);
   await page.close();
 });
 

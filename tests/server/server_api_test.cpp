@@ -22,6 +22,7 @@ class ServerApi : public ::testing::Test {
     test::FixtureOptions o;
     o.n_frames = 9;
     o.n_predicted = 2;
+    o.n_cached = 2;
     test::make_annotation_project(dir_.path() / "p", o);
     backend_ = open_project_backend(dir_.path() / "p");
     ServerOptions so;
@@ -89,7 +90,9 @@ TEST_F(ServerApi, FramesArePagedFilteredAndSorted) {
   EXPECT_EQ(page["frames"][0]["name"], "video_frame_9");  // stride 3: the 4th frame is index 9
   EXPECT_EQ(get_json("/api/frames?state=predicted")["total"], 2);
   EXPECT_EQ(get_json("/api/frames?split=train")["total"], 3);
-  for (const json& f : get_json("/api/frames?split=test")["frames"]) EXPECT_EQ(f["split"], "test");
+  const json test_frames = get_json("/api/frames?split=test");  // kept alive for the loop
+  ASSERT_EQ(test_frames["frames"].size(), 3u);
+  for (const json& f : test_frames["frames"]) EXPECT_EQ(f["split"], "test");
 
   // Complete the first frame; incomplete-first order puts it last.
   const json f = first_frame();
@@ -224,6 +227,14 @@ TEST_F(ServerApi, FrameImagesAreTheExactVideoFrames) {
   const cv::Mat neighbour = reader.frame(f["frame_index"].get<int>() + 1);
   EXPECT_GT(cv::norm(shown, neighbour, cv::NORM_L1), cv::norm(shown, truth, cv::NORM_L1));
 
+  // A frame in the project's frame cache is served from it, losslessly.
+  const json cached = get_json("/api/frames?offset=1&limit=1")["frames"][0];
+  res = client_->Get(("/api/frames/" + std::to_string(cached["id"].get<int>()) + "/image").c_str());
+  ASSERT_EQ(res->status, 200);
+  EXPECT_EQ(res->get_header_value("Content-Type"), "image/png");
+  const cv::Mat png = cv::imdecode(std::vector<unsigned char>(res->body.begin(), res->body.end()), cv::IMREAD_COLOR);
+  EXPECT_EQ(cv::norm(png, reader.frame(cached["frame_index"].get<int>()), cv::NORM_INF), 0.0);
+
   const int video_id = f["video_id"];
   EXPECT_EQ(client_->Get(("/api/videos/" + std::to_string(video_id) + "/frames/3/image").c_str())->status, 200);
   EXPECT_EQ(error_of(client_->Get(("/api/videos/" + std::to_string(video_id) + "/frames/27/image").c_str()), 404),
@@ -275,11 +286,14 @@ TEST_F(ServerApi, BoutsCrudWithValidationAndExports) {
   EXPECT_NE(labels->body.find("\n4,0.133333,1,rearing\n"), std::string::npos) << labels->body;
 
   int version = -1;
-  for (const json& listed_bout : get_json(bouts)["bouts"])
+  const json now = get_json(bouts);  // kept alive for the loop
+  for (const json& listed_bout : now["bouts"])
     if (listed_bout["id"] == b["id"]) version = listed_bout["version"];
+  ASSERT_EQ(version, 2);  // created, then updated once
   EXPECT_EQ(error_of(client_->Delete(one.c_str()), 400), "version: required as ?version=N (the bout's current version)");
   EXPECT_EQ(client_->Delete((one + "?version=" + std::to_string(version + 5)).c_str())->status, 409);
-  EXPECT_EQ(client_->Delete((one + "?version=" + std::to_string(version)).c_str())->status, 204);
+  auto deleted = client_->Delete((one + "?version=" + std::to_string(version)).c_str());
+  EXPECT_EQ(deleted->status, 204) << deleted->body;
   EXPECT_EQ(get_json(bouts)["bouts"].size(), 1u);
   EXPECT_EQ(client_->Delete((one + "?version=" + std::to_string(version)).c_str())->status, 404);
 }

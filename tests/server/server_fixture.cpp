@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "behavtrack/project/frame_images.h"
 #include "behavtrack/project/project.h"
 #include "behavtrack/video/video_info.h"
 #include "behavtrack/video/video_writer.h"
@@ -78,9 +79,13 @@ void make_annotation_project(const fs::path& dir, const FixtureOptions& o) {
     f.video_id = video_id;
     f.frame_index = k * o.stride;
     f.name = "video_frame_" + std::to_string(f.frame_index);
+    if (k < o.n_cached) f.image_path = project::frame_image_path(p.get_video(video_id), f.frame_index);
     frames.push_back(f);
   }
   const std::vector<project::FrameId> ids = p.add_frames(frames);
+  std::vector<std::pair<project::VideoId, FrameIndex>> cached;
+  for (std::int64_t k = 0; k < std::min(o.n_cached, o.n_frames); ++k) cached.push_back({video_id, k * o.stride});
+  project::cache_frame_images(p, cached, {});
 
   std::vector<std::pair<project::FrameId, std::vector<Instance>>> predictions;
   for (std::int64_t k = 0; k < std::min<std::int64_t>(o.n_predicted, o.n_frames); ++k)

@@ -7,7 +7,8 @@
 // The video (media/video.mp4) is gray with the frame index drawn large and two bright
 // "mice" per frame; frames k * stride are registered (names "video_frame_<k>"), the first
 // `n_predicted` of them with two unconfirmed predicted instances, and a cycle assigns them
-// to train/val/test round-robin. Deterministic.
+// to train/val/test round-robin; the first `n_cached` have their image in the project's
+// frame cache (media/frames/, PNG). Deterministic.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +23,7 @@ struct FixtureOptions {
   int width = 320, height = 240;     // video size, pixels
   int gop_frames = 15;               // key frame interval of the video
   int expected_animals = 2;
+  std::int64_t n_cached = 0;         // first sampled frames whose PNG is in the frame cache
 };
 
 void make_annotation_project(const std::filesystem::path& dir, const FixtureOptions& options);

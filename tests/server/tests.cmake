@@ -13,9 +13,9 @@ target_link_libraries(bt_server_fixture PRIVATE bt_project bt_video opencv_imgpr
 
 find_program(BT_NODE node)
 if(BT_NODE)
-  add_test(NAME server_browser
+  add_test(NAME ServerBrowserSlow.annotate
            COMMAND ${BT_NODE} ${CMAKE_SOURCE_DIR}/tests/e2e/annotate.test.mjs)
-  set_tests_properties(server_browser PROPERTIES
+  set_tests_properties(ServerBrowserSlow.annotate PROPERTIES
     TIMEOUT 300
     ENVIRONMENT "BT_CLI=$<TARGET_FILE:behavtrack>;BT_FIXTURE=$<TARGET_FILE:bt_server_fixture>;BT_TEST_OUTPUT=${CMAKE_BINARY_DIR}/test-output/e2e;BEHAVTRACK_WEB_DIR=${CMAKE_SOURCE_DIR}/web")
   add_dependencies(behavtrack_tests bt_server_fixture)

@@ -24,6 +24,7 @@ class App {
     this.controller = new FrameController({ model: this.model, view: this.view, actions: this.actions() });
     this.video = new VideoMode(this.project, (text, kind) => this.message(text, kind));
     this.position = -1;
+    this.wanted = -1;
     this.loadToken = 0;
     this.wire();
     this.renderStatic();
@@ -36,8 +37,9 @@ class App {
 
   actions() {
     return {
-      nextFrame: () => this.openPosition(this.position + 1),
-      prevFrame: () => this.openPosition(this.position - 1),
+      // From the frame last asked for, so that quick presses are not lost while one loads.
+      nextFrame: () => this.openPosition(this.wanted + 1),
+      prevFrame: () => this.openPosition(this.wanted - 1),
       nextUnconfirmed: () => this.openNextUnconfirmed(),
       copyPrevious: () => this.copyPrevious(),
       toggleHelp: () => this.toggleHelp(),
@@ -86,6 +88,7 @@ class App {
   async openPosition(position) {
     const row = await this.list.rowAt(position);
     if (!row) return this.message(position < 0 ? 'This is the first frame of the list.' : 'This is the last frame of the list.');
+    this.wanted = position;
     await this.openFrame(row, position);
   }
 
@@ -107,6 +110,7 @@ class App {
     this.model.load(row, unsaved?.version ?? labels.version, unsaved?.instances ?? labels.instances);
     this.view.setImage(image);
     this.position = position;
+    this.wanted = position;
     this.list.setCurrent(row.id, position);
     this.redraw();
     document.body.dataset.frameId = String(row.id);
@@ -267,8 +271,8 @@ class App {
       zoom50: () => this.zoomTo(0.5),
       zoom100: () => this.zoomTo(1),
       zoom200: () => this.zoomTo(2),
-      prev: () => this.openPosition(this.position - 1),
-      next: () => this.openPosition(this.position + 1),
+      prev: () => this.openPosition(this.wanted - 1),
+      next: () => this.openPosition(this.wanted + 1),
     }[action];
     run?.();
   }

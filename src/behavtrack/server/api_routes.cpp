@@ -151,9 +151,10 @@ class Routes : public std::enable_shared_from_this<Routes> {
     send_json(res, to_json(c_.backend.frame(id)));
   }
 
-  void send_image(httplib::Response& res, const std::string& jpeg) {
+  // Frames never change, so the browser may keep them (prefetched frames show at once).
+  void send_image(httplib::Response& res, const std::string& bytes, const char* type = "image/jpeg") {
     res.set_header("Cache-Control", "private, max-age=86400");
-    res.set_content(jpeg, "image/jpeg");
+    res.set_content(bytes, type);
   }
 
   void frame_image(const httplib::Request& req, httplib::Response& res) {
@@ -165,7 +166,8 @@ class Routes : public std::enable_shared_from_this<Routes> {
     if (cached) {
       // The store's path is still checked: an image route never leaves the project.
       const auto rel = cached->lexically_relative(root).generic_string();
-      if (const auto file = resolve_under(root, "/" + rel)) return send_image(res, read_file(*file));
+      if (const auto file = resolve_under(root, "/" + rel))
+        return send_image(res, read_file(*file), file->extension() == ".png" ? "image/png" : "image/jpeg");
     }
     send_image(res, c_.images.jpeg(video, row.frame_index));
   }
