@@ -10,8 +10,9 @@
 // project's videos, as BehavTrack does, so a folder shares one fps and size.
 // Outputs go to media/videos/<stem>-<options hash>.mp4 and are registered as videos whose
 // source_video_id is the original and whose options_json records the source, its hash and
-// every option. Output frame k shows the source at time k / fps (+ nothing: trimming keeps
-// the start), see source_time_s(). Videos run in parallel (`jobs`); an output already
+// every option. Output frame k shows the source frame nearest to time k / fps (the fps
+// filter's rounding; trimming keeps the start), see source_time_s(). Decoding overlaps
+// filtering and encoding (two threads per video). Videos run in parallel (`jobs`); an output already
 // registered with the same options and whose file is complete is skipped; an output
 // appears only when finished (atomic), so a killed run resumes by redoing unfinished ones.
 // Thread safety: preprocess_videos uses the Project from the calling thread and runs

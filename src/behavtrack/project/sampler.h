@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <opencv2/core/mat.hpp>
+#include <string>
 #include <vector>
 
 #include "behavtrack/core/progress.h"

@@ -40,7 +40,7 @@ struct SplitSummary {
 
 SplitSummary split_frames(Project& project, const SplitOptions& options);
 
-// Picks round-robin-free proportional counts: `n` spread over strata of the given sizes by
+// Proportional counts: `n` spread over strata of the given sizes by
 // largest remainder (ties to the lower stratum), never above a stratum's size.
 std::vector<std::int64_t> proportional_allocation(const std::vector<std::int64_t>& sizes, std::int64_t n);
 
