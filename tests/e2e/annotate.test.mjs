@@ -249,6 +249,7 @@ test('two tabs on one frame: the second writer gets 409, reloads and is told', a
   assert.equal(saved.length, 1);
   assert.ok(near(saved[0].bbox[0], 20) && near(saved[0].bbox[2], 80), 'the first writer kept its box');
   await pageB.waitForFunction(() => bt.model.instances.length === 1 && Math.abs(bt.model.instances[0].bbox[0] - 20) <= 1);
+  assert.equal(await pageB.locator('.frame-row[data-position="5"].state-started').count(), 1, 'the list shows the reloaded state');
   await screenshot(pageB, 'conflict');
   await pageA.close();
   await pageB.close();

@@ -11,7 +11,8 @@ import { VideoMode } from './video.js';
 import { BOX_CONFIRMED, BOX_PREDICTED, CanvasView, keypointColour } from './view.js';
 
 const $ = (selector) => document.querySelector(selector);
-const PREFETCH_AHEAD = 2;
+const PREFETCH_AHEAD = 2; // images
+const LIST_AHEAD = 50; // rows
 
 class App {
   async start() {
@@ -120,6 +121,7 @@ class App {
 
   // The next frames' images go into the browser cache, so stepping through is instant.
   async prefetch(position) {
+    this.list.rowAt(position + LIST_AHEAD).catch(() => {}); // the next list page, before it is needed
     for (let i = 1; i <= PREFETCH_AHEAD; i++) {
       const row = await this.list.rowAt(position + i);
       if (row) new Image().src = api.frameImageUrl(row.id);
@@ -128,6 +130,7 @@ class App {
 
   async reloadCurrent() {
     const row = await api.frame(this.model.frame.id);
+    this.list.updateRow(row.id, { state: row.state, version: row.version });
     await this.openFrame(row, this.position);
   }
 
@@ -229,6 +232,7 @@ class App {
   message(text, kind = 'info') {
     const el = $('#message');
     el.textContent = text;
+    el.title = text;
     el.dataset.kind = kind;
     clearTimeout(this.messageTimer);
     if (kind === 'info') this.messageTimer = setTimeout(() => (el.textContent = ''), 6000);
