@@ -5,6 +5,7 @@
 
 #include "behavtrack/core/atomic_file.h"
 #include "behavtrack/project/preprocess.h"
+#include "behavtrack/project/sampler.h"
 #include "behavtrack/project/videos.h"
 #include "behavtrack/video/video_reader.h"
 #include "project_fixtures.h"
@@ -91,6 +92,28 @@ TEST(ProjectPreprocess, FolderDefaultsTrimAndSkippingCompleteOutputs) {
   s = preprocess_videos(p, o, {});
   EXPECT_EQ(s.videos, 2);
   EXPECT_EQ(p.list_videos().size(), 6u);
+}
+
+TEST(ProjectPreprocess, SamplingUsesThePreprocessedOutputsInsteadOfTheOriginals) {
+  TempDir tmp;
+  make_index_video(tmp / "a.mp4", 60, 64, 48, 30);
+  Project p = Project::create(tmp / "p", {});
+  add_video_file(p, tmp / "a.mp4");
+  PreprocessOptions o;
+  o.fps = 10;
+  const PreprocessSummary pre = preprocess_videos(p, o, {});
+  SampleOptions so;
+  so.n = 5;
+  so.every_frames = 2;
+  so.k = 2;
+  const SampleSummary s = sample_frames(p, so, {});
+  EXPECT_EQ(s.candidates, 10);  // 20 frames at 10 fps, every 2nd
+  FrameQuery q;
+  q.limit = 0;
+  for (const FrameRecord& f : p.list_frames(q).frames) {
+    EXPECT_EQ(f.video_id, pre.outputs.at(0));
+    EXPECT_TRUE(fs::exists(p.resolve(f.image_path)));
+  }
 }
 
 TEST(ProjectPreprocess, OptionsAreValidatedNamingFieldAndValue) {
