@@ -83,6 +83,9 @@ TEST(SynthCli, SocialRowsNameThePartner) {
                           "60", "--truth-only"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_FALSE(fs::exists(dir / "video.mp4"));
+  const InstancesFile truth = read_instances_json(dir / "truth.json");
+  EXPECT_EQ(truth.frames.size(), 1800u);
+  EXPECT_EQ(truth.header.video, "");
   int social = 0;
   for (const std::string& line : lines_of(dir / "truth_behavior.csv")) {
     const bool is_social = line.find(",fighting,") != std::string::npos ||
