@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #if BT_BEHAVIOR_VIDEO
+#include <fstream>
 #include <opencv2/imgproc.hpp>
 
 #include "behavior/behavior_fixtures.h"
@@ -119,7 +120,7 @@ TEST(VideoClips, TracksLongerThanTheVideoAreRejected) {
   }
 }
 
-TEST(VideoClassifier, BothArchitecturesLearnStillVersusMoving) {
+TEST(VideoClassifierSlow, BothArchitecturesLearnStillVersusMoving) {
   test::TempDir dir;
   InstancesFile tracks;
   write_moving_squares(dir / "v.mp4", tracks, 40);
@@ -130,9 +131,9 @@ TEST(VideoClassifier, BothArchitecturesLearnStillVersusMoving) {
     o.behaviors = {"resting", "running"};
     o.arch = arch;
     o.base_channels = 4;
-    o.epochs = 8;
+    o.epochs = 30;
     o.batch_size = 8;
-    o.learning_rate = 3e-3;
+    o.learning_rate = 1e-2;
     o.clips = small_clips();
     const VideoClassifier clf = VideoClassifier::train(clips, o, {});
     const StreamScores s = clf.score(clips, {});
@@ -145,7 +146,7 @@ TEST(VideoClassifier, BothArchitecturesLearnStillVersusMoving) {
   }
 }
 
-TEST(VideoClassifier, PredictsEveryTrackedFrame) {
+TEST(VideoClassifierSlow, PredictsEveryTrackedFrame) {
   test::TempDir dir;
   InstancesFile tracks;
   write_moving_squares(dir / "v.mp4", tracks, 40);
@@ -153,8 +154,8 @@ TEST(VideoClassifier, PredictsEveryTrackedFrame) {
   VideoClassifierOptions o;
   o.behaviors = {"resting", "running"};
   o.base_channels = 4;
-  o.epochs = 8;
-  o.learning_rate = 3e-3;
+  o.epochs = 30;
+  o.learning_rate = 1e-2;
   o.clips = small_clips();
   const VideoClassifier clf = VideoClassifier::train(extract_clips(dir / "v.mp4", tracks, &labels, o.clips, {}), o, {});
   clf.save(dir / "m");
