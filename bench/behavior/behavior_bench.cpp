@@ -33,7 +33,7 @@ void BM_PoseFeatures5Mice(benchmark::State& state) {
   state.counters["mouse_frames/s"] = benchmark::Counter(static_cast<double>(rows), benchmark::Counter::kIsRate);
   state.counters["video_frames/s"] = benchmark::Counter(static_cast<double>(rows) / 5, benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_PoseFeatures5Mice)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_PoseFeatures5Mice)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // Features + boosted trees (150 rounds x 8 classes, the default) + Viterbi, 5 mice.
 void BM_PoseClassifierPredict5Mice(benchmark::State& state) {
