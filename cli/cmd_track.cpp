@@ -80,6 +80,8 @@ void add_track_flags(CLI::App* cmd, TrackFlags& f, std::vector<Override>& ov) {
   ov.emplace_back("--cost-threshold", [](tr::TrackerOptions& o, const TrackFlags& fl) { o.behavtrack.threshold = fl.run.tracker.behavtrack.threshold; });
   add_tracker_option(cmd, ov, f, "--match-cost-max", &tr::TrackerOptions::match_cost_max,
                      "Mixed cost: a track and a detection at or above this cost (0..1) are not matched");
+  add_tracker_option(cmd, ov, f, "--appearance-weight", &tr::TrackerOptions::appearance_weight,
+                     "Share of the colour-histogram distance (from --video) in the mixed cost, 0..1");
   cmd->add_option("--accel-noise-px-s2", f.run.tracker.kalman.accel_noise_px_s2,
                   "Kalman: std of unmodelled acceleration, pixels/second^2")->capture_default_str()->group("Tracker");
   ov.emplace_back("--accel-noise-px-s2", [](tr::TrackerOptions& o, const TrackFlags& fl) { o.kalman.accel_noise_px_s2 = fl.run.tracker.kalman.accel_noise_px_s2; });

@@ -54,6 +54,16 @@ double motion_cost(const AssociationInput& in, const Track& t, const Instance& d
   return std::min(predicted, cost_against(in, t.last(), d));
 }
 
+// Stage 1's cost with the colour cue mixed in when the video gives one (mixed cost only).
+double stage1_cost(const AssociationInput& in, const Track& t, int k) {
+  const double c = motion_cost(in, t, in.detections[k]);
+  const double w = in.options.appearance_weight;
+  if (in.options.cost != CostKind::kMixed || !(w > 0) || in.appearances.empty() || t.appearance().empty() ||
+      in.appearances[k].empty())
+    return c;
+  return (1 - w) * c + w * appearance_distance(t.appearance(), in.appearances[k]);
+}
+
 double motion_limit(const TrackerOptions& o) {
   return o.cost == CostKind::kBehavTrack ? 1.0 + o.behavtrack.threshold : o.match_cost_max;
 }
@@ -97,7 +107,7 @@ AssociationResult associate(const AssociationInput& in) {
     else continue;
     pool.detections.push_back(k);
   }
-  auto by_motion = [&](int t, int k) { return motion_cost(in, in.tracks[t], in.detections[k]); };
+  auto by_motion = [&](int t, int k) { return stage1_cost(in, in.tracks[t], k); };
 
   // Stage 1: high-score detections against every confirmed track.
   run_stage(pool, confirmed, high, motion_limit(o), by_motion, out);

@@ -138,7 +138,7 @@ std::string tracker_options_json(const TrackerOptions& o) {
       {"animals", o.animals}, {"cost", to_string(o.cost)},
       {"weights", {{"iou", o.weights.iou}, {"center", o.weights.center}, {"keypoints", o.weights.keypoints}, {"oks_kappa", o.weights.oks_kappa}}},
       {"behavtrack", {{"alpha", o.behavtrack.alpha}, {"scale_factor", o.behavtrack.scale_factor}, {"threshold", o.behavtrack.threshold}}},
-      {"match_cost_max", o.match_cost_max}, {"motion_model", o.motion_model},
+      {"match_cost_max", o.match_cost_max}, {"appearance_weight", o.appearance_weight}, {"motion_model", o.motion_model},
       {"kalman", {{"accel_noise_px_s2", o.kalman.accel_noise_px_s2}, {"measurement_noise_px", o.kalman.measurement_noise_px}, {"initial_speed_px_s", o.kalman.initial_speed_px_s}}},
       {"coast_s", o.coast_s}, {"two_stage", o.two_stage}, {"score_high", o.score_high}, {"score_low", o.score_low},
       {"low_iou_min", o.low_iou_min}, {"score_new", o.score_new}, {"confirm_s", o.confirm_s}, {"reid", o.reid},
@@ -173,7 +173,8 @@ TrackRunSummary run_tracking(const TrackRunOptions& o, const ProgressCallback& p
   TracksCsvWriter csv_out(s.tracks_csv, header);
   std::unique_ptr<Renderer> renderer;
   if (!o.render.empty()) renderer = std::make_unique<Renderer>(o, header);
-  const bool use_appearance = video && o.appearance && o.tracker.reid && o.tracker.reid_appearance_weight > 0;
+  const bool use_appearance =
+      video && o.appearance && (o.tracker.appearance_weight > 0 || (o.tracker.reid && o.tracker.reid_appearance_weight > 0));
 
   Tracker tracker(o.tracker, header.skeleton, header.fps, header.width, header.height);
   Progress bar("track " + o.detections.filename().string(), static_cast<std::int64_t>(detections.frames.size()), progress);

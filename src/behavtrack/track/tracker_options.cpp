@@ -42,6 +42,7 @@ void TrackerOptions::validate() const {
   behavtrack.validate();
   kalman.validate();
   require(match_cost_max > 0 && match_cost_max <= 1, "match_cost_max", match_cost_max, "must be in (0, 1]");
+  fraction("appearance_weight", appearance_weight);
   non_negative("coast_s", coast_s);
   fraction("score_high", score_high);
   fraction("score_low", score_low);
