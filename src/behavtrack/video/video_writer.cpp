@@ -35,8 +35,8 @@ void WriterOptions::validate() const {
 
 namespace {
 // The thread count when options.threads == 0: fixed rather than derived from the machine
-// so that the same frames give the same bytes everywhere (x264's frame threads change
-// the bitstream with their number).
+// so that the same frames give the same bytes everywhere (the number of slices, one per
+// thread, shapes the bitstream).
 constexpr int kDefaultEncoderThreads = 4;
 
 struct OutputDeleter {
@@ -96,6 +96,9 @@ struct VideoWriter::Impl {
     enc->color_primaries = AVCOL_PRI_BT470BG;
     enc->color_trc = AVCOL_TRC_SMPTE170M;
     enc->thread_count = options.threads > 0 ? options.threads : kDefaultEncoderThreads;
+    // x264's frame threads give bytes that vary from run to run on a busy machine; slice
+    // threads depend only on the slice count, so the output is reproducible.
+    enc->thread_type = FF_THREAD_SLICE;
     enc->flags |= AV_CODEC_FLAG_BITEXACT;  // no version strings that vary between builds
     if (options.gop_frames > 0) enc->gop_size = options.gop_frames;
     if (out->oformat->flags & AVFMT_GLOBALHEADER) enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
@@ -106,6 +109,9 @@ struct VideoWriter::Impl {
     } else {
       av_opt_set(enc->priv_data, "preset", options.preset.c_str(), 0);
       av_opt_set_double(enc->priv_data, "crf", options.crf, 0);
+      // x264's macroblock-tree rate control (its SIMD code) gives bytes that differ
+      // between two encodes of the same frames in one process; without it they match.
+      if (codec_name == "libx264") av_opt_set(enc->priv_data, "x264-params", "mbtree=0", 0);
       if (codec_name == "libx265") {
         // x265 prints to stderr itself unless told not to. Its frame threads and thread
         // pool make the bitstream vary from run to run, so it encodes on one thread and

@@ -8,8 +8,8 @@
 // MPEG-4 part 2 and logs a warning. Frame i gets pts i at time base 1/fps, so a reader
 // sees exactly the frames written, in order. The file appears at `path` only after
 // close() succeeds: a crash or an exception leaves no half-written video.
-// Output with a given seed is byte-identical across runs (bit-exact flags, a fixed encoder
-// thread count, bit-exact colour conversion). Frames are encoded as yuv420p (BT.601,
+// Output with a given seed is byte-identical across runs (bit-exact flags, a fixed count
+// of x264 slice threads, x264's macroblock-tree off, bit-exact colour conversion). Frames are encoded as yuv420p (BT.601,
 // limited range), which every player and browser decodes; gray input gets neutral chroma.
 // The container follows the file name's extension (.mp4, .mkv, .avi), MP4 when unknown.
 // Thread safety: one writer per thread.
