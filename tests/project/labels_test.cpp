@@ -9,6 +9,7 @@
 #include "behavtrack/core/instances_json.h"
 
 #include "behavtrack/project/labels.h"
+#include "behavtrack/project/labels_internal.h"
 #include "behavtrack/project/npy.h"
 #include "behavtrack/project/videos.h"
 #include "project_fixtures.h"
@@ -393,6 +394,18 @@ TEST(ProjectLabels, ExportRefusesAnExistingPathAndLeavesNoPartialOutput) {
   std::size_t leftovers = 0;
   for (const auto& e : fs::directory_iterator(tmp.path())) leftovers += e.path().filename().string().find(".tmp-") != std::string::npos;
   EXPECT_EQ(leftovers, 0u);
+}
+
+TEST(ProjectLabels, ImageSizesComeFromPngAndJpegHeaders) {
+  TempDir tmp;
+  const cv::Mat img(21, 37, CV_8UC3, cv::Scalar(10, 20, 30));
+  for (const char* ext : {".png", ".jpg", ".bmp"}) {
+    const fs::path f = tmp / (std::string("i") + ext);
+    ASSERT_TRUE(cv::imwrite(f.string(), img));
+    EXPECT_EQ(labels::image_size(f), cv::Size(37, 21)) << ext;  // .bmp: decoded instead
+  }
+  std::ofstream(tmp / "bad.png") << "not an image";
+  EXPECT_NE(error_of([&] { labels::image_size(tmp / "bad.png"); }).find("bad.png': cannot read"), std::string::npos);
 }
 
 TEST(ProjectLabels, CliImportAndExportPrintSummariesAndFailCleanly) {

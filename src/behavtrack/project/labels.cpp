@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
+#include <fstream>
 #include <cmath>
 #include <map>
 #include <opencv2/imgcodecs.hpp>
@@ -131,6 +133,42 @@ void copy_image(const fs::path& src, const fs::path& dst) {
   if (ec) throw_io("image " + bt::quoted(src.string()) + ": cannot copy to " + bt::quoted(dst.string()) + ": " + ec.message());
 }
 
+namespace {
+
+// Width and height from a PNG's IHDR or a JPEG's SOF marker, without decoding pixels.
+std::optional<cv::Size> header_size(const fs::path& image) {
+  std::ifstream in(image, std::ios::binary);
+  unsigned char h[24] = {0};
+  if (!in.read(reinterpret_cast<char*>(h), sizeof h)) return std::nullopt;
+  auto be16 = [](const unsigned char* p) { return (p[0] << 8) | p[1]; };
+  auto be32 = [](const unsigned char* p) { return static_cast<int>((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]); };
+  if (std::memcmp(h, "\x89PNG\r\n\x1a\n", 8) == 0 && std::memcmp(h + 12, "IHDR", 4) == 0)
+    return cv::Size(be32(h + 16), be32(h + 20));
+  if (h[0] != 0xFF || h[1] != 0xD8) return std::nullopt;
+  in.seekg(2);
+  unsigned char m[9];
+  while (in.read(reinterpret_cast<char*>(m), 4)) {
+    if (m[0] != 0xFF) return std::nullopt;
+    const int marker = m[1], length = be16(m + 2);
+    const bool sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+    if (sof) {
+      if (!in.read(reinterpret_cast<char*>(m), 5)) return std::nullopt;
+      return cv::Size(be16(m + 3), be16(m + 1));
+    }
+    in.seekg(length - 2, std::ios::cur);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+cv::Size image_size(const fs::path& image) {
+  if (auto s = header_size(image); s && s->width > 0 && s->height > 0) return *s;
+  const cv::Mat m = cv::imread(image.string(), cv::IMREAD_UNCHANGED);
+  if (m.empty()) throw_io("image " + bt::quoted(image.string()) + ": cannot read");
+  return m.size();
+}
+
 VideoRecord target_video(const Project& p, std::optional<VideoId> id, const std::string& format) {
   if (id) return p.get_video(*id);
   const auto videos = p.list_videos();
@@ -248,10 +286,9 @@ ImportSummary import_labels(Project& p, const ImportOptions& o, const ProgressCa
 namespace {
 
 int image_width_height(const fs::path& image, int& height) {
-  const cv::Mat m = cv::imread(image.string(), cv::IMREAD_UNCHANGED);
-  if (m.empty()) throw_io("image " + bt::quoted(image.string()) + ": cannot read");
-  height = m.rows;
-  return m.cols;
+  const cv::Size s = image_size(image);
+  height = s.height;
+  return s.width;
 }
 
 std::vector<ExportFrame> collect_frames(Project& p, const ExportOptions& o, bool need_size) {

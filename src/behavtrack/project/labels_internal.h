@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <opencv2/core/types.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -80,6 +81,8 @@ std::filesystem::path find_image(const std::vector<std::filesystem::path>& dirs,
                                  const std::string& where);
 // An Annotation as imported: manual, confirmed per options.
 Annotation imported(const Instance& in, const ImportOptions& o, bool box_derived = false);
+// An image's width and height, read from its header (PNG, JPEG) or by decoding it.
+cv::Size image_size(const std::filesystem::path& image);
 // Copies the image to `dst` (creating folders).
 void copy_image(const std::filesystem::path& src, const std::filesystem::path& dst);
 // The video a format's labels belong to: options.video_id, else the only video.

@@ -37,12 +37,6 @@ std::pair<int, int> read_kpt_shape(const fs::path& dir) {
   return {-1, 3};
 }
 
-cv::Size image_size(const fs::path& image) {
-  const cv::Mat m = cv::imread(image.string(), cv::IMREAD_UNCHANGED);
-  if (m.empty()) throw_io("yolo import: image " + file_subject(image) + ": cannot read");
-  return m.size();
-}
-
 std::string fixed6(double v) { return fmt::format("{:.6f}", v); }
 
 }  // namespace
