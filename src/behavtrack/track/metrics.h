@@ -10,7 +10,9 @@
 //   pairs when still valid. MOTA = 1 - (FN + FP + IDSW) / n_truth; MOTP = mean similarity
 //   of matched pairs; an ID switch is a truth id matched to a different prediction id than
 //   at its previous match; a fragmentation is a tracked truth trajectory that is
-//   interrupted and resumed (number of tracked runs - 1).
+//   interrupted and resumed (number of tracked runs - 1). One deliberate difference from
+//   TrackEval: a frame with no prediction at all also interrupts a run (TrackEval skips
+//   such frames without resetting, so it misses that fragmentation).
 // - Identity (Ristani et al. 2016): one global one-to-one mapping between truth and
 //   predicted ids maximising frames where they match (IDTP); IDP = IDTP / n_pred,
 //   IDR = IDTP / n_truth, IDF1 = 2 IDTP / (n_truth + n_pred).
