@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "behavtrack/core/error.h"
+#include "behavtrack/core/log.h"
 #include "behavtrack/server/project_backend.h"
 #include "behavtrack/server/server.h"
 #include "command_registry.h"
@@ -30,6 +31,9 @@ void run_annotate(const AnnotateFlags& flags) {
   g_server = &server;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
+  if (server.host() != "127.0.0.1" && server.host() != "localhost" && server.host() != "::1")
+    bt::log_warn("annotate: listening on {}: anyone who can reach this address can read and edit the project",
+                 server.host());
   // One line on stdout, flushed: tests and scripts read the port from it (--port 0).
   std::printf("annotate: serving %s on http://%s:%d/ (Ctrl+C to stop)\n", flags.dir.c_str(),
               server.host().c_str(), server.port());
