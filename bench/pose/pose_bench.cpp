@@ -93,7 +93,8 @@ void BM_PoseDlcExperiment(benchmark::State& state) {
                                               o, dir, bt::terminal_progress(stderr));
     const bt::pose::PoseModel model = bt::pose::PoseModel::load(dir, bt::Device{});
     bt::pose::PredictOptions p;
-    p.max_det = 1;
+    p.max_det = 1;          // the known number of mice: the best detection is the mouse
+    p.score_min = 0.001f;   // as COCO evaluation; AP still ranks by score
     std::vector<std::vector<bt::Instance>> truth;
     for (const auto& s : dlc.test) truth.push_back(s.instances);
     const auto pred = bt::pose::predict_dataset(model, dlc.test, p, {});

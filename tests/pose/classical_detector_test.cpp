@@ -8,6 +8,8 @@
 #include "behavtrack/pose/classical_detector.h"
 #include "behavtrack/pose/metrics.h"
 #include "behavtrack/synth/synth.h"
+#include "test_support.h"
+#include <opencv2/imgcodecs.hpp>
 
 namespace bt::pose {
 namespace {
@@ -85,6 +87,11 @@ TEST(PoseClassical, FindsSyntheticMiceAndSplitsToTheKnownCount) {
   for (const auto& img : frames) pred.push_back(det.track(img));
   for (const auto& p : pred) EXPECT_LE(p.size(), 3u);
   const PoseMetrics m = evaluate_pose(truth, pred, Skeleton::default_mouse(), {});
+  if (m.n_matched < 0.8 * m.n_truth) {  // keep what the detector saw, for a look
+    std::filesystem::create_directories(test::output_dir());
+    cv::imwrite((test::output_dir() / "classical_frame.png").string(), frames[0]);
+    cv::imwrite((test::output_dir() / "classical_mask.png").string(), det.foreground(frames[0]));
+  }
   EXPECT_GE(m.n_matched, 0.8 * m.n_truth) << m.to_json();
   EXPECT_GE(m.box_ap50, 0.6) << m.to_json();
   EXPECT_GE(m.per_keypoint[0].pck10 + m.per_keypoint[3].pck10, 1.0) << m.to_json();

@@ -9,6 +9,7 @@
 #include "behavtrack/core/error.h"
 #include "behavtrack/pose/pose_model.h"
 #include "behavtrack/synth/synth.h"
+#include "pose/pose_fixtures.h"
 #include "test_support.h"
 
 namespace bt::pose {
@@ -144,34 +145,9 @@ TEST(PoseModelLoad, MissingModelAndFolderWithoutModelJsonAreClearErrors) {
   }
 }
 
-// A scripted module with Ultralytics' pose export layout: (1, 4 + 1 + 3 * 4, 3) in input
-// pixels, scores after the sigmoid, and Ultralytics' config.txt metadata (imgsz 320).
-constexpr const char* kFixtureScript = R"PY(
-import json, sys, torch
-class Pose(torch.nn.Module):
-    def forward(self, x):
-        assert x.shape[1] == 3 and x.shape[2] == 320 and x.shape[3] == 320
-        a = torch.zeros(1, 17, 3)
-        # anchor 0: a mouse at input (160, 120), 40 x 20; keypoints around it
-        a[0, 0:5, 0] = torch.tensor([160., 120., 40., 20., 0.9])
-        a[0, 5:17, 0] = torch.tensor([170., 120., 0.95, 165., 115., 0.8,
-                                      165., 125., 0.3, 145., 120., 0.99])
-        # anchor 1: the same mouse, lower score (NMS removes it)
-        a[0, 0:5, 1] = torch.tensor([161., 121., 40., 20., 0.7])
-        # anchor 2: under the score threshold
-        a[0, 0:5, 2] = torch.tensor([60., 60., 10., 10., 0.1])
-        return a + 0.0 * x.mean()
-m = torch.jit.script(Pose())
-cfg = {"imgsz": [320, 320], "kpt_shape": [4, 3], "names": {"0": "mouse"}}
-torch.jit.save(m, sys.argv[1], _extra_files={"config.txt": json.dumps(cfg)})
-)PY";
-
 TEST(PoseTorchScript, DecodesAnUltralyticsExportLikeUltralytics) {
   test::TempDir dir;
-  write_file_atomically(dir / "make.py", kFixtureScript);
-  const auto made = test::run_program("/usr/bin/python3", {(dir / "make.py").string(),
-                                                           (dir / "best.torchscript").string()});
-  ASSERT_EQ(made.exit_code, 0) << made.err;
+  ASSERT_TRUE(make_torchscript_fixture(dir.path(), dir / "best.torchscript"));
   const PoseModel model = PoseModel::load(dir / "best.torchscript", Device{});
   EXPECT_TRUE(model.is_torchscript());
   EXPECT_EQ(model.info().input_px, 320);

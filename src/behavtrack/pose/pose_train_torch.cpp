@@ -338,6 +338,8 @@ std::unique_ptr<torch::optim::AdamW> make_optimizer(torch::nn::Module& m, const 
 }
 
 // Validation fitness: keypoint OKS AP dominates, box AP breaks ties, then the RMSE.
+// Validation predicts with score_min 0.001 (as COCO and Ultralytics val) and max_det = the
+// most animals labelled in one image.
 double fitness(const PoseMetrics& m) {
   return 0.9 * m.oks_ap50_95 + 0.1 * m.box_ap50_95 - m.rmse_px / 1000.0;
 }
@@ -349,7 +351,7 @@ PoseMetrics validate_nets(PoseNets& nets, const PoseDataset& val, const Skeleton
   std::vector<std::vector<Instance>> truth, pred;
   for (const auto& s : val) {
     std::vector<Instance> found =
-        run_detector(nets.detector, s.image, nets.input_px, {0.25f, 0.7f, max_det, 0.5f}, dev);
+        run_detector(nets.detector, s.image, nets.input_px, {0.001f, 0.7f, max_det, 0.5f}, dev);
     if (nets.refiner) run_refiner(nets.refiner, s.image, found, nets.refine_px, 0.5f, dev);
     truth.push_back(s.instances);
     pred.push_back(std::move(found));
@@ -616,7 +618,8 @@ TrainResult train_pose_model(const PoseDataset& train, const PoseDataset& val_in
     const double f = validate_now ? fitness(m) : best_fitness;
     info.epochs_run = epoch + 1;
     info.train_seconds = elapsed();
-    if (validate_now && (f > best_fitness || best_epoch < 0)) {
+    // Ties go to the later (longer trained) weights.
+    if (validate_now && f >= best_fitness) {
       best_fitness = f;
       best_epoch = epoch;
       info.metrics_json = m.to_json();
