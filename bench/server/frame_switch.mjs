@@ -22,6 +22,7 @@ async function measure(page, name, positions, what = 'open', dwellMs = 0) {
     for (const p of list) {
       if (dwellMs) await new Promise((r) => setTimeout(r, dwellMs));
       if (what === 'open-listed') await bt.list.rowAt(p);
+      if (what === 'page') bt.list.pages.clear(); // a cold page every time
       const start = performance.now();
       if (what === 'page') await bt.list.rowAt(p);
       else await bt.openPosition(p);
