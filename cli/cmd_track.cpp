@@ -42,8 +42,12 @@ tr::TrackerOptions preset(const std::string& name, int animals) {
 void add_track_flags(CLI::App* cmd, TrackFlags& f, std::vector<Override>& ov) {
   cmd->add_option("detections", f.detections,
                   "Detections: an Instances JSON file (ids ignored) or a folder of YOLO pose label .txt files");
-  cmd->add_option("--video", f.video, "The video the detections come from: colour cue for re-identification and "
-                                       "source of --render");
+  cmd->add_option("--video", f.video, "The video the detections come from: colour cue for re-identification, "
+                                       "source of --render, and the frames --model detects on");
+  cmd->add_option("--model", f.run.model, "Detect every frame of --video instead of reading detections: a pose model "
+                                          "folder, an Ultralytics .torchscript file, or classical (background "
+                                          "subtraction, no training)");
+  cmd->add_option("--device", f.run.device, "Device for --model: cpu, cuda or cuda:N")->capture_default_str();
   cmd->add_option("--out", f.out, "Output folder: tracks.json, tracks.csv, run.json (created if missing)");
   cmd->add_option("--render", f.render, "Also write this video (.mp4): a colour per id, boxes, keypoints, trails, "
                                         "ids and the frame number (needs --video)");
@@ -80,6 +84,12 @@ void add_track_flags(CLI::App* cmd, TrackFlags& f, std::vector<Override>& ov) {
   ov.emplace_back("--cost-threshold", [](tr::TrackerOptions& o, const TrackFlags& fl) { o.behavtrack.threshold = fl.run.tracker.behavtrack.threshold; });
   add_tracker_option(cmd, ov, f, "--match-cost-max", &tr::TrackerOptions::match_cost_max,
                      "Mixed cost: a track and a detection at or above this cost (0..1) are not matched");
+  add_tracker_option(cmd, ov, f, "--switch-margin", &tr::TrackerOptions::switch_margin,
+                     "Crowds: a detection two tracks could own within this cost (0..1) while one of them is missing "
+                     "goes to neither; 0 = off");
+  add_tracker_option(cmd, ov, f, "--hold-s", &tr::TrackerOptions::hold_s,
+                     "Crowds: how long, seconds, a missing mouse keeps its neighbours from taking a detection it "
+                     "could own");
   add_tracker_option(cmd, ov, f, "--appearance-weight", &tr::TrackerOptions::appearance_weight,
                      "Share of the colour-histogram distance (from --video) in the mixed cost, 0..1");
   cmd->add_option("--accel-noise-px-s2", f.run.tracker.kalman.accel_noise_px_s2,
@@ -133,8 +143,8 @@ tr::TrackerOptions resolve_tracker(CLI::App* cmd, const TrackFlags& f, const std
 
 void run_track(CLI::App* cmd, TrackFlags f, const std::vector<Override>& ov, const bt::cli::Context& ctx) {
   if (f.out.empty()) bt::throw_invalid("track: --out is required (the output folder)");
-  if (f.detections.empty())
-    bt::throw_invalid("track: give a detections file or folder (tracking a video with --model comes with the pose model)");
+  if (f.detections.empty() && f.run.model.empty())
+    bt::throw_invalid("track: give a detections file or folder, or --video V --model M");
   f.run.detections = f.detections;
   f.run.video = f.video;
   f.run.out_dir = f.out;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <sstream>
 
@@ -233,6 +234,42 @@ TEST(TrackCli, RendersAVideoAPersonCanCheck) {
   cv::Mat diff;
   cv::absdiff(drawn, original, diff);
   EXPECT_GT(cv::countNonZero(diff.reshape(1) > 60), 500);
+}
+
+// `track --video V --model classical`: detections made by the classical detector from the
+// synthetic video itself, streamed into the tracker; ids stay within the known count and
+// the tracks follow the true mice.
+TEST(TrackCli, TracksAVideoWithTheClassicalDetector) {
+  TempDir dir;
+  ASSERT_EQ(run_cli({"synth", "--out", (dir / "synth").string(), "--mice", "3", "--seconds", "3", "--seed", "5"}).exit_code, 0);
+  const auto r = run_cli({"track", "--video", (dir / "synth" / "video.mp4").string(), "--model", "classical",
+                          "--animals", "3", "--out", (dir / "run").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const InstancesFile tracks = read_instances_json(dir / "run" / "tracks.json");
+  EXPECT_EQ(tracks.frames.size(), 90u);
+  for (const auto& f : tracks.frames)
+    for (const auto& i : f.instances) EXPECT_TRUE(i.id && i.id->value >= 1 && i.id->value <= 3);
+  const auto e = run_cli({"track", "evaluate", "--truth", (dir / "synth" / "truth.json").string(), "--pred",
+                          (dir / "run" / "tracks.json").string(), "--json"});
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  const auto m = nlohmann::json::parse(e.out);
+  std::printf("classical detector + tracker, 3 mice 3 s: IDF1 %.3f MOTA %.3f\n", m["IDF1"].get<double>(),
+              m["MOTA"].get<double>());
+  EXPECT_GT(m["IDF1"].get<double>(), 0.5);
+  EXPECT_NE(slurp(dir / "run" / "run.json").find("\"model\": \"classical\""), std::string::npos);
+}
+
+TEST(TrackCli, ModelFlagErrorsNameTheProblem) {
+  TempDir dir;
+  write_scene(dir / "truth.json", dir / "dets.json");
+  auto r = run_cli({"track", "--model", "classical", "--out", (dir / "run").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--model 'classical': needs --video to detect on"), std::string::npos) << r.err;
+  r = run_cli({"track", (dir / "dets.json").string(), "--video", "v.mp4", "--model", "classical", "--out",
+               (dir / "run").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("give either a detections file or a model, not both"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir / "run" / "tracks.json"));
 }
 
 }  // namespace

@@ -68,6 +68,32 @@ double motion_limit(const TrackerOptions& o) {
   return o.cost == CostKind::kBehavTrack ? 1.0 + o.behavtrack.threshold : o.match_cost_max;
 }
 
+// Abstention in a crowd. When a confirmed track recently matched is left without a
+// detection by stage 1 while a detection it could own almost as cheaply as its new owner
+// went to a neighbour, the solver's choice of which mouse is missing is a coin toss: in a
+// pile of mice spinning in place, taking it swaps the two ids for good. Neither gets the
+// detection then; both hold their last box (the gap is interpolated) until a frame in
+// which both are seen settles who is who.
+void abstain_when_ambiguous(const AssociationInput& in, const std::vector<int>& unmatched_tracks,
+                            AssociationResult& out) {
+  const TrackerOptions& o = in.options;
+  if (!(o.switch_margin > 0)) return;
+  const int hold = std::max(1, static_cast<int>(std::lround(o.hold_s * in.fps)));
+  std::vector<int> contenders;
+  for (int u : unmatched_tracks)
+    if (in.tracks[u].id && in.tracks[u].lost_frames() < hold) contenders.push_back(u);
+  if (contenders.empty()) return;
+  std::vector<std::pair<int, int>> kept;
+  for (const auto& [t, k] : out.matches) {
+    const double own = stage1_cost(in, in.tracks[t], k);
+    const bool ambiguous = std::any_of(contenders.begin(), contenders.end(), [&](int u) {
+      return stage1_cost(in, in.tracks[u], k) < own + o.switch_margin;
+    });
+    if (!ambiguous) kept.emplace_back(t, k);
+  }
+  out.matches = std::move(kept);
+}
+
 }  // namespace
 
 double appearance_distance(const Appearance& a, const Appearance& b) {
@@ -110,7 +136,9 @@ AssociationResult associate(const AssociationInput& in) {
   auto by_motion = [&](int t, int k) { return stage1_cost(in, in.tracks[t], k); };
 
   // Stage 1: high-score detections against every confirmed track.
+  // The tracks and detections it leaves out of a match stay out of the later stages.
   run_stage(pool, confirmed, high, motion_limit(o), by_motion, out);
+  abstain_when_ambiguous(in, confirmed, out);
 
   // Stage 2: low-score detections may only continue tracks that were active last frame.
   if (o.two_stage) {

@@ -12,6 +12,7 @@
 #include "behavtrack/core/log.h"
 #include "behavtrack/track/appearance.h"
 #include "behavtrack/track/detections_io.h"
+#include "behavtrack/track/frame_detector.h"
 #include "behavtrack/track/track_render.h"
 #include "behavtrack/track/tracker.h"
 #include "behavtrack/track/video_frames.h"
@@ -29,7 +30,7 @@ std::string join(const std::vector<std::string>& v) {
 }
 
 InstancesFile load_detections(const TrackRunOptions& o, const std::optional<VideoFacts>& video) {
-  if (o.detections.empty()) throw_invalid("track: no detections; give a detections file or folder (tracking straight from a video needs a pose model)");
+  if (o.detections.empty()) throw_invalid("track: no detections; give a detections file or folder, or --video with --model");
   if (!fs::exists(o.detections)) throw_not_found("detections " + quoted(o.detections.string()) + ": no such file or folder");
   InstancesFile in;
   if (fs::is_directory(o.detections)) {
@@ -64,9 +65,10 @@ InstancesHeader output_header(const TrackRunOptions& o, InstancesHeader h, const
   if (o.height_px > 0) h.height = o.height_px;
   else if (h.height <= 0 && video) h.height = video->height;
   if (!o.video.empty()) h.video = o.video.filename().string();
-  if (!(h.fps > 0)) throw_invalid("detections " + quoted(o.detections.string()) + ": frame rate unknown; pass --fps (tracking times are in seconds)");
+  const std::string source = o.model.empty() ? "detections " + quoted(o.detections.string()) : "video " + quoted(o.video.string());
+  if (!(h.fps > 0)) throw_invalid(source + ": frame rate unknown; pass --fps (tracking times are in seconds)");
   if (h.width <= 0 || h.height <= 0)
-    throw_invalid("detections " + quoted(o.detections.string()) + ": image size unknown; pass --width and --height (pixels) or --video");
+    throw_invalid(source + ": image size unknown; pass --width and --height (pixels) or --video");
   if (video && (video->width != h.width || video->height != h.height))
     throw_invalid("video " + quoted(o.video.string()) + ": " + std::to_string(video->width) + "x" +
                   std::to_string(video->height) + " but the detections are for " + std::to_string(h.width) + "x" +
@@ -106,10 +108,19 @@ class Renderer {
   FrameIndex next_ = 0;
 };
 
+FrameDetectorOptions detector_options(const TrackRunOptions& o) {
+  FrameDetectorOptions d;
+  d.model = o.model;
+  d.device = o.device;
+  d.animals = o.tracker.animals;
+  return d;
+}
+
 void write_run_json(const fs::path& path, const TrackRunOptions& o, const TrackRunSummary& s) {
   nlohmann::ordered_json j;
   j["command"] = "track";
   j["detections"] = o.detections.string();
+  j["model"] = o.model;
   j["video"] = o.video.string();
   j["fps"] = o.fps;
   j["yolo_frame_base"] = o.yolo_frame_base;
@@ -129,6 +140,9 @@ void TrackRunOptions::validate() const {
   if (!(fps >= 0) || !std::isfinite(fps)) throw_invalid("--fps " + std::to_string(fps) + ": must be > 0");
   if (width_px < 0 || height_px < 0) throw_invalid("--width/--height: must be > 0");
   if (yolo_frame_base < 0) throw_invalid("--yolo-frame-base " + std::to_string(yolo_frame_base) + ": must be >= 0");
+  if (!model.empty() && video.empty()) throw_invalid("--model " + quoted(model) + ": needs --video to detect on");
+  if (!model.empty() && !detections.empty())
+    throw_invalid("--model " + quoted(model) + ": give either a detections file or a model, not both");
   if (!render.empty() && video.empty()) throw_invalid("--render " + quoted(render.string()) + ": needs --video to draw on");
   if (!(trail_s >= 0 && trail_s <= 60)) throw_invalid("--trail " + std::to_string(trail_s) + ": must be in [0, 60] seconds");
 }
@@ -138,7 +152,7 @@ std::string tracker_options_json(const TrackerOptions& o) {
       {"animals", o.animals}, {"cost", to_string(o.cost)},
       {"weights", {{"iou", o.weights.iou}, {"center", o.weights.center}, {"keypoints", o.weights.keypoints}, {"oks_kappa", o.weights.oks_kappa}}},
       {"behavtrack", {{"alpha", o.behavtrack.alpha}, {"scale_factor", o.behavtrack.scale_factor}, {"threshold", o.behavtrack.threshold}}},
-      {"match_cost_max", o.match_cost_max}, {"appearance_weight", o.appearance_weight}, {"motion_model", o.motion_model},
+      {"match_cost_max", o.match_cost_max}, {"switch_margin", o.switch_margin}, {"hold_s", o.hold_s}, {"appearance_weight", o.appearance_weight}, {"motion_model", o.motion_model},
       {"kalman", {{"accel_noise_px_s2", o.kalman.accel_noise_px_s2}, {"measurement_noise_px", o.kalman.measurement_noise_px}, {"initial_speed_px_s", o.kalman.initial_speed_px_s}}},
       {"coast_s", o.coast_s}, {"two_stage", o.two_stage}, {"score_high", o.score_high}, {"score_low", o.score_low},
       {"low_iou_min", o.low_iou_min}, {"score_new", o.score_new}, {"confirm_s", o.confirm_s}, {"reid", o.reid},
@@ -158,7 +172,14 @@ TrackRunSummary run_tracking(const TrackRunOptions& o, const ProgressCallback& p
     video = open_frame_reader(o.video);
     facts = video->facts();
   }
-  const InstancesFile detections = load_detections(o, facts);
+  std::unique_ptr<FrameDetector> detector;
+  InstancesFile detections;
+  if (o.model.empty()) {
+    detections = load_detections(o, facts);
+  } else {
+    detector = open_frame_detector(detector_options(o), o.video);
+    detections.header.skeleton = detector->skeleton();
+  }
   const InstancesHeader header = output_header(o, detections.header, facts);
   std::error_code ec;
   fs::create_directories(o.out_dir, ec);
@@ -177,7 +198,9 @@ TrackRunSummary run_tracking(const TrackRunOptions& o, const ProgressCallback& p
       video && o.appearance && (o.tracker.appearance_weight > 0 || (o.tracker.reid && o.tracker.reid_appearance_weight > 0));
 
   Tracker tracker(o.tracker, header.skeleton, header.fps, header.width, header.height);
-  Progress bar("track " + o.detections.filename().string(), static_cast<std::int64_t>(detections.frames.size()), progress);
+  const std::string name = (detector ? o.video : o.detections).filename().string();
+  const auto n_frames = detector ? facts->n_frames : static_cast<std::int64_t>(detections.frames.size());
+  Progress bar("track " + name, n_frames, progress);
   double tracker_s = 0;
   auto consume = [&](const std::vector<FrameInstances>& done) {
     for (const FrameInstances& f : done) {
@@ -187,17 +210,25 @@ TrackRunSummary run_tracking(const TrackRunOptions& o, const ProgressCallback& p
       s.instances += static_cast<std::int64_t>(f.instances.size());
     }
   };
-  for (const FrameInstances& f : detections.frames) {
+  // One frame's detections into the tracker, with their colour histograms when used.
+  auto step = [&](const FrameInstances& f, const cv::Mat* image) {
     std::vector<Appearance> appearances;
-    if (use_appearance && f.frame < facts->n_frames) {
-      const cv::Mat& image = video->at(f.frame);
-      for (const Instance& inst : f.instances) appearances.push_back(appearance_histogram(image, inst.box));
-    }
+    if (use_appearance && image)
+      for (const Instance& inst : f.instances) appearances.push_back(appearance_histogram(*image, inst.box));
     const auto t0 = Clock::now();
     std::vector<FrameInstances> done = tracker.push(f, appearances);
     tracker_s += std::chrono::duration<double>(Clock::now() - t0).count();
     consume(done);
     bar.advance();
+  };
+  if (detector) {
+    for (FrameIndex f = 0; f < facts->n_frames; ++f) {
+      const cv::Mat& image = video->at(f);
+      step({f, detector->detect(image)}, &image);
+    }
+  } else {
+    for (const FrameInstances& f : detections.frames)
+      step(f, use_appearance && f.frame < facts->n_frames ? &video->at(f.frame) : nullptr);
   }
   consume(tracker.flush());
   bar.finish();

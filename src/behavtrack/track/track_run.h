@@ -6,12 +6,13 @@
 //   bt::track::TrackRunSummary s = bt::track::run_tracking(o, progress);
 //
 // Inputs: an Instances JSON file (ids ignored) or a folder of YOLO pose label files
-// (detections_io.h); optionally the video, for the colour-histogram re-identification cue
+// (detections_io.h), or, with `model` set, detections made from every frame of the video
+// by a pose model or the classical detector (frame_detector.h); optionally the video, for the colour-histogram re-identification cue
 // and for --render. Outputs in out_dir (each written atomically, all or nothing):
 // tracks.json (Instances JSON with ids), tracks.csv, run.json (every option used, and
 // later corrections), and the render when asked.
-// Frames stream through the tracker: memory holds the detections file and a window of
-// lag frames, never the video.
+// Frames stream through the tracker: memory holds the detections file (none with a model)
+// and a window of lag frames, never the video.
 // Thread safety: reentrant.
 #pragma once
 
@@ -26,6 +27,8 @@ namespace bt::track {
 
 struct TrackRunOptions {
   std::filesystem::path detections;  // Instances JSON file or YOLO labels folder
+  std::string model;                 // or detect: "classical", a model folder, a .torchscript
+  std::string device = "cpu";        // pose model device: cpu | cuda | cuda:N
   std::filesystem::path video;       // optional: appearance cue and render source
   std::filesystem::path out_dir;
   std::filesystem::path render;      // optional: rendered video (.mp4)

@@ -69,9 +69,12 @@ void Track::update(const Instance& d, FrameIndex frame) {
   refresh_prediction();
 }
 
-void Track::mark_missed() {
+void Track::mark_missed(bool in_crowd) {
   ++lost_frames_;
-  if (options_->motion_model && lost_frames_ == frames_.coast) kf_.stop();
+  if (options_->motion_model && (lost_frames_ == frames_.coast || in_crowd)) {
+    kf_.stop();
+    refresh_prediction();
+  }
 }
 
 void Track::adopt(const Track& found) {

@@ -43,6 +43,8 @@ void TrackerOptions::validate() const {
   kalman.validate();
   require(match_cost_max > 0 && match_cost_max <= 1, "match_cost_max", match_cost_max, "must be in (0, 1]");
   fraction("appearance_weight", appearance_weight);
+  fraction("switch_margin", switch_margin);
+  non_negative("hold_s", hold_s);
   non_negative("coast_s", coast_s);
   fraction("score_high", score_high);
   fraction("score_low", score_low);
@@ -65,6 +67,7 @@ TrackerOptions TrackerOptions::iou_only() {
   o.match_cost_max = 0.9;  // IoU > 0.1
   o.motion_model = false;
   o.two_stage = false;
+  o.switch_margin = 0;
   o.reid = false;
   o.confirm_s = 0;
   o.max_gap_s = 0;
@@ -80,6 +83,7 @@ TrackerOptions TrackerOptions::behavtrack_style(int animals) {
   o.cost = CostKind::kBehavTrack;
   o.motion_model = false;
   o.two_stage = false;
+  o.switch_margin = 0;
   o.reid = true;
   o.reid_speed_bodies_s = 1e6;  // any vanished id may take any new detection
   o.reid_appearance_weight = 0;

@@ -36,6 +36,14 @@ struct TrackerOptions {
   // others (IDF1 0.95/0.93/0.93 and 0.81/0.84/0.66 for 0/0.2/0.4), no consistent gain.
   double appearance_weight = 0;
 
+  // Crowds: when a track seen within hold_s goes unmatched and the detection it would have
+  // taken went to a neighbour whose cost is less than switch_margin lower, neither takes
+  // it; both hold their last box until a frame shows both (association.h). 0: off.
+  double switch_margin = 0.1;  // cost units (mixed cost in [0, 1])
+  double hold_s = 0.2;         // seconds
+  // A missed track whose predicted box overlaps another's holds its last box (no coasting).
+  bool freeze_in_crowd = false;
+
   // Motion model (Kalman, constant velocity). Off: a track stays at its last position.
   bool motion_model = true;
   KalmanOptions kalman;
