@@ -51,7 +51,7 @@ std::vector<std::vector<std::string>> read_csv(const std::filesystem::path& path
   return rows;
 }
 
-TEST(PoseTrain, ShortRunOnSyntheticMiceLowersTheLossAndFindsTheMice) {
+TEST(PoseTrainSlow, ShortRunOnSyntheticMiceLowersTheLossAndFindsTheMice) {
   test::TempDir dir;
   const PoseDataset train = synth_frames(8, 2, 11);
   ASSERT_EQ(train.size(), 8u);
