@@ -79,7 +79,14 @@ void BM_TrackerComparison(benchmark::State& state) {
   const std::vector<std::pair<const char*, tr::TrackerOptions>> trackers = {
       {"behavtrack (ours)", [] { tr::TrackerOptions o; o.animals = 5; return o; }()},
       {"ours, --switch-margin 0 (no crowd abstention)", [] { tr::TrackerOptions o; o.animals = 5; o.switch_margin = 0; return o; }()},
-      {"ours + freeze in crowd", [] { tr::TrackerOptions o; o.animals = 5; o.freeze_in_crowd = true; return o; }()},
+      {"ours, --oks-kappa 0.15", [] { tr::TrackerOptions o; o.animals = 5; o.weights.oks_kappa = 0.15; return o; }()},
+      {"ours, --oks-kappa 0.15 --switch-margin 0 (before)", [] {
+         tr::TrackerOptions o;
+         o.animals = 5;
+         o.weights.oks_kappa = 0.15;
+         o.switch_margin = 0;
+         return o;
+       }()},
       {"ours with --cost behavtrack", [] { tr::TrackerOptions o; o.animals = 5; o.cost = tr::CostKind::kBehavTrack; return o; }()},
       {"BehavTrack-style cost, last position", tr::TrackerOptions::behavtrack_style(5)},
       {"plain IoU + Hungarian", tr::TrackerOptions::iou_only()}};

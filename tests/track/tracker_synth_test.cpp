@@ -33,11 +33,12 @@ TEST(TrackerSynth, LightDamageFiveMice) {
   std::printf("light damage: %s", format_metrics(m).c_str());
   EXPECT_EQ(m.pred_ids, 5);
   EXPECT_GE(m.mota, 0.98);   // drops are filled in: almost every truth box is there
-  // A regression floor, not the bar (0.98): on this synthetic colony mice pile up
-  // and spin in place during fights and allogrooming, and a dropped box there can swap
-  // two ids for good (measured 0.69 on this seed; 0.9997 with no drops).
-  EXPECT_GE(m.idf1, 0.60);
-  EXPECT_LE(m.id_switches, 12);
+  // A regression floor a little under what this seed gives (see the printed line); the
+  // issue's bar (0.98, <= 2 switches) is measured over 3 seeds by bench/track. Mice pile up
+  // and spin in place during fights and allogrooming; a dropped box there could swap two
+  // ids for good until the crowd abstention (switch_margin) and the wider OKS kappa.
+  EXPECT_GE(m.idf1, 0.98);  // measured 0.9996, no switch
+  EXPECT_LE(m.id_switches, 2);
 }
 
 TEST(TrackerSynth, HeavyDamageBeatsBaselines) {
@@ -59,6 +60,7 @@ TEST(TrackerSynth, HeavyDamageBeatsBaselines) {
               iou_only.pred_ids);
   EXPECT_EQ(m.pred_ids, 5);
   EXPECT_GE(m.mota, 0.95);
+  EXPECT_GE(m.idf1, 0.70);  // regression floor; measured 0.724 (the 0.95 is not reached)
   EXPECT_GT(m.idf1, bt_style.idf1 + 0.05);
   EXPECT_GT(m.idf1, iou_only.idf1 + 0.05);
   EXPECT_GT(iou_only.pred_ids, 5);  // what a tracker without a known count does

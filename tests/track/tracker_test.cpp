@@ -81,6 +81,31 @@ TEST(Tracker, HiddenMouseKeepsItsIdWithAKnownCount) {
   EXPECT_EQ(id_near(out[140], 440, 300), 3);
 }
 
+TEST(Tracker, AmbiguousDetectionInAPileGoesToNeither) {
+  // Two mice lie side by side (boxes overlapping). In frame 30 one box is dropped and the
+  // only detection sits half-way between them: either could own it. With a switch margin
+  // neither takes it and both are filled in by interpolation (score 0); without, one of
+  // them takes it (the coin toss that swaps ids in a spinning pile).
+  std::vector<FrameInstances> dets;
+  for (int f = 0; f < 60; ++f) {
+    if (f == 30) dets.push_back({f, {mouse(210, 202, 1, 0)}});
+    else dets.push_back({f, {mouse(200, 200, 1, 0), mouse(220, 204, 1, 0)}});
+  }
+  TrackerOptions o;
+  o.animals = 2;
+  auto out = run(o, dets);
+  ASSERT_EQ(out.size(), 60u);
+  ASSERT_EQ(out[30].instances.size(), 2u);
+  for (const Instance& i : out[30].instances) EXPECT_EQ(i.score, 0.0f) << "frame 30 should be interpolated";
+  EXPECT_EQ(id_near(out[59], 200, 200), id_near(out[0], 200, 200));
+
+  o.switch_margin = 0;
+  out = run(o, dets);
+  int taken = 0;
+  for (const Instance& i : out[30].instances) taken += i.score > 0;
+  EXPECT_EQ(taken, 1);
+}
+
 TEST(Tracker, ShortGapsAreInterpolatedLongOnesAreNot) {
   std::vector<FrameInstances> dets;
   for (int f = 0; f < 60; ++f) {

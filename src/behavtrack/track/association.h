@@ -8,6 +8,9 @@
 //   1. high-score detections (>= score_high) x confirmed tracks (active and lost), cost
 //      against the motion prediction (mixed_cost or behavtrack_cost), for a lost track the
 //      better of prediction and last observation, gated by match_cost_max;
+//      then, in crowds, abstention: a stage-1 match is undone when a confirmed track left
+//      unmatched (seen within hold_s) could own that detection within switch_margin of the
+//      winner's cost; neither takes it (which mouse is missing is a coin toss there);
 //   2. low-score detections ([score_low, score_high)) x confirmed tracks still active last
 //      frame and unmatched, cost 1 - IoU, gated by low_iou_min;
 //   3. remaining high-score detections x unconfirmed tracks (stage 1's cost).

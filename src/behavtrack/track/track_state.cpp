@@ -69,12 +69,9 @@ void Track::update(const Instance& d, FrameIndex frame) {
   refresh_prediction();
 }
 
-void Track::mark_missed(bool in_crowd) {
+void Track::mark_missed() {
   ++lost_frames_;
-  if (options_->motion_model && (lost_frames_ == frames_.coast || in_crowd)) {
-    kf_.stop();
-    refresh_prediction();
-  }
+  if (options_->motion_model && lost_frames_ == frames_.coast) kf_.stop();
 }
 
 void Track::adopt(const Track& found) {

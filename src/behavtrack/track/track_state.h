@@ -5,7 +5,7 @@
 //   t.predict();                         // once per frame, before association
 //   t.predicted();                        // box + keypoints expected in this frame
 //   t.update(detection, frame);           // after it was matched
-//   t.mark_missed(in_crowd);              // after it was not
+//   t.mark_missed();                      // after it was not
 //
 // Filter coordinates: 0 cx, 1 cy, 2 w, 3 h (box, pixels), then x_k, y_k of keypoint k.
 // Without a motion model the prediction is the last observation.
@@ -32,9 +32,7 @@ class Track {
   void predict();
   const Instance& predicted() const { return predicted_; }
   void update(const Instance& detection, FrameIndex frame);
-  // `in_crowd`: its box overlaps another track's; it stops where it was last seen instead
-  // of coasting on (a mouse in a pile turns in place, its last velocity says little).
-  void mark_missed(bool in_crowd = false);
+  void mark_missed();
 
   // Takes over the motion state and last observation of `found` (an unconfirmed track
   // that turned out to be this lost mouse); keeps this track's id and blends appearances.

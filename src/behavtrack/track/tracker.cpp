@@ -122,19 +122,12 @@ void Tracker::push_one(const FrameInstances& detections, const std::vector<Appea
                 crowded(detections.instances, k), current_);
   }
   for (size_t t = 0; t < tracks_.size(); ++t)
-    if (!matched[t]) tracks_[t].mark_missed(options_.freeze_in_crowd && in_crowd(t));
+    if (!matched[t]) tracks_[t].mark_missed();
 
   // Step 4: new tracks; those that lasted get an id or claim a lost one; drop ended ones.
   start_tracks(r.new_track_candidates, detections, appearances);
   promote_ready_tracks();
   retire_tracks();
-}
-
-bool Tracker::in_crowd(size_t t) const {
-  const Box& box = tracks_[t].predicted().box;
-  for (size_t o = 0; o < tracks_.size(); ++o)
-    if (o != t && tracks_[o].id && iou(tracks_[o].predicted().box, box) > 0.1) return true;
-  return false;
 }
 
 Instance Tracker::oriented(Track& track, const Instance& d) {

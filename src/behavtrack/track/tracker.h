@@ -59,7 +59,6 @@ class Tracker {
  private:
   void push_one(const FrameInstances& detections, const std::vector<Appearance>& appearances);
   void check_detections(const FrameInstances& detections) const;
-  bool in_crowd(size_t track) const;
   Instance oriented(Track& track, const Instance& detection);
   void vote_on_direction(Track& track, FrameIndex frame);
   void apply_match(Track& track, const Instance& detection, const Appearance* appearance,

@@ -39,10 +39,12 @@ struct TrackerOptions {
   // Crowds: when a track seen within hold_s goes unmatched and the detection it would have
   // taken went to a neighbour whose cost is less than switch_margin lower, neither takes
   // it; both hold their last box until a frame shows both (association.h). 0: off.
+  // Measured on synthetic 5-mouse colonies (bench/track): 5% dropped IDF1 0.924 -> 0.956,
+  // ID switches 2.7 -> 0.7 (seeds 100..102). Also tried and not kept: stopping a missed
+  // track's motion when it overlaps another (no gain), margins 0.15..0.3 and hold 0.5 s
+  // (worse under heavy damage).
   double switch_margin = 0.1;  // cost units (mixed cost in [0, 1])
   double hold_s = 0.2;         // seconds
-  // A missed track whose predicted box overlaps another's holds its last box (no coasting).
-  bool freeze_in_crowd = false;
 
   // Motion model (Kalman, constant velocity). Off: a track stays at its last position.
   bool motion_model = true;
