@@ -60,7 +60,7 @@ TEST(Acquisition, EachTermOnAHandCase) {
   // Nose and tail each 30 px off over a 44.72 px diagonal; ears exact: (2 * 30/44.72) / 4.
   EXPECT_NEAR(u.flip, 2 * (30 / std::hypot(40.0, 20.0)) / 4, 1e-9);
   EXPECT_NEAR(u.count, 0.5, 1e-12);  // 1 mouse of 2 expected
-  EXPECT_NEAR(u.total, 0.4 + 0.5 + 2 * u.flip + 0.5, 1e-9);
+  EXPECT_NEAR(u.total, u.detection + u.keypoints + 2 * u.flip + u.count, 1e-12);  // the default weights
 }
 
 TEST(Acquisition, NothingDetectedWhenMiceAreExpectedIsMaximallyUncertain) {

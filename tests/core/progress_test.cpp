@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -43,6 +44,22 @@ TEST(Progress, NonTerminalPrintsOneSummaryLine) {
   const std::string out(buf, n);
   EXPECT_EQ(out.rfind("decode: 10 done in 00:00", 0), 0u) << out;
   EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+}
+
+TEST(Progress, ATaskThatFailsReportsNothingMore) {
+  std::vector<ProgressEvent> events;
+  try {
+    Progress p("work", 10, [&](const ProgressEvent& e) { events.push_back(e); });
+    throw std::runtime_error("decoder broke");
+  } catch (const std::runtime_error&) {
+  }
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_TRUE(events[0].failed);
+  // The terminal reporter prints nothing for it off a terminal.
+  std::FILE* f = std::tmpfile();
+  terminal_progress(f)(events[0]);
+  EXPECT_EQ(std::ftell(f), 0);
+  std::fclose(f);
 }
 
 }  // namespace

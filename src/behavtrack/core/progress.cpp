@@ -4,19 +4,27 @@
 
 #include <cmath>
 #include <cstdio>
+#include <exception>
 
 namespace bt {
 
 using Clock = std::chrono::steady_clock;
 
 Progress::Progress(std::string label, std::int64_t total, ProgressCallback callback)
-    : callback_(std::move(callback)), start_(Clock::now()), last_report_(start_) {
+    : callback_(std::move(callback)),
+      start_(Clock::now()),
+      last_report_(start_),
+      uncaught_at_start_(std::uncaught_exceptions()) {
   event_.label = std::move(label);
   event_.total = total;
 }
 
 Progress::~Progress() {
-  if (!event_.finished) finish();
+  if (event_.finished) return;
+  std::lock_guard<std::mutex> lock(mutex_);
+  event_.finished = true;
+  event_.failed = std::uncaught_exceptions() > uncaught_at_start_;
+  report(true);
 }
 
 void Progress::advance(std::int64_t n) {
@@ -70,6 +78,10 @@ ProgressCallback terminal_progress(std::FILE* out) {
   return [out, tty](const ProgressEvent& e) {
     const double rate = e.elapsed_s > 0 ? e.done / e.elapsed_s : 0.0;
     const std::string detail = e.detail.empty() ? "" : "  " + e.detail;
+    if (e.failed) {  // the error message follows on a line of its own
+      if (tty) std::fputc('\n', out);
+      return;
+    }
     if (!tty) {
       if (e.finished)
         std::fprintf(out, "%s: %lld done in %s (%.1f/s)%s\n", e.label.c_str(),

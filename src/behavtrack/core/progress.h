@@ -27,6 +27,7 @@ struct ProgressEvent {
   std::int64_t total = 0;  // 0 when unknown
   double elapsed_s = 0;
   bool finished = false;
+  bool failed = false;     // the task ended by an error (sent once, with finished)
   std::string detail;      // e.g. "loss 0.413"
 };
 
@@ -35,7 +36,9 @@ using ProgressCallback = std::function<void(const ProgressEvent&)>;
 class Progress {
  public:
   Progress(std::string label, std::int64_t total, ProgressCallback callback);
-  ~Progress();  // finishes the task if finish() was not called
+  // Finishes the task if finish() was not called, except while an exception unwinds: a
+  // failed task reports nothing (the error is the one line the user sees).
+  ~Progress();
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
 
@@ -50,6 +53,7 @@ class Progress {
   ProgressEvent event_;
   ProgressCallback callback_;
   std::chrono::steady_clock::time_point start_, last_report_;
+  int uncaught_at_start_ = 0;
   std::mutex mutex_;
 };
 
