@@ -26,7 +26,7 @@ struct DemoOptions {
   int mice = 4;
   int train_videos = 2;
   double train_seconds = 40;    // length of each training video, seconds
-  double heldout_seconds = 30;  // length of the analysed video, seconds
+  double heldout_seconds = 20;  // length of the analysed video, seconds
   std::uint64_t seed = 7;
   int sample_frames = 160;      // frames sampled from the training videos
   int initial_frames = 40;      // first annotation round (train + val)
