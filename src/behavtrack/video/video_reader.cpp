@@ -1,10 +1,13 @@
 #include "behavtrack/video/video_reader.h"
 
 #include <algorithm>
+#include <exception>
+#include <thread>
 
 #include "behavtrack/core/error.h"
 #include "behavtrack/core/log.h"
 #include "behavtrack/video/frame_convert.h"
+#include "behavtrack/video/frame_queue.h"
 #include "behavtrack/video/stream_index.h"
 
 namespace bt::video {
@@ -12,6 +15,10 @@ using namespace detail;
 
 namespace {
 enum class DecodeStatus { kFound, kOvershot, kEnded };
+
+// Pictures the decode-ahead thread may hold ready: enough to cover the jitter between
+// decoding and converting, few enough that memory stays small (4 x 1 MB at 640x480 4:4:4).
+constexpr std::size_t kAheadFrames = 4;
 }  // namespace
 
 struct VideoReader::Impl {
@@ -28,8 +35,20 @@ struct VideoReader::Impl {
   bool holding_last = false;     // `decoded` holds frame last_emitted
   bool flushed = false;          // end of stream sent to the decoder
 
+  // Decode-ahead for read(): a thread runs decode_exactly(k) for k = position, position + 1,
+  // ... and queues each picture, so that the caller converts frame k while the decoder works
+  // on k + 1 and the decoder's frame threads never wait for the next packet. While it runs,
+  // the thread alone touches the demuxer and decoder state above; the caller's thread
+  // touches them again only after stop_ahead() has joined it.
+  FrameQueue ahead_queue{kAheadFrames};
+  std::thread ahead_thread;
+  FrameIndex ahead_next = -1;  // the index the next pop gives; -1 when no thread runs
+
   Impl(std::filesystem::path p, ReaderOptions o)
       : path(std::move(p)), options(o), converter(o.output) {}
+  ~Impl() { stop_ahead(); }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
 
   std::string subject() const { return video_subject(path); }
   FrameIndex n_frames() const { return index.info.n_frames; }
@@ -190,14 +209,83 @@ struct VideoReader::Impl {
     throw_io(subject() + ": cannot decode frame " + std::to_string(target) + "; its data is corrupt");
   }
 
-  void read_into(FrameIndex target, Frame& frame) {
-    decode_exactly(target);
+  // Stores decoder picture `picture` as frame `target` in `frame`.
+  void emit(const AVFrame& picture, FrameIndex target, Frame& frame) {
     frame.index = target;
     frame.time_s = index.info.frame_times_s[target];
     // Reuse the caller's buffer unless the caller kept a reference to it.
     if (frame.image.u && frame.image.u->refcount > 1) frame.image.release();
-    converter.convert(*decoded, frame.image);
+    converter.convert(picture, frame.image);
     position = target + 1;
+  }
+
+  // Decodes `target` on the caller's thread (random access).
+  void read_into(FrameIndex target, Frame& frame) {
+    stop_ahead();
+    decode_exactly(target);
+    emit(*decoded, target, frame);
+  }
+
+  bool ahead_running() const { return ahead_next >= 0; }
+
+  // True when `target` is the next queued frame or a few frames after it: taking it from
+  // the queue costs at most a few decodes, less than a seek.
+  bool ahead_reaches(FrameIndex target) const {
+    return ahead_running() && target >= ahead_next && target < ahead_next + static_cast<FrameIndex>(kAheadFrames);
+  }
+
+  void start_ahead() {
+    ahead_queue.reset();
+    ahead_next = position;
+    ahead_thread = std::thread([this, from = position] { decode_ahead(from); });
+  }
+
+  // The decode-ahead thread's body. An error is queued in place of the frame it concerns
+  // (same message as a decode on the caller's thread) and ends the thread.
+  void decode_ahead(FrameIndex from) {
+    for (FrameIndex k = from; k < n_frames(); ++k) {
+      QueuedFrame item;
+      item.index = k;
+      try {
+        decode_exactly(k);
+        item.picture = make_frame();
+        const int rc = av_frame_ref(item.picture.get(), decoded.get());
+        if (rc < 0) throw_decode_error(k, rc);
+      } catch (...) {
+        item.picture.reset();
+        item.error = std::current_exception();
+      }
+      const bool failed = static_cast<bool>(item.error);
+      if (!ahead_queue.push(std::move(item)) || failed) return;
+    }
+  }
+
+  void stop_ahead() {
+    if (ahead_thread.joinable()) {
+      ahead_queue.cancel();
+      ahead_thread.join();
+    }
+    ahead_queue.reset();
+    ahead_next = -1;
+  }
+
+  // Takes queued frames up to `target` (ahead_reaches(target)) and emits it.
+  void take_ahead(FrameIndex target, Frame& frame) {
+    for (;;) {
+      QueuedFrame item = ahead_queue.pop();
+      ahead_next = item.index + 1;
+      if (item.error) {
+        stop_ahead();
+        if (item.index == target) std::rethrow_exception(item.error);
+        return read_into(target, frame);  // a frame before the target is broken: decode as without the thread
+      }
+      if (item.index == target) return emit(*item.picture, target, frame);
+    }
+  }
+
+  void read_next(Frame& frame) {
+    if (!ahead_running()) start_ahead();
+    take_ahead(position, frame);
   }
 };
 
@@ -224,7 +312,7 @@ bool VideoReader::read(Frame& frame) {
       throw_io(m.subject() + ": cannot read frame " + std::to_string(m.position) + "; " + m.index.damage);
     return false;
   }
-  m.read_into(m.position, frame);
+  m.read_next(frame);
   return true;
 }
 
@@ -234,7 +322,10 @@ Frame VideoReader::read_at(FrameIndex index) {
     throw_not_found(m.subject() + ": frame " + std::to_string(index) + " is out of range; valid frames are 0.." +
                     std::to_string(m.n_frames() - 1));
   Frame frame;
-  m.read_into(index, frame);
+  if (m.ahead_reaches(index))
+    m.take_ahead(index, frame);
+  else
+    m.read_into(index, frame);
   return frame;
 }
 
