@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <functional>
 #include <numeric>
 #include <random>
@@ -124,6 +125,72 @@ TEST(VideoReader, KeptFramesAreNotOverwritten) {
   EXPECT_GT(cv::norm(f.image, first, cv::NORM_L1), 0.0) << "the video moves; frames 0 and 5 differ";
 }
 
+// Sequential reads go through the decode-ahead thread; random access stops it and a later
+// read() starts it again from the new position. Every path must give the frames a plain
+// sequential decode gives: backwards (a seek), a few frames ahead (taken from the queue),
+// far ahead across key frames (a seek), and on to the next GOP.
+TEST(VideoReader, DlcSequentialAfterRandomAccessGivesTheSameFrames) {
+  constexpr FrameIndex kCount = 420;  // crosses the key frames at 182 and 366
+  std::vector<std::size_t> expected;
+  {
+    VideoReader reader(dlc_video());
+    Frame f;
+    while (static_cast<FrameIndex>(expected.size()) < kCount && reader.read(f)) expected.push_back(image_hash(f.image));
+  }
+  ASSERT_EQ(static_cast<FrameIndex>(expected.size()), kCount);
+  VideoReader reader(dlc_video());
+  Frame f;
+  auto read_run = [&](FrameIndex from, int n) {
+    for (FrameIndex k = from; k < from + n; ++k) {
+      ASSERT_TRUE(reader.read(f));
+      ASSERT_EQ(f.index, k);
+      EXPECT_EQ(image_hash(f.image), expected[k]) << "sequential frame " << k;
+    }
+  };
+  read_run(0, 150);
+  EXPECT_EQ(image_hash(reader.frame(40)), expected[40]) << "backwards";
+  read_run(41, 20);
+  EXPECT_EQ(image_hash(reader.frame(62)), expected[62]) << "two ahead";
+  read_run(63, 5);
+  EXPECT_EQ(image_hash(reader.frame(68)), expected[68]) << "the next one by index";
+  EXPECT_EQ(image_hash(reader.frame(300)), expected[300]) << "across a key frame";
+  read_run(301, 100);
+  EXPECT_EQ(image_hash(reader.frame(0)), expected[0]) << "back to the start";
+  read_run(1, 3);
+  EXPECT_EQ(reader.position(), 4);
+}
+
+int process_thread_count() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("Threads:", 0) == 0) return std::stoi(line.substr(8));
+  return -1;
+}
+
+// A reader destroyed (or replaced) while its decode-ahead thread is busy or waiting on a
+// full queue stops it and leaves no thread behind.
+TEST(VideoReader, DestroyedMidStreamLeavesNoThreads) {
+  const int threads_before = process_thread_count();
+  ASSERT_GT(threads_before, 0);
+  for (int frames_read : {1, 3, 50}) {
+    VideoReader reader(dlc_video());
+    Frame f;
+    for (int i = 0; i < frames_read; ++i) ASSERT_TRUE(reader.read(f));
+    EXPECT_GT(process_thread_count(), threads_before) << "the decoder and the decode-ahead thread run";
+  }
+  {
+    VideoReader reader(dlc_video());
+    Frame f;
+    ASSERT_TRUE(reader.read(f));
+    reader = VideoReader(dlc_video(), {PixelFormat::kGray});  // the running reader goes away
+    ASSERT_TRUE(reader.read(f));
+    EXPECT_EQ(f.index, 0);
+    EXPECT_EQ(f.image.type(), CV_8UC1);
+  }
+  EXPECT_EQ(process_thread_count(), threads_before);
+}
+
 // ---------------------------------------------------------------------------------------
 // Synthetic 64x48 videos whose frames carry their own index, from our writer and from the
 // ffmpeg CLI, across GOP sizes, B-frames, containers, pixel formats and a variable rate.
@@ -216,6 +283,24 @@ TEST_P(IndexVideoTest, RandomAccessInShuffledOrderIsExact) {
   VideoReader reader(path_);
   for (const FrameIndex k : {29, 28, 0, 1, 2, 15, 16, 14, 29, 29, 0, 0, 7})
     EXPECT_EQ(decode_index(reader.frame(k)), k);
+}
+
+TEST_P(IndexVideoTest, SequentialReadResumesExactlyAfterRandomAccess) {
+  VideoReader reader(path_);
+  Frame f;
+  auto expect_next = [&](FrameIndex k) {
+    ASSERT_TRUE(reader.read(f)) << "frame " << k;
+    EXPECT_EQ(f.index, k);
+    EXPECT_EQ(decode_index(f.image), k);
+  };
+  for (FrameIndex k = 0; k < 12; ++k) expect_next(k);
+  EXPECT_EQ(decode_index(reader.frame(5)), 5);
+  for (FrameIndex k = 6; k < 9; ++k) expect_next(k);
+  EXPECT_EQ(decode_index(reader.frame(11)), 11);
+  for (FrameIndex k = 12; k < 20; ++k) expect_next(k);
+  EXPECT_EQ(decode_index(reader.frame(2)), 2);
+  for (FrameIndex k = 3; k < kFrames; ++k) expect_next(k);
+  EXPECT_FALSE(reader.read(f));
 }
 
 INSTANTIATE_TEST_SUITE_P(
