@@ -98,6 +98,11 @@ int yuv444_row_to_bgr_avx2(const std::uint8_t* y, const std::uint8_t* u, const s
       {{-1, 11, -1, -1, 12, -1, -1, 13, -1, -1, 14, -1, -1, 15, -1, -1},
        {-1, -1, 11, -1, -1, 12, -1, -1, 13, -1, -1, 14, -1, -1, 15, -1},
        {10, -1, -1, 11, -1, -1, 12, -1, -1, 13, -1, -1, 14, -1, -1, 15}}};
+  __m256i lane_masks[3][3];  // the same mask in both 128-bit lanes: each lane interleaves its own 16 pixels
+  for (int chunk = 0; chunk < 3; ++chunk)
+    for (int ch = 0; ch < 3; ++ch)
+      lane_masks[chunk][ch] =
+          _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(masks[chunk][ch])));
   int x = 0;
   for (; x + 32 <= width; x += 32) {
     __m256i planes[3][2];  // B, G, R as 16-bit lanes, two halves of 16 pixels
@@ -116,20 +121,22 @@ int yuv444_row_to_bgr_avx2(const std::uint8_t* y, const std::uint8_t* u, const s
           _mm256_subs_epi16(_mm256_subs_epi16(luma, _mm256_mulhrs_epi16(cb, kgu)), _mm256_mulhrs_epi16(cr, kgv)), 6);
       planes[2][h] = _mm256_srai_epi16(_mm256_adds_epi16(luma, _mm256_mulhrs_epi16(cr, krv)), 6);
     }
-    __m128i bytes[3][2];  // per channel, pixels 0..15 and 16..31 of this step
-    for (int ch = 0; ch < 3; ++ch) {
-      const __m256i packed = _mm256_permute4x64_epi64(_mm256_packus_epi16(planes[ch][0], planes[ch][1]), 0xD8);
-      bytes[ch][0] = _mm256_castsi256_si128(packed);
-      bytes[ch][1] = _mm256_extracti128_si256(packed, 1);
+    // Per channel, pixels 0..15 in the low lane and 16..31 in the high lane.
+    __m256i bytes[3];
+    for (int ch = 0; ch < 3; ++ch)
+      bytes[ch] = _mm256_permute4x64_epi64(_mm256_packus_epi16(planes[ch][0], planes[ch][1]), 0xD8);
+    // chunks[k]: bytes 16k..16k+15 of the first 48-byte group (low lane) and of the second (high).
+    __m256i chunks[3];
+    for (int chunk = 0; chunk < 3; ++chunk) {
+      chunks[chunk] = _mm256_setzero_si256();
+      for (int ch = 0; ch < 3; ++ch)
+        chunks[chunk] = _mm256_or_si256(chunks[chunk], _mm256_shuffle_epi8(bytes[ch], lane_masks[chunk][ch]));
     }
-    for (int h = 0; h < 2; ++h)
-      for (int chunk = 0; chunk < 3; ++chunk) {
-        __m128i out = _mm_setzero_si128();
-        for (int ch = 0; ch < 3; ++ch)
-          out = _mm_or_si128(out, _mm_shuffle_epi8(bytes[ch][h],
-                                                   _mm_load_si128(reinterpret_cast<const __m128i*>(masks[chunk][ch]))));
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(bgr + 3 * (x + 16 * h) + 16 * chunk), out);
-      }
+    // 96 output bytes: chunk 0, 1, 2 of the low lanes, then of the high lanes.
+    std::uint8_t* out = bgr + 3 * x;
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), _mm256_permute2x128_si256(chunks[0], chunks[1], 0x20));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 32), _mm256_blend_epi32(chunks[2], chunks[0], 0xF0));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 64), _mm256_permute2x128_si256(chunks[1], chunks[2], 0x31));
   }
   return x;
 }
