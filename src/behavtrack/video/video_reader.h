@@ -12,7 +12,12 @@
 // Output is 8-bit BGR (CV_8UC3) or gray (CV_8UC1), at the video's size.
 // A truncated or corrupt file decodes as far as it can; the first frame that cannot be
 // decoded raises bt::Error (kIo) naming the file and that frame.
-// Thread safety: one reader per thread; readers of the same file are independent.
+// Sequential reading decodes ahead: read() starts a background thread that decodes up to 4
+// frames beyond the caller (memory stays bounded) while the caller converts and uses the
+// current one; read_at() takes a frame from those when it is among them, else stops the
+// thread and seeks. Errors reach the caller at the same frame, with the same message.
+// Thread safety: one reader per thread (its own background thread is internal); readers of
+// the same file are independent. Destroying a reader stops and joins its thread.
 #pragma once
 
 #include <filesystem>
