@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Tracking: the tracker comparison table (ours vs BehavTrack-style vs plain IoU) from the
-# benchmark binary, then a whole `behavtrack track` run on 2 minutes of synthetic truth
-# used as detections (ids ignored). Figures go to $BT_RESULTS.
+# Tracking: the tracker comparison table (ours vs BehavTrack-style vs plain IoU) and the
+# heavy-damage ablation (where identity is lost) from the benchmark binary, then a whole
+# `behavtrack track` run on 2 minutes of synthetic truth used as detections (ids ignored).
+# Figures go to $BT_RESULTS.
 set -euo pipefail
 : "${BT_BIN:?}" "${BT_RESULTS:?}" "${BT_BUILD:?}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-BT_RESULTS="$BT_RESULTS" "$BT_BUILD/bin/behavtrack_bench" --benchmark_filter=BM_TrackerComparison \
+BT_RESULTS="$BT_RESULTS" "$BT_BUILD/bin/behavtrack_bench" --benchmark_filter="BM_TrackerComparison|BM_TrackerDamageAblation" \
   | tee "$BT_RESULTS/track_comparison.txt"
 
 "$BT_BIN" -q synth --out "$work/synth" --mice 5 --seconds 120 --truth-only --seed 9
