@@ -236,8 +236,8 @@ struct VideoReader::Impl {
 
   void start_ahead() {
     ahead_queue.reset();
-    ahead_next = position;
     ahead_thread = std::thread([this, from = position] { decode_ahead(from); });
+    ahead_next = position;  // only once the thread exists: pops would wait for nothing
   }
 
   // The decode-ahead thread's body. An error is queued in place of the frame it concerns
@@ -284,6 +284,9 @@ struct VideoReader::Impl {
   }
 
   void read_next(Frame& frame) {
+    // The queue runs behind or ahead of the caller only after an exception left a frame
+    // unconverted: start again from the caller's position.
+    if (ahead_running() && ahead_next != position) stop_ahead();
     if (!ahead_running()) start_ahead();
     take_ahead(position, frame);
   }
