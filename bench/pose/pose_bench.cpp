@@ -44,6 +44,9 @@ void BM_PoseInference(benchmark::State& state, std::string size, int input_px, b
   p.max_det = 1;
   p.refine = refine;
   const cv::Mat frame = dlc.test.at(0).image;
+  // The first calls pay one-off costs (oneDNN primitive creation, allocator growth) that a
+  // video pays once: keep them out of the timing.
+  for (int i = 0; i < 3; ++i) benchmark::DoNotOptimize(model.predict(frame, p));
   for (auto _ : state) benchmark::DoNotOptimize(model.predict(frame, p));
   state.counters["frames_per_s"] =
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);

@@ -251,6 +251,8 @@ PoseModel PoseModel::load(const std::filesystem::path& path, const Device& devic
   }
   impl->nets->to(impl->device);
   impl->nets->train(false);
+  fuse_conv_bn_for_inference(*impl->nets->detector);
+  if (impl->nets->refiner) fuse_conv_bn_for_inference(*impl->nets->refiner);
   return PoseModel(std::move(impl));
 }
 

@@ -22,7 +22,30 @@ ConvBnImpl::ConvBnImpl(int in, int out, int k, int stride) {
                                  torch::nn::BatchNorm2dOptions(out).eps(1e-3).momentum(0.03)));
 }
 
-torch::Tensor ConvBnImpl::forward(const torch::Tensor& x) { return F::silu(bn(conv(x))); }
+torch::Tensor ConvBnImpl::forward(const torch::Tensor& x) {
+  if (fused_weight.defined()) {
+    const int64_t pad = fused_weight.size(2) / 2;  // the constructor pads k / 2
+    torch::Tensor y = torch::conv2d(x, fused_weight, fused_bias, conv->options.stride(), {pad, pad});
+    return torch::silu_(y);
+  }
+  if (is_training()) return F::silu(bn(conv(x)));
+  torch::Tensor y = bn(conv(x));
+  return torch::silu_(y);  // in place: no graph to keep
+}
+
+void ConvBnImpl::fuse_for_inference() {
+  if (fused_weight.defined()) return;
+  torch::NoGradGuard no_grad;
+  // y = gamma * (conv(x) - mean) / sqrt(var + eps) + beta = conv'(x) + b'
+  const torch::Tensor scale = bn->weight / torch::sqrt(bn->running_var + bn->options.eps());
+  fused_weight = (conv->weight * scale.view({-1, 1, 1, 1})).contiguous();
+  fused_bias = (bn->bias - bn->running_mean * scale).contiguous();
+}
+
+void fuse_conv_bn_for_inference(torch::nn::Module& module) {
+  for (const auto& child : module.modules(/*include_self=*/true))
+    if (auto* conv_bn = dynamic_cast<ConvBnImpl*>(child.get())) conv_bn->fuse_for_inference();
+}
 
 C2fImpl::C2fImpl(int in, int out, int n, bool shortcut_) : shortcut(shortcut_) {
   // ref: YOLOv8 C2f: split in two, chain n bottlenecks on one half, concatenate all.

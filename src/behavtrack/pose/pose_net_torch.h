@@ -26,8 +26,12 @@ namespace bt::pose {
 struct ConvBnImpl : torch::nn::Module {
   ConvBnImpl(int in, int out, int k = 1, int stride = 1);
   torch::Tensor forward(const torch::Tensor& x);
+  // For inference: folds the batch norm's running statistics into the convolution's weight
+  // and a bias, saving one pass over every activation. Training afterwards is an error.
+  void fuse_for_inference();
   torch::nn::Conv2d conv{nullptr};
   torch::nn::BatchNorm2d bn{nullptr};
+  torch::Tensor fused_weight, fused_bias;  // defined once fused
 };
 TORCH_MODULE(ConvBn);
 
@@ -84,6 +88,9 @@ struct RefineNetImpl : torch::nn::Module {
 TORCH_MODULE(RefineNet);
 
 constexpr int kRefineStride = 4;
+
+// Fuses every ConvBn inside `module` (see ConvBnImpl::fuse_for_inference).
+void fuse_conv_bn_for_inference(torch::nn::Module& module);
 
 // BGR 8-bit images -> float (B, 3, H, W) in [0, 1] (the "bgr/255" normalisation).
 torch::Tensor to_input_tensor(const std::vector<cv::Mat>& images);
