@@ -140,5 +140,26 @@ TEST(BehaviorCli, HelpDocumentsUnits) {
   EXPECT_NE(r.out.find("seconds"), std::string::npos);
 }
 
+#if BT_BEHAVIOR_VIDEO
+TEST(BehaviorCli, VideoTrainingFlagsAreChecked) {
+  test::TempDir dir;
+  const std::string a = write_fixture(dir, "a", 1, 60);
+  const std::vector<std::string> in = {"behavior", "fusion-sweep", "--video", a, "--tracks", a, "--video", a, "--tracks", a};
+  auto r = run_cli(with(in, {"--class-balance", "even"}));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "behavtrack: class balance 'even' is unknown; use none, weights or sampling\n");
+  r = run_cli(with(in, {"--temporal-stride", "3"}));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "behavtrack: video classifier: temporal_stride 3 must be 1, 2 or 4\n");
+  r = run_cli(with(in, {"--folds", "-1"}));
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "behavtrack: cross-validation: folds -1 must be >= 0\n");
+  r = run_cli({"behavior", "fusion-sweep", "--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("--clip-cache"), std::string::npos);
+  EXPECT_NE(r.out.find("--fusion-from-training"), std::string::npos);
+}
+#endif
+
 }  // namespace
 }  // namespace bt

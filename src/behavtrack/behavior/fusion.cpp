@@ -45,8 +45,13 @@ std::vector<std::pair<double, double>> fusion_sweep(const StreamScores& s, const
 
 Evaluation evaluate_clips(const StreamScores& scores, const std::vector<int>& labels,
                           const std::vector<std::string>& behaviors, double rgb_weight, double flow_weight) {
-  const std::vector<float> p = fuse_scores(scores, rgb_weight, flow_weight);
-  const std::size_t k = static_cast<std::size_t>(scores.n_classes);
+  return evaluate_fused(fuse_scores(scores, rgb_weight, flow_weight), scores.n_classes, labels, behaviors);
+}
+
+Evaluation evaluate_fused(const std::vector<float>& p, int n_classes, const std::vector<int>& labels,
+                          const std::vector<std::string>& behaviors) {
+  const std::size_t k = static_cast<std::size_t>(n_classes);
+  if (p.size() != labels.size() * k) throw_internal("fusion: scores and labels differ in count");
   std::vector<int> predicted(labels.size());
   for (std::size_t i = 0; i < labels.size(); ++i)
     predicted[i] = static_cast<int>(std::max_element(p.begin() + static_cast<long>(i * k), p.begin() + static_cast<long>((i + 1) * k)) -
@@ -57,8 +62,10 @@ Evaluation evaluate_clips(const StreamScores& scores, const std::vector<int>& la
 }
 
 VideoCrossValidation cross_validate_video(const std::vector<LabelledVideoFile>& videos,
-                                          const VideoClassifierOptions& options, const ProgressCallback& progress) {
+                                          const VideoClassifierOptions& options, const ProgressCallback& progress,
+                                          int max_folds) {
   options.validate();
+  if (max_folds < 0) throw_invalid("cross-validation: folds " + std::to_string(max_folds) + " must be >= 0");
   if (videos.size() < 2)
     throw_invalid("cross-validation: needs >= 2 videos for leave-one-video-out, got " + std::to_string(videos.size()));
   ClipSet all;
@@ -71,21 +78,34 @@ VideoCrossValidation cross_validate_video(const std::vector<LabelledVideoFile>& 
     cv.names.push_back(lv.name);
   }
   cv.scores.n_classes = static_cast<int>(options.behaviors.size());
-  for (std::size_t held = 0; held < videos.size(); ++held) {
+  const std::size_t n_folds = max_folds > 0 ? std::min(videos.size(), static_cast<std::size_t>(max_folds)) : videos.size();
+  for (std::size_t held = 0; held < n_folds; ++held) {
     std::vector<std::size_t> train, test;
     for (std::size_t i = 0; i < all.size(); ++i) (all.video_index[i] == static_cast<int>(held) ? test : train).push_back(i);
     if (test.empty()) continue;
     const auto start = std::chrono::steady_clock::now();
-    const VideoClassifier clf = VideoClassifier::train(all.subset(train), options, progress);
-    cv.train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const VideoClassifier clf = VideoClassifier::train(all, train, options, progress);
+    const double fold_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    cv.train_seconds += fold_seconds;
+    cv.fold_train_seconds.push_back(fold_seconds);
+    cv.train_clips += train.size();
     const ClipSet held_out = all.subset(test);
+    const auto score_start = std::chrono::steady_clock::now();
     const StreamScores s = clf.score(held_out, progress);
+    cv.score_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - score_start).count();
     cv.scores.rgb.insert(cv.scores.rgb.end(), s.rgb.begin(), s.rgb.end());
     cv.scores.flow.insert(cv.scores.flow.end(), s.flow.begin(), s.flow.end());
+    const std::vector<float> fused = fuse_scores(s, clf.options().rgb_weight, clf.options().flow_weight);
+    cv.fused.insert(cv.fused.end(), fused.begin(), fused.end());
+    cv.fold_rgb_weight.push_back(clf.options().rgb_weight);
     cv.labels.insert(cv.labels.end(), held_out.labels.begin(), held_out.labels.end());
     cv.fold.insert(cv.fold.end(), held_out.size(), static_cast<int>(held));
-    log_info("video cv fold {}: {} clips, fused accuracy {:.4f}", videos[held].labelled.name, held_out.size(),
-             fused_accuracy(s, held_out.labels, options.rgb_weight, options.flow_weight));
+    log_info("video cv fold {}: {} clips, fused accuracy {:.4f} at rgb_weight {:.1f} (rgb {:.4f}, flow {:.4f}), trained in {:.0f} s",
+             videos[held].labelled.name, held_out.size(),
+             fused_accuracy(s, held_out.labels, clf.options().rgb_weight, clf.options().flow_weight),
+             clf.options().rgb_weight,
+             fused_accuracy(s, held_out.labels, 1, 0), fused_accuracy(s, held_out.labels, 0, 1),
+             fold_seconds);
   }
   return cv;
 }

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fmt/format.h>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <random>
@@ -104,17 +106,19 @@ struct StreamNetImpl : nn::Module {
   nn::Sequential stem{nullptr}, blocks{nullptr};
   nn::Dropout dropout{nullptr};
   nn::Linear head{nullptr};
-  StreamNetImpl(VideoArch arch, int in_channels, int c, int n_classes, double p_drop) {
+  // ts: the stem's temporal stride (1 = the papers'; 2 halves the cost of every later layer,
+  // neighbouring frames being near-duplicates).
+  StreamNetImpl(VideoArch arch, int in_channels, int c, int n_classes, double p_drop, int ts) {
     if (arch == VideoArch::kR2Plus1D) {
       // Stem: (2+1)D with a 5x5 spatial kernel at stride 2, then 2x2 spatial max-pool.
-      stem = register_module("stem", nn::Sequential(unit(in_channels, c, {1, 5, 5}, {1, 2, 2}), unit(c, c, {3, 1, 1}),
+      stem = register_module("stem", nn::Sequential(unit(in_channels, c, {1, 5, 5}, {1, 2, 2}), unit(c, c, {3, 1, 1}, {ts, 1, 1}),
                                                     nn::MaxPool3d(nn::MaxPool3dOptions({1, 2, 2}).stride({1, 2, 2}))));
       blocks = register_module("blocks", nn::Sequential(ResBlock2Plus1D(c, 2 * c, 2), ResBlock2Plus1D(2 * c, 4 * c, 2),
                                                         ResBlock2Plus1D(4 * c, 8 * c, 2)));
     } else {
       // Stem: inflated 3x5x5 convolution at spatial stride 2, 1x3x3 max-pool, 1x1x1 and 3x3x3.
       stem = register_module(
-          "stem", nn::Sequential(unit(in_channels, c, {3, 5, 5}, {1, 2, 2}),
+          "stem", nn::Sequential(unit(in_channels, c, {3, 5, 5}, {ts, 2, 2}),
                                  nn::MaxPool3d(nn::MaxPool3dOptions({1, 3, 3}).stride({1, 2, 2}).padding({0, 1, 1})),
                                  unit(c, c, {1, 1, 1}), unit(c, 2 * c, {3, 3, 3})));
       blocks = register_module(
@@ -173,6 +177,40 @@ torch::Tensor make_batch(const ClipSet& clips, const std::vector<std::size_t>& i
   return batch;
 }
 
+// Which labelled clips each epoch visits (ref: class-balanced sampling, e.g. Mahajan et al.
+// 2018, arXiv:1805.00932, sec. 3 "square-root sampling").
+//   kNone / kWeights: every labelled clip once, shuffled.
+//   kSampling: as many draws with replacement, clip i drawn with probability proportional to
+//              count(class_i)^-1/2, so class c gets a share proportional to sqrt(count(c)).
+class EpochSampler {
+ public:
+  EpochSampler(std::vector<std::size_t> labelled, const std::vector<int>& labels, ClassBalance balance)
+      : labelled_(std::move(labelled)), balance_(balance) {
+    if (balance_ != ClassBalance::kSampling) return;
+    std::map<int, double> count;
+    for (std::size_t i : labelled_) ++count[labels[i]];
+    std::vector<double> w;
+    for (std::size_t i : labelled_) w.push_back(1.0 / std::sqrt(count[labels[i]]));
+    pick_ = std::discrete_distribution<std::size_t>(w.begin(), w.end());
+  }
+  std::size_t epoch_size() const { return labelled_.size(); }
+  std::vector<std::size_t> draw(std::mt19937_64& rng) const {
+    std::vector<std::size_t> out = labelled_;
+    if (balance_ == ClassBalance::kSampling) {
+      auto pick = pick_;
+      for (std::size_t& i : out) i = labelled_[pick(rng)];
+    } else {
+      std::shuffle(out.begin(), out.end(), rng);
+    }
+    return out;
+  }
+
+ private:
+  std::vector<std::size_t> labelled_;
+  ClassBalance balance_;
+  std::discrete_distribution<std::size_t> pick_;
+};
+
 void load_pretrained(StreamNet& net, const std::filesystem::path& file) {
   if (!std::filesystem::exists(file)) throw_not_found("pretrained weights " + quoted(file.string()) + ": no such file");
   torch::serialize::InputArchive archive;
@@ -210,6 +248,17 @@ VideoArch video_arch_from_string(const std::string& name) {
 
 std::string to_string(VideoArch a) { return a == VideoArch::kR2Plus1D ? "r2plus1d" : "i3d"; }
 
+ClassBalance class_balance_from_string(const std::string& name) {
+  if (name == "none") return ClassBalance::kNone;
+  if (name == "weights") return ClassBalance::kWeights;
+  if (name == "sampling") return ClassBalance::kSampling;
+  throw_invalid("class balance " + quoted(name) + " is unknown; use none, weights or sampling");
+}
+
+std::string to_string(ClassBalance b) {
+  return b == ClassBalance::kNone ? "none" : b == ClassBalance::kWeights ? "weights" : "sampling";
+}
+
 struct VideoClassifier::Impl {
   VideoClassifierOptions options;
   StreamNet rgb{nullptr}, flow{nullptr};
@@ -218,39 +267,48 @@ struct VideoClassifier::Impl {
   void build() {
     const int k = static_cast<int>(options.behaviors.size());
     torch::manual_seed(options.seed);
-    rgb = StreamNet(options.arch, 3, options.base_channels, k, options.dropout);
-    flow = StreamNet(options.arch, 2, options.base_channels, k, options.dropout);
+    rgb = StreamNet(options.arch, 3, options.base_channels, k, options.dropout, options.temporal_stride);
+    flow = StreamNet(options.arch, 2, options.base_channels, k, options.dropout, options.temporal_stride);
     device = ::bt::nn::to_torch_device(Device::parse(options.device));
     rgb->to(device);
     flow->to(device);
   }
 
-  void train_stream(StreamNet& net, Stream stream, const ClipSet& clips, const std::vector<std::size_t>& labelled,
+  // Learning rate at `step` of `total`: linear warm-up over the first `warmup` steps, then
+  // cosine decay to kFinalLearningRate: lr_t = lr_end + (lr_0 - lr_end) (1 + cos(pi u)) / 2.
+  double learning_rate_at(double step, double warmup, double total) const {
+    const double lr0 = options.learning_rate;
+    if (step < warmup) return lr0 * (step + 1) / warmup;
+    const double u = (step - warmup) / std::max(1.0, total - warmup);
+    return kFinalLearningRate + (lr0 - kFinalLearningRate) * 0.5 * (1 + std::cos(3.14159265358979 * u));
+  }
+
+  void train_stream(StreamNet& net, Stream stream, const ClipSet& clips, const EpochSampler& sampler,
                     const torch::Tensor& class_weights, Progress& progress) {
     const VideoClassifierOptions& o = options;
     std::mt19937_64 rng(o.seed + (stream == Stream::kRgb ? 0 : 1));
-    torch::optim::Adam opt(net->parameters(), torch::optim::AdamOptions(o.learning_rate));
-    const std::size_t steps_per_epoch = (labelled.size() + o.batch_size - 1) / o.batch_size;
+    torch::optim::AdamW opt(net->parameters(), torch::optim::AdamWOptions(o.learning_rate).weight_decay(o.weight_decay));
+    const std::size_t per_epoch = sampler.epoch_size();
+    const std::size_t steps_per_epoch = (per_epoch + o.batch_size - 1) / o.batch_size;
     const double total_steps = static_cast<double>(steps_per_epoch * o.epochs);
+    const double warmup_steps = std::min(total_steps / 2, o.warmup_epochs * static_cast<double>(steps_per_epoch));
+    auto loss_options = torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(o.label_smoothing);
+    if (class_weights.defined()) loss_options.weight(class_weights);
     std::size_t step = 0;
     net->train();
-    std::vector<std::size_t> order = labelled;
     for (int epoch = 0; epoch < o.epochs; ++epoch) {
-      std::shuffle(order.begin(), order.end(), rng);
+      const std::vector<std::size_t> order = sampler.draw(rng);
       double loss_sum = 0;
       for (std::size_t s = 0; s < order.size(); s += o.batch_size) {
-        // lr_t = lr_end + (lr_0 - lr_end) (1 + cos(pi t / T)) / 2
-        const double lr = kFinalLearningRate + (o.learning_rate - kFinalLearningRate) * 0.5 *
-                                                   (1 + std::cos(3.14159265358979 * static_cast<double>(step) / total_steps));
-        for (auto& group : opt.param_groups()) static_cast<torch::optim::AdamOptions&>(group.options()).lr(lr);
+        const double lr = learning_rate_at(static_cast<double>(step), warmup_steps, total_steps);
+        for (auto& group : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
         const std::vector<std::size_t> idx(order.begin() + static_cast<long>(s),
                                            order.begin() + static_cast<long>(std::min(order.size(), s + o.batch_size)));
         std::vector<int64_t> y;
         for (std::size_t i : idx) y.push_back(clips.labels[i]);
         const torch::Tensor x = make_batch(clips, idx, stream, o.clips.input_px, o.augment ? &rng : nullptr).to(device);
         const torch::Tensor target = torch::tensor(y, torch::kLong).to(device);
-        const torch::Tensor loss = torch::nn::functional::cross_entropy(
-            net->forward(x), target, torch::nn::functional::CrossEntropyFuncOptions().weight(class_weights));
+        const torch::Tensor loss = torch::nn::functional::cross_entropy(net->forward(x), target, loss_options);
         opt.zero_grad();
         loss.backward();
         opt.step();
@@ -258,10 +316,37 @@ struct VideoClassifier::Impl {
         ++step;
         progress.advance(static_cast<int64_t>(idx.size()));
       }
-      progress.set_detail((stream == Stream::kRgb ? "rgb" : "flow") + std::string(" epoch ") + std::to_string(epoch + 1) +
-                          " loss " + std::to_string(loss_sum / static_cast<double>(order.size())).substr(0, 6));
+      const std::string detail = fmt::format("{} epoch {} loss {:.4f}", stream == Stream::kRgb ? "rgb" : "flow", epoch + 1,
+                                             loss_sum / static_cast<double>(order.size()));
+      progress.set_detail(detail);
+      log_debug("video classifier: {}", detail);
     }
     net->eval();
+  }
+
+  // Late-fusion weights from the training clips alone: the fusion sweep's best rgb_weight on
+  // up to kFusionClips of them, evenly spread (centre crop, as in scoring); ties go to the
+  // weight nearest 0.5, so a sweep that cannot tell the streams apart leaves them equal.
+  void choose_fusion_weights(const ClipSet& clips, const std::vector<std::size_t>& labelled, const ProgressCallback& cb) {
+    constexpr std::size_t kFusionClips = 600;
+    std::vector<std::size_t> pick;
+    const std::size_t n = std::min(kFusionClips, labelled.size());
+    for (std::size_t i = 0; i < n; ++i) pick.push_back(labelled[i * labelled.size() / n]);
+    const ClipSet sample = clips.subset(pick);
+    Progress p("fusion weights", static_cast<int64_t>(2 * sample.size()), cb);
+    StreamScores s;
+    s.n_classes = static_cast<int>(options.behaviors.size());
+    s.rgb = score_stream(rgb, Stream::kRgb, sample, p);
+    s.flow = score_stream(flow, Stream::kFlow, sample, p);
+    p.finish();
+    double best_w = 0.5, best_acc = -1;
+    for (const auto& [w, acc] : fusion_sweep(s, sample.labels))
+      if (acc > best_acc + 1e-12 || (std::abs(acc - best_acc) <= 1e-12 && std::abs(w - 0.5) < std::abs(best_w - 0.5)))
+        best_w = w, best_acc = acc;
+    options.rgb_weight = best_w;
+    options.flow_weight = 1.0 - best_w;
+    log_info("video classifier: fusion weights from {} training clips: rgb {:.1f} / flow {:.1f} (accuracy {:.4f})",
+             sample.size(), options.rgb_weight, options.flow_weight, best_acc);
   }
 
   std::vector<float> score_stream(StreamNet& net, Stream stream, const ClipSet& clips, Progress& progress) const {
@@ -293,6 +378,14 @@ void VideoClassifierOptions::validate() const {
   if (!(learning_rate > 0) || !(learning_rate < 1))
     throw_invalid("video classifier: learning_rate " + std::to_string(learning_rate) + " must be in (0, 1)");
   if (!(dropout >= 0) || !(dropout < 1)) throw_invalid("video classifier: dropout " + std::to_string(dropout) + " must be in [0, 1)");
+  if (temporal_stride != 1 && temporal_stride != 2 && temporal_stride != 4)
+    throw_invalid("video classifier: temporal_stride " + std::to_string(temporal_stride) + " must be 1, 2 or 4");
+  if (!(weight_decay >= 0) || !(weight_decay < 1))
+    throw_invalid("video classifier: weight_decay " + std::to_string(weight_decay) + " must be in [0, 1)");
+  if (!(warmup_epochs >= 0) || !(warmup_epochs <= 100))
+    throw_invalid("video classifier: warmup_epochs " + std::to_string(warmup_epochs) + " must be in [0, 100]");
+  if (!(label_smoothing >= 0) || !(label_smoothing < 1))
+    throw_invalid("video classifier: label_smoothing " + std::to_string(label_smoothing) + " must be in [0, 1)");
   if (!(rgb_weight >= 0) || !(flow_weight >= 0) || !(rgb_weight + flow_weight > 0))
     throw_invalid("video classifier: rgb_weight " + std::to_string(rgb_weight) + " / flow_weight " +
                   std::to_string(flow_weight) + " must be >= 0 and not both 0");
@@ -308,6 +401,13 @@ const VideoClassifierOptions& VideoClassifier::options() const { return impl_->o
 
 VideoClassifier VideoClassifier::train(const ClipSet& clips, const VideoClassifierOptions& options,
                                        const ProgressCallback& progress) {
+  std::vector<std::size_t> all(clips.size());
+  std::iota(all.begin(), all.end(), std::size_t{0});
+  return train(clips, all, options, progress);
+}
+
+VideoClassifier VideoClassifier::train(const ClipSet& clips, const std::vector<std::size_t>& use,
+                                       const VideoClassifierOptions& options, const ProgressCallback& progress) {
   options.validate();
   if (clips.size_px != options.clips.stored_px || clips.n_frames != options.clips.n_frames())
     throw_invalid("video classifier: clips are " + std::to_string(clips.n_frames) + " x " + std::to_string(clips.size_px) +
@@ -315,7 +415,8 @@ VideoClassifier VideoClassifier::train(const ClipSet& clips, const VideoClassifi
   const int k = static_cast<int>(options.behaviors.size());
   std::vector<std::size_t> labelled;
   std::vector<double> count(static_cast<std::size_t>(k), 0);
-  for (std::size_t i = 0; i < clips.size(); ++i) {
+  for (std::size_t i : use) {
+    if (i >= clips.size()) throw_internal("video classifier: clip index out of range");
     if (clips.labels[i] < 0) continue;
     if (clips.labels[i] >= k) throw_internal("video classifier: clip label out of range");
     labelled.push_back(i);
@@ -336,11 +437,14 @@ VideoClassifier VideoClassifier::train(const ClipSet& clips, const VideoClassifi
     m.build();
     if (!options.pretrained_rgb.empty()) load_pretrained(m.rgb, options.pretrained_rgb);
     if (!options.pretrained_flow.empty()) load_pretrained(m.flow, options.pretrained_flow);
-    const torch::Tensor class_weights = torch::tensor(w).to(m.device);
+    const torch::Tensor class_weights =
+        options.class_balance == ClassBalance::kWeights ? torch::tensor(w).to(m.device) : torch::Tensor();
+    const EpochSampler sampler(labelled, clips.labels, options.class_balance);
     Progress p("train two-stream " + to_string(options.arch), static_cast<int64_t>(2 * labelled.size() * options.epochs), progress);
-    m.train_stream(m.rgb, Stream::kRgb, clips, labelled, class_weights, p);
-    m.train_stream(m.flow, Stream::kFlow, clips, labelled, class_weights, p);
+    m.train_stream(m.rgb, Stream::kRgb, clips, sampler, class_weights, p);
+    m.train_stream(m.flow, Stream::kFlow, clips, sampler, class_weights, p);
     p.finish();
+    if (options.fusion_from_training) m.choose_fusion_weights(clips, labelled, progress);
   } catch (const c10::Error& e) {
     throw_internal(std::string("video classifier: torch: ") + e.what_without_backtrace());
   }
@@ -370,9 +474,11 @@ json options_json(const VideoClassifierOptions& o) {
   return {{"arch", to_string(o.arch)}, {"base_channels", o.base_channels}, {"epochs", o.epochs},
           {"batch_size", o.batch_size}, {"learning_rate", o.learning_rate}, {"dropout", o.dropout},
           {"rgb_weight", o.rgb_weight}, {"flow_weight", o.flow_weight}, {"augment", o.augment},
-          {"seed", o.seed},
+          {"seed", o.seed}, {"weight_decay", o.weight_decay}, {"warmup_epochs", o.warmup_epochs},
+          {"label_smoothing", o.label_smoothing}, {"class_balance", to_string(o.class_balance)},
+          {"temporal_stride", o.temporal_stride}, {"fusion_from_training", o.fusion_from_training},
           {"clips", {{"frames_before", c.frames_before}, {"frames_after", c.frames_after}, {"stored_px", c.stored_px},
-                     {"input_px", c.input_px}, {"box_margin", c.box_margin}, {"draw_keypoints", c.draw_keypoints},
+                     {"input_px", c.input_px}, {"box_margin", c.box_margin}, {"draw_keypoints", c.draw_keypoints}, {"fixed_roi", c.fixed_roi},
                      {"flow", to_string(c.flow)}, {"stride_frames", c.stride_frames}, {"max_clips", c.max_clips}}}};
 }
 
@@ -389,6 +495,13 @@ VideoClassifierOptions options_from(const json& j, const std::vector<std::string
   o.flow_weight = j.at("flow_weight").get<double>();
   o.augment = j.at("augment").get<bool>();
   o.seed = j.at("seed").get<std::uint64_t>();
+  // Training settings added later: older model files lack them (they only matter for training).
+  o.weight_decay = j.value("weight_decay", 0.0);
+  o.warmup_epochs = j.value("warmup_epochs", 0.0);
+  o.label_smoothing = j.value("label_smoothing", 0.0);
+  o.class_balance = class_balance_from_string(j.value("class_balance", std::string("weights")));
+  o.temporal_stride = j.value("temporal_stride", 1);
+  o.fusion_from_training = j.value("fusion_from_training", false);
   const json& c = j.at("clips");
   o.clips.frames_before = c.at("frames_before").get<int>();
   o.clips.frames_after = c.at("frames_after").get<int>();
@@ -396,6 +509,7 @@ VideoClassifierOptions options_from(const json& j, const std::vector<std::string
   o.clips.input_px = c.at("input_px").get<int>();
   o.clips.box_margin = c.at("box_margin").get<double>();
   o.clips.draw_keypoints = c.at("draw_keypoints").get<bool>();
+  o.clips.fixed_roi = c.value("fixed_roi", false);
   o.clips.flow = flow_method_from_string(c.at("flow").get<std::string>());
   o.clips.stride_frames = c.at("stride_frames").get<int>();
   o.clips.max_clips = c.at("max_clips").get<int>();

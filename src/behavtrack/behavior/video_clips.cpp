@@ -2,14 +2,18 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <deque>
+#include <fstream>
 #include <map>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/optflow.hpp>
 #include <opencv2/video/tracking.hpp>
 #include <set>
 
+#include "behavtrack/core/atomic_file.h"
 #include "behavtrack/core/error.h"
+#include "behavtrack/core/log.h"
 #include "behavtrack/video/video_reader.h"
 
 namespace bt::behavior {
@@ -96,8 +100,10 @@ std::vector<Wanted> plan_clips(const InstancesFile& tracks, const LabelSet* labe
   return out;
 }
 
-cv::Rect roi_of(const Box& b, double margin, int width, int height) {
-  const double side = std::max(b.width(), b.height()) * (1 + 2 * margin);
+// The square ROI about the box centre: side = (the box's longer side, or `fixed_side_px`
+// when > 0) x (1 + 2 margin), clipped to the frame.
+cv::Rect roi_of(const Box& b, double fixed_side_px, double margin, int width, int height) {
+  const double side = (fixed_side_px > 0 ? fixed_side_px : std::max(b.width(), b.height())) * (1 + 2 * margin);
   int s = std::max(8, static_cast<int>(std::lround(side)));
   s = std::min({s, width, height});
   int x = static_cast<int>(std::lround(b.cx() - s / 2.0)), y = static_cast<int>(std::lround(b.cy() - s / 2.0));
@@ -136,6 +142,17 @@ cv::Mat compute_flow(const cv::Mat& prev_gray, const cv::Mat& gray, FlowMethod m
 
 namespace {
 
+// Median of the tracked boxes' longer sides over the whole video, px (0 when none).
+double median_box_side_px(const InstancesFile& tracks) {
+  std::vector<double> sides;
+  for (const auto& f : tracks.frames)
+    for (const auto& inst : f.instances)
+      if (inst.id && inst.box.valid()) sides.push_back(std::max(inst.box.width(), inst.box.height()));
+  if (sides.empty()) return 0.0;
+  std::nth_element(sides.begin(), sides.begin() + static_cast<long>(sides.size() / 2), sides.end());
+  return sides[sides.size() / 2];
+}
+
 const Instance* find_instance(const std::map<FrameIndex, const FrameInstances*>& by_frame, FrameIndex f, TrackId id) {
   const auto it = by_frame.find(f);
   if (it == by_frame.end()) return nullptr;
@@ -146,10 +163,143 @@ const Instance* find_instance(const std::map<FrameIndex, const FrameInstances*>&
 
 }  // namespace
 
+namespace {
+
+constexpr char kClipMagic[8] = {'B', 'T', 'C', 'L', 'I', 'P', 'S', '1'};
+
+// FNV-1a 64 over the bytes of everything that decides the clips' contents.
+class KeyHash {
+ public:
+  template <typename T>
+  void add(const T& v) {
+    const auto* p = reinterpret_cast<const unsigned char*>(&v);
+    for (std::size_t i = 0; i < sizeof(T); ++i) h_ = (h_ ^ p[i]) * 1099511628211ULL;
+  }
+  void add(const std::string& s) {
+    add(s.size());
+    for (char c : s) add(c);
+  }
+  std::string hex() const {
+    char buf[17];
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h_));
+    return buf;
+  }
+
+ private:
+  std::uint64_t h_ = 14695981039346656037ULL;
+};
+
+std::filesystem::path cache_path(const std::filesystem::path& video, const InstancesFile& tracks,
+                                 const std::vector<Wanted>& wanted, const ClipOptions& o) {
+  KeyHash k;
+  std::error_code ec;
+  k.add(std::filesystem::weakly_canonical(video, ec).string());
+  k.add(static_cast<std::uint64_t>(std::filesystem::file_size(video, ec)));
+  k.add(static_cast<std::int64_t>(std::filesystem::last_write_time(video, ec).time_since_epoch().count()));
+  k.add(o.frames_before), k.add(o.frames_after), k.add(o.stored_px), k.add(o.box_margin);
+  k.add(o.draw_keypoints), k.add(o.fixed_roi), k.add(static_cast<int>(o.flow));
+  for (const Wanted& w : wanted) k.add(w.frame), k.add(w.id.value), k.add(w.label), k.add(w.box.x1), k.add(w.box.y1),
+      k.add(w.box.x2), k.add(w.box.y2);
+  if (o.draw_keypoints || o.fixed_roi)  // keypoints drawn from every frame; the median box of all
+    for (const auto& f : tracks.frames)
+      for (const auto& inst : f.instances) {
+        k.add(f.frame), k.add(inst.id ? inst.id->value : -1);
+        k.add(inst.box.x1), k.add(inst.box.y1), k.add(inst.box.x2), k.add(inst.box.y2);
+        for (const Keypoint& p : inst.keypoints) k.add(p.x), k.add(p.y), k.add(static_cast<int>(p.v));
+      }
+  return o.cache_dir / (video.stem().string() + "-" + k.hex() + ".clips");
+}
+
+template <typename T>
+void write_array(std::ostream& out, const std::vector<T>& v) {
+  out.write(reinterpret_cast<const char*>(v.data()), static_cast<std::streamsize>(v.size() * sizeof(T)));
+}
+
+template <typename T>
+void read_array(std::istream& in, std::vector<T>& v, std::size_t n) {
+  v.resize(n);
+  in.read(reinterpret_cast<char*>(v.data()), static_cast<std::streamsize>(n * sizeof(T)));
+}
+
+}  // namespace
+
+void write_clip_file(const std::filesystem::path& path, const ClipSet& clips) {
+  AtomicFile out(path);
+  std::ostream& s = out.stream();
+  s.write(kClipMagic, sizeof kClipMagic);
+  const std::int32_t dims[2] = {clips.n_frames, clips.size_px};
+  const std::uint64_t n = clips.size();
+  s.write(reinterpret_cast<const char*>(dims), sizeof dims);
+  s.write(reinterpret_cast<const char*>(&n), sizeof n);
+  std::vector<std::int32_t> labels(clips.labels.begin(), clips.labels.end()), ids;
+  std::vector<std::int64_t> frames(clips.frames.begin(), clips.frames.end());
+  for (TrackId id : clips.ids) ids.push_back(id.value);
+  write_array(s, labels);
+  write_array(s, frames);
+  write_array(s, ids);
+  write_array(s, clips.rgb);
+  write_array(s, clips.flow);
+  if (!s) throw_io("clip cache " + quoted(path.string()) + ": write failed");
+  out.commit();
+}
+
+ClipSet read_clip_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw_not_found("clip cache " + quoted(path.string()) + ": cannot open");
+  char magic[sizeof kClipMagic];
+  std::int32_t dims[2] = {0, 0};
+  std::uint64_t n = 0;
+  in.read(magic, sizeof magic);
+  in.read(reinterpret_cast<char*>(dims), sizeof dims);
+  in.read(reinterpret_cast<char*>(&n), sizeof n);
+  if (!in || std::memcmp(magic, kClipMagic, sizeof magic) != 0 || dims[0] < 1 || dims[0] > 64 || dims[1] < 1 ||
+      dims[1] > 1024 || n > (1ULL << 32))
+    throw_invalid("clip cache " + quoted(path.string()) + ": not a behavtrack clip file");
+  ClipSet c;
+  c.n_frames = dims[0];
+  c.size_px = dims[1];
+  std::vector<std::int32_t> labels, ids;
+  std::vector<std::int64_t> frames;
+  read_array(in, labels, n);
+  read_array(in, frames, n);
+  read_array(in, ids, n);
+  read_array(in, c.rgb, n * c.rgb_stride());
+  read_array(in, c.flow, n * c.flow_stride());
+  if (!in || in.peek() != std::char_traits<char>::eof())
+    throw_invalid("clip cache " + quoted(path.string()) + ": truncated or oversized clip file");
+  c.labels.assign(labels.begin(), labels.end());
+  c.frames.assign(frames.begin(), frames.end());
+  for (std::int32_t id : ids) c.ids.push_back(TrackId(id));
+  c.video_index.assign(n, 0);
+  return c;
+}
+
+namespace {
+ClipSet cut_clips(const std::filesystem::path& video, const InstancesFile& tracks, const std::vector<Wanted>& wanted,
+                  const ClipOptions& o, const ProgressCallback& progress);
+}  // namespace
+
 ClipSet extract_clips(const std::filesystem::path& video, const InstancesFile& tracks, const LabelSet* labels,
                       const ClipOptions& o, const ProgressCallback& progress) {
   o.validate();
   const std::vector<Wanted> wanted = plan_clips(tracks, labels, o);
+  if (o.cache_dir.empty()) return cut_clips(video, tracks, wanted, o, progress);
+  const std::filesystem::path cached = cache_path(video, tracks, wanted, o);
+  if (std::filesystem::exists(cached)) {
+    log_info("clips of {}: from the cache {}", video.string(), cached.string());
+    return read_clip_file(cached);
+  }
+  ClipSet clips = cut_clips(video, tracks, wanted, o, progress);
+  std::error_code ec;
+  std::filesystem::create_directories(o.cache_dir, ec);
+  if (ec) throw_io("clip cache " + quoted(o.cache_dir.string()) + ": cannot create the folder: " + ec.message());
+  write_clip_file(cached, clips);
+  return clips;
+}
+
+namespace {
+ClipSet cut_clips(const std::filesystem::path& video, const InstancesFile& tracks, const std::vector<Wanted>& wanted,
+                  const ClipOptions& o, const ProgressCallback& progress) {
   video::VideoReader reader(video);
   const std::int64_t n_video = reader.info().n_frames;
   if (!tracks.frames.empty() && tracks.frames.back().frame >= n_video) {
@@ -157,6 +307,7 @@ ClipSet extract_clips(const std::filesystem::path& video, const InstancesFile& t
                   " is beyond the " + std::to_string(n_video) + " frames of " + quoted(video.string()) +
                   "; frame counts do not match");
   }
+  const double fixed_side_px = o.fixed_roi ? median_box_side_px(tracks) : 0.0;
   std::map<FrameIndex, const FrameInstances*> by_frame;
   if (o.draw_keypoints)
     for (const auto& f : tracks.frames) by_frame[f.frame] = &f;
@@ -175,7 +326,7 @@ ClipSet extract_clips(const std::filesystem::path& video, const InstancesFile& t
   auto cut = [&](FrameIndex centre) {
     while (next < wanted.size() && wanted[next].frame == centre) {
       const Wanted& w = wanted[next++];
-      const cv::Rect roi = roi_of(w.box, o.box_margin, ring.back().image.cols, ring.back().image.rows);
+      const cv::Rect roi = roi_of(w.box, fixed_side_px, o.box_margin, ring.back().image.cols, ring.back().image.rows);
       cv::Mat prev_gray;
       for (int k = -1; k < T; ++k) {
         // Video frame for clip frame k, clamped to the decoded range held in the ring.
@@ -226,5 +377,6 @@ ClipSet extract_clips(const std::filesystem::path& video, const InstancesFile& t
   p.finish();
   return clips;
 }
+}  // namespace
 
 }  // namespace bt::behavior

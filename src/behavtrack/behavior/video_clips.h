@@ -6,7 +6,9 @@
 //   clips.rgb_at(i)  /  clips.flow_at(i)              // T x S x S x 3 uint8 / T x S x S x 2 int8
 //
 // ROI: the mouse's box at the centre frame, made square on its longer side, enlarged by
-// box_margin, clipped to the frame; the same ROI is cut from all 16 frames (frames before
+// box_margin, clipped to the frame; with fixed_roi the side is instead the median longer box
+// side of the whole video (enlarged the same way), so a curled or rearing mouse keeps its
+// smaller size in the crop instead of being zoomed to fill it; the same ROI is cut from all 16 frames (frames before
 // the start or after the end repeat the first/last frame), resized to stored_px (the paper
 // resizes to 128 then random-crops 112 for R(2+1)D; the crop and flip happen in training).
 // Optionally the keypoints are drawn on the crops, one colour per body part (seed 000).
@@ -15,6 +17,12 @@
 // choice, ~300x slower) by option; stored in int8 as round(4 * px) clipped to +-127.
 // Sampling: a clip for every mouse at every `stride_frames`-th frame (and only labelled
 // mouse-frames when labels are given). Memory: the clips themselves plus 17 decoded frames.
+// Cache: with `cache_dir` set, the clips of a video are written once to
+// `<cache_dir>/<video stem>-<key>.clips` and read back on the next call with the same key;
+// the key hashes the video's path, size and modification time, every clip option that
+// changes the pixels, and the tracks and labels that pick the clips, so a changed input
+// never reads stale clips. File: "BTCLIPS1", int32 n_frames, int32 size_px, uint64 n, then
+// n int32 labels, n int64 frames, n int32 ids, the rgb and the flow bytes as in ClipSet.
 // Thread safety: functions are reentrant.
 #pragma once
 
@@ -41,9 +49,11 @@ struct ClipOptions {
   int input_px = 112;         // network input after the (random, in training) crop
   double box_margin = 0.3;    // ROI grows by this fraction of its side on each side
   bool draw_keypoints = false;
+  bool fixed_roi = false;     // ROI side from the video's median box, not this box (above)
   FlowMethod flow = FlowMethod::kDis;
   int stride_frames = 15;     // one clip per mouse every n frames
   int max_clips = 0;          // per video, 0 = no limit (evenly thinned when over)
+  std::filesystem::path cache_dir;  // empty = no cache; not part of a model (see above)
 
   void validate() const;      // throws bt::Error naming the field and value
   int n_frames() const { return frames_before + 1 + frames_after; }
@@ -69,6 +79,11 @@ struct ClipSet {
 
 // Dense optical flow (CV_32FC2, px) from `prev_gray` to `gray` (CV_8UC1, same size).
 cv::Mat compute_flow(const cv::Mat& prev_gray, const cv::Mat& gray, FlowMethod method);
+
+// Writes / reads a clip set in the cache file format above. read throws bt::Error naming the
+// file when it is not a complete clip file.
+void write_clip_file(const std::filesystem::path& path, const ClipSet& clips);
+ClipSet read_clip_file(const std::filesystem::path& path);
 
 // Clips of one video. `labels` may be null (prediction: every sampled mouse-frame).
 ClipSet extract_clips(const std::filesystem::path& video, const InstancesFile& tracks, const LabelSet* labels,
