@@ -6,6 +6,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "behavtrack/core/instances_json.h"
+#include "behavtrack/pose/metrics.h"
 #include "behavtrack/project/project.h"
 #include "behavtrack/synth/synth.h"
 #include "pose/pose_fixtures.h"
@@ -103,29 +104,30 @@ TEST(PoseCli, UsageErrorsAreOneClearLine) {
 }
 
 TEST(PoseCli, PredictVideoWithTheClassicalDetectorWritesInstancesJson) {
-  GTEST_SKIP() << "known failure (issue 5): the classical detector misses synthetic mice (28 of >= 90 "
-                  "instances); being fixed";
-
   test::TempDir tmp;
   synth::SynthOptions o;
   o.n_mice = 2;
   o.seconds = 2;
   o.width = 320;
   o.height = 240;
-  o.seed = 4;
+  o.seed = 4;  // two mice that barely move in 2 s: both would be part of a plain median
   synth::write_synth(o, tmp / "synth", {});
   const auto r = test::run_cli({"pose", "predict-video", (tmp / "synth" / "video.mp4").string(),
                                 "--out", (tmp / "det.json").string(), "--max-det", "2"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const InstancesFile f = read_instances_json(tmp / "det.json");
-  EXPECT_EQ(f.frames.size(), 60u);
+  const InstancesFile truth = read_instances_json(tmp / "synth" / "truth.json");
+  ASSERT_EQ(f.frames.size(), 60u);
   EXPECT_EQ(f.header.width, 320);
-  int n = 0;
-  for (const auto& fr : f.frames) {
-    EXPECT_LE(fr.instances.size(), 2u);
-    n += static_cast<int>(fr.instances.size());
+  std::vector<std::vector<Instance>> pred, expected;
+  for (size_t i = 0; i < f.frames.size(); ++i) {
+    EXPECT_LE(f.frames[i].instances.size(), 2u);
+    pred.push_back(f.frames[i].instances);
+    expected.push_back(truth.frames[i].instances);
   }
-  EXPECT_GE(n, 90);  // most frames show both mice
+  // Both mice in at least 90% of the frames, boxes at IoU >= 0.5.
+  const PoseMetrics m = evaluate_pose(expected, pred, Skeleton::default_mouse(), {});
+  EXPECT_GE(m.n_matched, 108) << m.to_json();
 }
 
 }  // namespace

@@ -5,20 +5,9 @@
 #include "behavtrack/core/error.h"
 #include "behavtrack/pose/classical_detector.h"
 #include "behavtrack/pose/pose_model.h"
-#include "behavtrack/video/video_reader.h"
 
 namespace bt::analysis {
 namespace {
-
-// The median of frames spread over the whole video: the mice move, the arena does not.
-cv::Mat video_background(const std::filesystem::path& video, int n_frames) {
-  video::VideoReader reader(video);
-  const std::int64_t n = std::max<std::int64_t>(1, reader.info().n_frames);
-  const int k = static_cast<int>(std::min<std::int64_t>(n_frames, n));
-  std::vector<cv::Mat> samples;
-  for (int i = 0; i < k; ++i) samples.push_back(reader.frame(i * n / k));
-  return pose::median_background(samples);
-}
 
 // A trained behavtrack pose model or an Ultralytics TorchScript export.
 class PoseModelDetector : public FrameDetector {
@@ -54,7 +43,7 @@ class ClassicalFrameDetector : public FrameDetector {
   void begin_video(const std::filesystem::path& video) override {
     // A fresh detector per video: no heading carried over from the previous video.
     detector_ = pose::ClassicalDetector(options_);
-    detector_.set_background(video_background(video, kBackgroundFrames));
+    detector_.set_background(pose::video_background(video, kBackgroundFrames));
   }
   std::vector<Instance> detect(const cv::Mat& bgr, FrameIndex) override { return detector_.track(bgr); }
   Skeleton skeleton() const override { return Skeleton::default_mouse(); }

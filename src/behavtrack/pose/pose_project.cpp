@@ -206,13 +206,7 @@ VideoPredictSummary predict_video(const fs::path& video, const fs::path& out_jso
     ClassicalOptions co = options.classical;
     if (co.n_animals == 0) co.n_animals = options.predict.max_det;
     detector.emplace(co);
-    // Median of frames spread over the whole video: the mice move, the arena does not.
-    std::vector<cv::Mat> samples;
-    const std::int64_t n = std::max<std::int64_t>(1, info.n_frames);
-    const int k = static_cast<int>(std::min<std::int64_t>(options.background_frames, n));
-    for (int i = 0; i < k; ++i) samples.push_back(reader.frame(i * n / k));
-    detector->set_background(median_background(samples));
-    reader = video::VideoReader(video);
+    detector->set_background(video_background(video, options.background_frames));
   } else {
     model.emplace(PoseModel::load(options.model, Device::parse(options.device)));
     header.skeleton = model->info().skeleton;

@@ -6,7 +6,6 @@
 #include "behavtrack/core/error.h"
 #include "behavtrack/pose/classical_detector.h"
 #include "behavtrack/pose/pose_model.h"
-#include "behavtrack/video/video_reader.h"
 
 namespace bt::track {
 namespace {
@@ -34,7 +33,7 @@ class ClassicalFrameDetector : public FrameDetector {
  public:
   ClassicalFrameDetector(const FrameDetectorOptions& o, const std::filesystem::path& video)
       : detector_(classical_options(o)), skeleton_(Skeleton::default_mouse()) {
-    detector_.set_background(pose::median_background(spread_frames(video, o.background_frames)));
+    detector_.set_background(pose::video_background(video, o.background_frames));
   }
   std::vector<Instance> detect(const cv::Mat& bgr) override { return detector_.track(bgr); }
   const Skeleton& skeleton() const override { return skeleton_; }
@@ -45,17 +44,6 @@ class ClassicalFrameDetector : public FrameDetector {
     c.n_animals = o.animals;
     c.validate();
     return c;
-  }
-  // `count` frames at even steps over the video, for the median background.
-  static std::vector<cv::Mat> spread_frames(const std::filesystem::path& video, int count) {
-    video::VideoReader reader(video);
-    const FrameIndex n = std::max<FrameIndex>(1, reader.info().n_frames);
-    const FrameIndex step = std::max<FrameIndex>(1, n / count);
-    std::vector<cv::Mat> frames;
-    for (FrameIndex f = step / 2; f < n && static_cast<int>(frames.size()) < count; f += step)
-      frames.push_back(reader.read_at(f).image.clone());
-    if (frames.empty()) throw_invalid("video " + quoted(video.string()) + ": no frames to build a background from");
-    return frames;
   }
 
   pose::ClassicalDetector detector_;
