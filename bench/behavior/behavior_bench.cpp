@@ -1,6 +1,6 @@
 // Behaviour recognition throughput: pose features, the pose classifier end to end (5 mice,
 // frames/s and multiple of real time at 30 fps), optical flow (DIS vs TV-L1 on 128 px ROI
-// crops) and the two-stream video classifier's scoring (clips/s).
+// crops) and the two-stream video classifier's scoring and training (clips/s).
 #include <benchmark/benchmark.h>
 
 #include <random>
@@ -68,16 +68,12 @@ void BM_FlowTvl1128(benchmark::State& state) { flow_bench(state, bb::FlowMethod:
 BENCHMARK(BM_FlowDis128)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_FlowTvl1128)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(10);
 
-// Scoring (both streams) of 16 random 16 x 128 px clips at 112 px input, per architecture.
-void BM_VideoClassifierScore(benchmark::State& state) {
-  bb::VideoClassifierOptions o;
-  o.arch = state.range(0) == 0 ? bb::VideoArch::kR2Plus1D : bb::VideoArch::kI3D;
-  o.epochs = 1;
+// Random clips of stored_px for the classifier benches.
+bb::ClipSet random_clips(std::size_t n, int stored_px) {
   bb::ClipSet clips;
   clips.n_frames = 16;
-  clips.size_px = 128;
+  clips.size_px = stored_px;
   std::mt19937 rng(1);
-  const std::size_t n = 16;
   clips.rgb.resize(n * clips.rgb_stride());
   clips.flow.resize(n * clips.flow_stride());
   for (auto& v : clips.rgb) v = static_cast<std::uint8_t>(rng());
@@ -87,11 +83,47 @@ void BM_VideoClassifierScore(benchmark::State& state) {
     clips.frames.push_back(static_cast<bt::FrameIndex>(i));
     clips.ids.push_back(bt::TrackId(1));
   }
+  return clips;
+}
+
+// Arg 0: architecture (0 R(2+1)D, 1 I3D); arg 1: 0 = the papers' size (16 x 128 px clips,
+// 112 px input, temporal stride 1), 1 = the CPU recipe (64 px clips, 56 px input, stride 2).
+bb::VideoClassifierOptions bench_options(const benchmark::State& state) {
+  bb::VideoClassifierOptions o;
+  o.arch = state.range(0) == 0 ? bb::VideoArch::kR2Plus1D : bb::VideoArch::kI3D;
+  o.epochs = 1;
+  if (state.range(1) == 1) {
+    o.clips.stored_px = 64;
+    o.clips.input_px = 56;
+    o.temporal_stride = 2;
+  }
+  return o;
+}
+
+// Scoring (both streams) of 16 random clips.
+void BM_VideoClassifierScore(benchmark::State& state) {
+  const bb::VideoClassifierOptions o = bench_options(state);
+  const std::size_t n = 16;
+  const bb::ClipSet clips = random_clips(n, o.clips.stored_px);
   const bb::VideoClassifier clf = bb::VideoClassifier::train(clips, o, {});
   for (auto _ : state) benchmark::DoNotOptimize(clf.score(clips, {}));
   state.counters["clips/s"] = benchmark::Counter(static_cast<double>(state.iterations() * n), benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_VideoClassifierScore)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_VideoClassifierScore)->Args({0, 0})->Args({1, 0})->Args({0, 1})->Args({1, 1})
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Training: one epoch of both streams over 32 random clips (batch 8); clips/s counts a clip
+// once per stream, as the fusion-sweep report does.
+void BM_VideoClassifierTrain(benchmark::State& state) {
+  const bb::VideoClassifierOptions o = bench_options(state);
+  const std::size_t n = 32;
+  const bb::ClipSet clips = random_clips(n, o.clips.stored_px);
+  for (auto _ : state) benchmark::DoNotOptimize(bb::VideoClassifier::train(clips, o, {}));
+  state.counters["clips/s"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * n * 2), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_VideoClassifierTrain)->Args({0, 0})->Args({0, 1})->Args({1, 1})
+    ->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(2);
 #endif
 
 }  // namespace
