@@ -2,6 +2,7 @@
 // applies the process settings, runs one command and maps errors to exit codes
 // (0 ok, 2 bad usage or input, 3 not found or I/O, 1 internal), printing one line.
 #include <algorithm>
+#include <cstdlib>
 #include <cstdio>
 #include <map>
 #include <opencv2/core.hpp>
@@ -59,6 +60,7 @@ bool is_unknown_command(const CLI::App& app, const std::string& word) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  bt::ensure_passive_openmp(argv);
   bt::configure_malloc();
   const int threads = bt::compute_threads();
   bt::configure_opencv_threads(threads);
@@ -67,7 +69,10 @@ int main(int argc, char** argv) {
   CLI::App app{"behavtrack: mice in lab videos to boxes, keypoints, identities and behaviour.",
                "behavtrack"};
   app.require_subcommand(1);
-  app.set_version_flag("--version", "behavtrack 0.1.0");
+  const char* wait_policy = std::getenv("OMP_WAIT_POLICY");
+  app.set_version_flag("--version", "behavtrack 0.1.0 (" + bt::nn::torch_description() + ", " +
+                                        std::to_string(threads) + " threads, OpenMP waits " +
+                                        (wait_policy ? wait_policy : "by default") + ")");
   bt::cli::Context context;
   app.add_flag_callback("-q,--quiet", [&context] {
     context.quiet = true;

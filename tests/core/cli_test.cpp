@@ -18,6 +18,16 @@ TEST(Cli, VersionExitsZero) {
   EXPECT_NE(r.out.find("behavtrack 0.1.0"), std::string::npos);
 }
 
+// Spinning OpenMP waits starve the working thread on a busy machine (core/runtime.h): the
+// program re-executes itself with passive waits, and respects a policy the user chose.
+TEST(Cli, RunsWithPassiveOpenMpWaitsUnlessTheUserChoseOtherwise) {
+  const auto unset = test::run_program("/usr/bin/env", {"-u", "OMP_WAIT_POLICY", BT_CLI_PATH, "--version"});
+  EXPECT_EQ(unset.exit_code, 0) << unset.err;
+  EXPECT_NE(unset.out.find("OpenMP waits passive"), std::string::npos) << unset.out;
+  const auto chosen = test::run_program("/usr/bin/env", {"OMP_WAIT_POLICY=active", BT_CLI_PATH, "--version"});
+  EXPECT_NE(chosen.out.find("OpenMP waits active"), std::string::npos) << chosen.out;
+}
+
 TEST(Cli, NoCommandIsAUsageError) {
   const auto r = test::run_cli({});
   EXPECT_EQ(r.exit_code, 2);

@@ -1,6 +1,7 @@
 #include "behavtrack/core/runtime.h"
 
 #include <malloc.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <opencv2/core.hpp>
@@ -20,6 +21,12 @@ int compute_threads() {
 void configure_malloc() {
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
+}
+
+void ensure_passive_openmp(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY")) return;
+  ::setenv("OMP_WAIT_POLICY", "passive", 1);
+  ::execv("/proc/self/exe", argv);  // returns only on failure: run on with spinning waits
 }
 
 void configure_opencv_threads(int threads) { cv::setNumThreads(threads); }
