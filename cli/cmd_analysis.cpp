@@ -10,6 +10,7 @@ struct AnalyzeFlags {
   std::vector<std::string> inputs;
   std::string out, model, behavior_model, device = "cpu";
   int animals = 0;
+  int detect_every = bt::analysis::AnalyzeOptions{}.detect_every_frames;
   bool render = false, force = false;
   double max_gap_s = bt::track::TrackerOptions{}.max_gap_s;
   double occupancy_cell_px = bt::analysis::ReportOptions{}.occupancy_cell_px;
@@ -49,6 +50,12 @@ const bt::cli::CommandRegistration kAnalyze(
       cmd->add_option("--animals", flags->animals, "Number of mice in each video (identities 1..N); 0 = unknown")
           ->check(CLI::NonNegativeNumber);
       cmd->add_option("--device", flags->device, "cpu, cuda or cuda:N")->capture_default_str();
+      cmd->add_option("--detect-every", flags->detect_every,
+                      "Run the pose model's full detection at least every N frames; in between each mouse "
+                      "is refined in a crop around where it moved, and the detector runs at once when a mouse "
+                      "is lost, unsure or touching another. 1 = every frame")
+          ->check(CLI::PositiveNumber)
+          ->capture_default_str();
       cmd->add_flag("--render", flags->render, "Also write tracks.mp4 with identities drawn");
       cmd->add_flag("--force", flags->force, "Redo videos whose outputs are already complete");
       cmd->add_option("--max-gap-s", flags->max_gap_s,
@@ -66,6 +73,7 @@ const bt::cli::CommandRegistration kAnalyze(
         o.animals = flags->animals;
         o.device = flags->device;
         o.render = flags->render;
+        o.detect_every_frames = flags->detect_every;
         o.force = flags->force;
         o.tracker.max_gap_s = flags->max_gap_s;
         o.report.occupancy_cell_px = flags->occupancy_cell_px;

@@ -65,6 +65,7 @@ json identity_of(const fs::path& video, const AnalyzeOptions& o, const std::stri
           {"behavior_model", o.behavior_model.string()},
           {"animals", o.animals},
           {"render", o.render},
+          {"detect_every_frames", o.detect_every_frames},
           {"tracker", json::parse(track::tracker_options_json(o.tracker))},
           {"report", {{"occupancy_cell_px", o.report.occupancy_cell_px},
                       {"trajectory_rate_hz", o.report.trajectory_rate_hz},
@@ -244,6 +245,8 @@ void AnalyzeOptions::validate() const {
   if (videos.empty()) throw_invalid("analyze: no videos given");
   if (out_dir.empty()) throw_invalid("analyze: --out is required");
   if (animals < 0) throw_invalid("analyze option animals = " + std::to_string(animals) + ": must be >= 0");
+  if (detect_every_frames < 1)
+    throw_invalid("analyze option detect_every_frames = " + std::to_string(detect_every_frames) + ": must be >= 1");
   if (!pose_model.empty() && pose_model != "classical" && !fs::exists(pose_model))
     throw_not_found("pose model " + quoted(pose_model.string()) + ": does not exist");
   if (!behavior_model.empty() && !fs::exists(behavior_model))
@@ -281,7 +284,8 @@ std::vector<fs::path> expand_video_inputs(const std::vector<std::string>& inputs
 
 AnalyzeSummary analyze_videos(const AnalyzeOptions& options, const ProgressCallback& progress) {
   options.validate();
-  std::unique_ptr<FrameDetector> detector = make_detector(options.pose_model, options.device, options.animals);
+  std::unique_ptr<FrameDetector> detector = make_detector(options.pose_model, options.device, options.animals,
+                                                          options.detect_every_frames);
   std::unique_ptr<behavior::PoseClassifier> classifier;
   if (!options.behavior_model.empty())
     classifier = std::make_unique<behavior::PoseClassifier>(behavior::PoseClassifier::load(options.behavior_model));

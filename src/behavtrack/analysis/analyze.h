@@ -37,6 +37,9 @@ struct AnalyzeOptions {
   int animals = 0;                       // mice per video; 0 = unknown
   std::string device = "cpu";            // cpu | cuda | cuda:N
   bool render = false;                   // also write tracks.mp4
+  // A pose model's full detection runs at least every this many frames; in between, each
+  // mouse is refined in a crop around where it moved (pose/pose_stream.h). 1 = every frame.
+  int detect_every_frames = 5;
   bool force = false;                    // redo videos whose outputs are complete
   track::TrackerOptions tracker;
   ReportOptions report;

@@ -5,19 +5,27 @@
 #include "behavtrack/core/error.h"
 #include "behavtrack/pose/classical_detector.h"
 #include "behavtrack/pose/pose_model.h"
+#include "behavtrack/pose/pose_stream.h"
 
 namespace bt::analysis {
 namespace {
 
-// A trained behavtrack pose model or an Ultralytics TorchScript export.
+// A trained behavtrack pose model or an Ultralytics TorchScript export, run over the video
+// as a PoseStream (full detections every few frames, refined crops in between).
 class PoseModelDetector : public FrameDetector {
  public:
-  PoseModelDetector(const std::filesystem::path& path, const std::string& device, int animals)
+  PoseModelDetector(const std::filesystem::path& path, const std::string& device, int animals,
+                    int detect_every_frames)
       : path_(path), model_(pose::PoseModel::load(path, Device::parse(device))) {
     if (animals > 0) options_.max_det = animals;
     options_.validate();
+    pose::PoseStreamOptions so;
+    so.detect_every_frames = detect_every_frames;
+    so.expected_animals = animals;
+    stream_ = std::make_unique<pose::PoseStream>(pose::PoseStream::for_model(model_, options_, so));
   }
-  std::vector<Instance> detect(const cv::Mat& bgr, FrameIndex) override { return model_.predict(bgr, options_); }
+  void begin_video(const std::filesystem::path&) override { stream_->reset(); }
+  std::vector<Instance> detect(const cv::Mat& bgr, FrameIndex) override { return stream_->next(bgr); }
   Skeleton skeleton() const override { return model_.info().skeleton; }
   std::string description() const override {
     if (model_.is_torchscript()) return "Ultralytics TorchScript model " + path_.string();
@@ -31,6 +39,7 @@ class PoseModelDetector : public FrameDetector {
   std::filesystem::path path_;
   pose::PoseModel model_;
   pose::PredictOptions options_;
+  std::unique_ptr<pose::PoseStream> stream_;  // refers to model_
 };
 
 // Background subtraction and body shape; head/tail continuity from motion across frames.
@@ -59,9 +68,9 @@ class ClassicalFrameDetector : public FrameDetector {
 }  // namespace
 
 std::unique_ptr<FrameDetector> make_detector(const std::filesystem::path& model, const std::string& device,
-                                             int animals) {
+                                             int animals, int detect_every_frames) {
   if (model.empty() || model == "classical") return std::make_unique<ClassicalFrameDetector>(animals);
-  return std::make_unique<PoseModelDetector>(model, device, animals);
+  return std::make_unique<PoseModelDetector>(model, device, animals, detect_every_frames);
 }
 
 }  // namespace bt::analysis

@@ -35,8 +35,10 @@ class FrameDetector {
 };
 
 // `model` empty or "classical": the classical detector (needs `animals` > 0 to split
-// touching mice). Otherwise a model folder or an Ultralytics .torchscript file.
+// touching mice). Otherwise a model folder or an Ultralytics .torchscript file, whose full
+// detection runs at least every `detect_every_frames` frames (pose_stream.h).
 std::unique_ptr<FrameDetector> make_detector(const std::filesystem::path& model,
-                                             const std::string& device, int animals);
+                                             const std::string& device, int animals,
+                                             int detect_every_frames = 1);
 
 }  // namespace bt::analysis

@@ -62,6 +62,12 @@ class PoseModel {
   PoseModel& operator=(PoseModel&&) noexcept;
 
   std::vector<Instance> predict(const cv::Mat& bgr, const PredictOptions& options) const;
+  // Stage 2 alone: places the keypoints of each instance by the refiner in a crop around its
+  // box (boxes and scores are kept). For video, where last frame's boxes are good guesses
+  // (see pose_stream.h). Requires has_refiner().
+  void refine(const cv::Mat& bgr, std::vector<Instance>& instances,
+              const PredictOptions& options) const;
+  bool has_refiner() const;
   const ModelInfo& info() const;
   bool is_torchscript() const;
 

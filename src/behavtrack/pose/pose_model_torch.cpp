@@ -271,6 +271,20 @@ std::vector<Instance> PoseModel::predict(const cv::Mat& bgr, const PredictOption
   return found;
 }
 
+bool PoseModel::has_refiner() const {
+  return !impl_->script && impl_->nets->refiner;
+}
+
+void PoseModel::refine(const cv::Mat& bgr, std::vector<Instance>& instances,
+                       const PredictOptions& o) const {
+  if (!has_refiner()) throw_internal("refine: the model has no refiner");
+  if (bgr.empty() || bgr.type() != CV_8UC3)
+    throw_invalid("refine: expected a non-empty 8-bit BGR image");
+  torch::InferenceMode guard;
+  PoseNets& nets = *impl_->nets;
+  run_refiner(nets.refiner, bgr, instances, nets.refine_px, o.keypoint_visible_min, impl_->device);
+}
+
 std::vector<std::vector<Instance>> predict_dataset(const PoseModel& model, const PoseDataset& data,
                                                    const PredictOptions& options,
                                                    const ProgressCallback& progress) {
