@@ -258,6 +258,12 @@ ClipSet read_clip_file(const std::filesystem::path& path) {
   ClipSet c;
   c.n_frames = dims[0];
   c.size_px = dims[1];
+  // The size the header promises, checked before any allocation.
+  const std::uintmax_t expected = sizeof kClipMagic + sizeof dims + sizeof n + n * (4 + 8 + 4) +
+                                  n * (c.rgb_stride() + c.flow_stride());
+  std::error_code ec;
+  if (std::filesystem::file_size(path, ec) != expected || ec)
+    throw_invalid("clip cache " + quoted(path.string()) + ": truncated or oversized clip file");
   std::vector<std::int32_t> labels, ids;
   std::vector<std::int64_t> frames;
   read_array(in, labels, n);
