@@ -2,13 +2,10 @@
 // (Instances JSON with ids) and per-frame labels (CSV `frame,id,behavior`, or the tracks'
 // own `behavior` fields as in synth's truth.json).
 #include <fmt/format.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <iterator>
 #include <sstream>
 
 #include "behavtrack/behavior/labels.h"
@@ -192,35 +189,9 @@ void setup_cv(CLI::App& group, bt::cli::Context& ctx) {
   });
 }
 
-// XGBoost and Torch run on libgomp, whose idle threads spin by default (OMP_WAIT_POLICY
-// unset: ~300k spins) and steal the cores from other work on a shared machine. libgomp reads
-// OMP_WAIT_POLICY once, when it is loaded (before main), so setting it takes a fresh process
-// image: this re-executes the program with the same arguments and OMP_WAIT_POLICY=passive.
-// A value the user set is kept; when the re-exec fails the command runs as it is.
-void ensure_passive_openmp(std::size_t) {
-  if (std::getenv("OMP_WAIT_POLICY")) return;
-  std::ifstream in("/proc/self/cmdline", std::ios::binary);
-  const std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  std::vector<std::string> args;
-  for (std::size_t at = 0; at < cmdline.size();) {
-    const std::size_t end = cmdline.find('\0', at);
-    args.push_back(cmdline.substr(at, end == std::string::npos ? std::string::npos : end - at));
-    if (end == std::string::npos) break;
-    at = end + 1;
-  }
-  if (args.empty()) return;
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  if (setenv("OMP_WAIT_POLICY", "passive", 0) != 0) return;
-  std::cout.flush();
-  execv("/proc/self/exe", argv.data());
-}
-
 const bt::cli::CommandRegistration kRegistration(
     "behavior", "Per-mouse per-frame behaviour: train, predict, cross-validate",
     [](CLI::App& group, bt::cli::Context& ctx) {
-      group.preparse_callback(ensure_passive_openmp);
       setup_train(group, ctx);
       setup_predict(group, ctx);
       setup_cv(group, ctx);
