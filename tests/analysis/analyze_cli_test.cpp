@@ -6,6 +6,7 @@
 
 #include "behavtrack/core/atomic_file.h"
 #include "behavtrack/core/instances_json.h"
+#include "pose/pose_fixtures.h"
 #include "test_support.h"
 
 namespace bt {
@@ -42,6 +43,25 @@ TEST(AnalyzeCli, ClassicalDetectorWritesEveryOutputAndSkipsWhenComplete) {
   const auto again = test::run_cli({"--quiet", "analyze", video.string(), "--out", out.string(), "--animals", "2"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_NE(again.out.find("complete from an earlier run"), std::string::npos) << again.out;
+}
+
+// A pose model scores a mouse it finds about 0.45 (an IoU-aware objectness): below
+// ByteTrack's 0.5 / 0.6, which once left every frame of the analysis empty.
+TEST(AnalyzeCli, APoseModelsConfidentDetectionsAreTrackedInEveryFrame) {
+  test::TempDir dir;
+  const fs::path video = synth_video(dir, "cage", 1, 2);
+  ASSERT_TRUE(pose::make_torchscript_fixture(dir.path(), dir / "pose.torchscript", 0.45));
+  const auto out = dir / "out";
+  const auto r = test::run_cli({"--quiet", "analyze", video.string(), "--out", out.string(), "--animals", "1",
+                                "--model", (dir / "pose.torchscript").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const InstancesFile tracks = read_instances_json(out / "cage" / "tracks.json");
+  ASSERT_EQ(tracks.frames.size(), 60u);
+  for (const auto& f : tracks.frames) {
+    ASSERT_EQ(f.instances.size(), 1u) << "frame " << f.frame;
+    ASSERT_TRUE(f.instances[0].id.has_value());
+    EXPECT_EQ(f.instances[0].id->value, 1) << "frame " << f.frame;
+  }
 }
 
 TEST(AnalyzeCli, MissingVideoIsOneClearLine) {

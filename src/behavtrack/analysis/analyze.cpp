@@ -128,6 +128,11 @@ TrackedVideo detect_and_track(const fs::path& video_path, FrameDetector& detecto
 
   track::TrackerOptions tracker_options = o.tracker;
   tracker_options.animals = o.animals;
+  // Scores at or above what the detector calls confident start and continue tracks.
+  const double confident = detector.confident_score();
+  tracker_options.score_high = std::min(tracker_options.score_high, confident);
+  tracker_options.score_new = std::min(tracker_options.score_new, confident);
+  tracker_options.score_low = std::min(tracker_options.score_low, tracker_options.score_high);
   track::Tracker tracker(tracker_options, header.skeleton, header.fps, info.width, info.height);
   InstancesJsonWriter tracks_json(out / "tracks.json", header);
   std::unique_ptr<RenderQueue> render;

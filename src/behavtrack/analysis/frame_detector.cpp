@@ -6,6 +6,7 @@
 #include "behavtrack/pose/classical_detector.h"
 #include "behavtrack/pose/pose_model.h"
 #include "behavtrack/pose/pose_stream.h"
+#include "behavtrack/track/tracker_options.h"
 
 namespace bt::analysis {
 namespace {
@@ -34,6 +35,7 @@ class PoseModelDetector : public FrameDetector {
            " px" + (i.refine_px > 0 ? ", refiner " + std::to_string(i.refine_px) + " px" : "") + ")";
   }
   std::string metrics_json() const override { return model_.info().metrics_json; }
+  double confident_score() const override { return options_.score_min; }
 
  private:
   std::filesystem::path path_;
@@ -58,6 +60,7 @@ class ClassicalFrameDetector : public FrameDetector {
   Skeleton skeleton() const override { return Skeleton::default_mouse(); }
   std::string description() const override { return "classical detector (background model, body shape)"; }
   std::string metrics_json() const override { return "{}"; }
+  double confident_score() const override { return track::TrackerOptions{}.score_high; }
 
  private:
   static constexpr int kBackgroundFrames = 25;

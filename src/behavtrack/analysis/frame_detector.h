@@ -32,6 +32,11 @@ class FrameDetector {
   virtual std::string description() const = 0;
   // Metrics of the model as JSON object text ("{}" when none).
   virtual std::string metrics_json() const = 0;
+  // The lowest score of a detection that is a mouse. A pose model's score is an IoU-aware
+  // objectness (about the box IoU it expects: 0.4-0.7 on a mouse it finds), and it already
+  // keeps only the `animals` best detections, so the tracker must not hold it to ByteTrack's
+  // thresholds, which were made for class probabilities.
+  virtual double confident_score() const = 0;
 };
 
 // `model` empty or "classical": the classical detector (needs `animals` > 0 to split
