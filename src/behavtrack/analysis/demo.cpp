@@ -177,6 +177,8 @@ DemoSummary run_demo(const DemoOptions& o, const ProgressCallback& progress) {
     ao.n = o.per_cycle;
     ao.seed = o.seed;
     ao.train.time_limit_min = o.train_minutes;
+    // A few minutes on 40-60 frames: small batches give the detector enough steps to learn.
+    ao.train.batch = 4;
     cycle = active_next(s.project_dir, ao, progress);
     log_info("cycle {}: {} labelled frames, test OKS AP50-95 {:.3f}, RMSE {:.2f} px", cycle.cycle, cycle.labelled,
              cycle.test ? cycle.test->oks_ap50_95 : 0.0, cycle.test ? cycle.test->rmse_px : 0.0);

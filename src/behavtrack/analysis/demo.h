@@ -32,7 +32,7 @@ struct DemoOptions {
   int initial_frames = 40;      // first annotation round (train + val)
   int cycles = 2;               // active-learning cycles
   int per_cycle = 20;           // frames queued per cycle
-  double train_minutes = 3;     // pose training time limit per cycle, minutes
+  double train_minutes = 4.5;   // pose training time limit per cycle, minutes
   void validate() const;
 };
 
