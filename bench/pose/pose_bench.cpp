@@ -77,36 +77,55 @@ void BM_PoseTrainEpoch(benchmark::State& state) {
 }
 BENCHMARK(BM_PoseTrainEpoch)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
 
-// The DLC experiment: BT_POSE_MINUTES (default 25) of training from scratch, then the test.
-void BM_PoseDlcExperiment(benchmark::State& state) {
-  const bt::bench::DlcSplit dlc = bt::bench::load_dlc();
+// Training options of an experiment from the environment (BT_POSE_SIZE, _IMGSZ, _REFINE_PX,
+// _EPOCHS, _BATCH, _MINUTES, _VAL_EVERY, _REFINE_REPEATS, _SEED), with the given defaults.
+bt::pose::TrainOptions experiment_options(int batch, int val_every, int refine_repeats) {
   bt::pose::TrainOptions o;
   o.size = std::getenv("BT_POSE_SIZE") ? std::getenv("BT_POSE_SIZE") : "n";
   o.input_px = static_cast<int>(env_or("BT_POSE_IMGSZ", 320));
   o.refine_px = static_cast<int>(env_or("BT_POSE_REFINE_PX", 128));
   o.epochs = static_cast<int>(env_or("BT_POSE_EPOCHS", 400));
-  o.batch = static_cast<int>(env_or("BT_POSE_BATCH", 16));
+  o.batch = static_cast<int>(env_or("BT_POSE_BATCH", batch));
   o.time_limit_min = env_or("BT_POSE_MINUTES", 25);
   o.patience_epochs = 1000;
-  o.val_every_epochs = static_cast<int>(env_or("BT_POSE_VAL_EVERY", 5));
-  o.refine_repeats = static_cast<int>(env_or("BT_POSE_REFINE_REPEATS", 4));
+  o.val_every_epochs = static_cast<int>(env_or("BT_POSE_VAL_EVERY", val_every));
+  o.refine_repeats = static_cast<int>(env_or("BT_POSE_REFINE_REPEATS", refine_repeats));
   o.seed = static_cast<std::uint64_t>(env_or("BT_POSE_SEED", 0));
+  return o;
+}
+
+// Trains from scratch into BT_POSE_OUT (default a scratch folder named `name`), then scores
+// the saved model on `test` with max_det = `mice`; prints and returns the test metrics.
+bt::pose::PoseMetrics train_and_test(benchmark::State& state, const std::string& name,
+                                     const bt::pose::PoseDataset& train,
+                                     const bt::pose::PoseDataset& val,
+                                     const bt::pose::PoseDataset& test,
+                                     const bt::pose::TrainOptions& o, int mice) {
   const auto dir = std::getenv("BT_POSE_OUT") ? std::filesystem::path(std::getenv("BT_POSE_OUT"))
-                                             : scratch("dlc");
+                                             : scratch(name);
+  const auto r = bt::pose::train_pose_model(train, val, bt::Skeleton::default_mouse(), o, dir,
+                                            bt::terminal_progress(stderr));
+  const bt::pose::PoseModel model = bt::pose::PoseModel::load(dir, bt::Device{});
+  bt::pose::PredictOptions p;
+  p.max_det = mice;       // the known number of mice
+  p.score_min = 0.001f;   // as COCO evaluation; AP still ranks by score
+  std::vector<std::vector<bt::Instance>> truth;
+  for (const auto& s : test) truth.push_back(s.instances);
+  const auto m = bt::pose::evaluate_pose(truth, bt::pose::predict_dataset(model, test, p, {}),
+                                         bt::Skeleton::default_mouse(), {});
+  std::fprintf(stderr, "%s test metrics (%d epochs, %.0f s, %s):\n%s\n", name.c_str(),
+               r.epochs_run, r.seconds, r.stop_reason.c_str(), m.to_json().c_str());
+  state.counters["train_s"] = r.seconds;
+  return m;
+}
+
+// The DLC experiment: BT_POSE_MINUTES (default 25) of training from scratch, then the test.
+void BM_PoseDlcExperiment(benchmark::State& state) {
+  const bt::bench::DlcSplit dlc = bt::bench::load_dlc();
+  const bt::pose::TrainOptions o = experiment_options(16, 5, 4);
   if (std::getenv("BT_POSE_VERBOSE")) bt::set_log_level(bt::LogLevel::kDebug);
   for (auto _ : state) {
-    const auto r = bt::pose::train_pose_model(dlc.train, dlc.val, bt::Skeleton::default_mouse(),
-                                              o, dir, bt::terminal_progress(stderr));
-    const bt::pose::PoseModel model = bt::pose::PoseModel::load(dir, bt::Device{});
-    bt::pose::PredictOptions p;
-    p.max_det = 1;          // the known number of mice: the best detection is the mouse
-    p.score_min = 0.001f;   // as COCO evaluation; AP still ranks by score
-    std::vector<std::vector<bt::Instance>> truth;
-    for (const auto& s : dlc.test) truth.push_back(s.instances);
-    const auto pred = bt::pose::predict_dataset(model, dlc.test, p, {});
-    const auto m = bt::pose::evaluate_pose(truth, pred, bt::Skeleton::default_mouse(), {});
-    std::fprintf(stderr, "DLC test metrics (%d epochs, %.0f s, %s):\n%s\n", r.epochs_run,
-                 r.seconds, r.stop_reason.c_str(), m.to_json().c_str());
+    const auto m = train_and_test(state, "dlc", dlc.train, dlc.val, dlc.test, o, 1);
     state.counters["rmse_px"] = m.rmse_px;
     state.counters["mean_error_px"] = m.mean_error_px;
     state.counters["pck5"] = m.pck5;
@@ -114,7 +133,6 @@ void BM_PoseDlcExperiment(benchmark::State& state) {
     state.counters["box_ap50"] = m.box_ap50;
     state.counters["box_ap50_95"] = m.box_ap50_95;
     state.counters["missed"] = m.n_missed;
-    state.counters["train_s"] = r.seconds;
   }
 }
 
@@ -144,34 +162,13 @@ void BM_PoseSynthExperiment(benchmark::State& state) {
     for (auto& s : synth_frames(seed, 100, 10)) train.push_back(std::move(s));
   for (std::uint64_t seed : {31, 32})
     for (auto& s : synth_frames(seed, 50, 20)) test.push_back(std::move(s));
-  bt::pose::TrainOptions o;
-  o.input_px = static_cast<int>(env_or("BT_POSE_IMGSZ", 320));
-  o.epochs = static_cast<int>(env_or("BT_POSE_EPOCHS", 400));
-  o.batch = static_cast<int>(env_or("BT_POSE_BATCH", 8));
-  o.time_limit_min = env_or("BT_POSE_MINUTES", 25);
-  o.patience_epochs = 1000;
-  o.val_every_epochs = static_cast<int>(env_or("BT_POSE_VAL_EVERY", 2));
-  o.refine_repeats = static_cast<int>(env_or("BT_POSE_REFINE_REPEATS", 1));
-  const auto dir = std::getenv("BT_POSE_OUT") ? std::filesystem::path(std::getenv("BT_POSE_OUT"))
-                                             : scratch("synth");
+  const bt::pose::TrainOptions o = experiment_options(8, 2, 1);
   for (auto _ : state) {
-    const auto r = bt::pose::train_pose_model(train, val, bt::Skeleton::default_mouse(), o, dir,
-                                              bt::terminal_progress(stderr));
-    const bt::pose::PoseModel model = bt::pose::PoseModel::load(dir, bt::Device{});
-    bt::pose::PredictOptions p;
-    p.max_det = 5;
-    p.score_min = 0.001f;  // as COCO evaluation; AP still ranks by score
-    std::vector<std::vector<bt::Instance>> truth;
-    for (const auto& s : test) truth.push_back(s.instances);
-    const auto m = bt::pose::evaluate_pose(truth, bt::pose::predict_dataset(model, test, p, {}),
-                                           bt::Skeleton::default_mouse(), {});
-    std::fprintf(stderr, "synthetic test metrics (%d epochs, %.0f s, %s):\n%s\n", r.epochs_run,
-                 r.seconds, r.stop_reason.c_str(), m.to_json().c_str());
+    const auto m = train_and_test(state, "synthetic", train, val, test, o, 5);
     state.counters["box_ap50"] = m.box_ap50;
     state.counters["oks_ap50_95"] = m.oks_ap50_95;
     state.counters["rmse_px"] = m.rmse_px;
     state.counters["missed"] = m.n_missed;
-    state.counters["train_s"] = r.seconds;
   }
 }
 
