@@ -13,6 +13,7 @@
 
 #include "behavtrack/synth/synth.h"
 #include "behavtrack/track/detection_damage.h"
+#include "behavtrack/track/identity_resolver.h"
 #include "behavtrack/track/metrics.h"
 #include "behavtrack/track/tracker.h"
 
@@ -40,13 +41,17 @@ std::vector<bt::FrameInstances> damage(const std::vector<bt::FrameInstances>& tr
   return out;
 }
 
+// The streaming tracker, then the offline identity pass when the options ask for it (as
+// `behavtrack track` does).
 std::vector<bt::FrameInstances> track(const tr::TrackerOptions& o, const std::vector<bt::FrameInstances>& dets) {
   tr::Tracker t(o, bt::Skeleton::default_mouse(), 30, 640, 480);
   std::vector<bt::FrameInstances> out;
   for (const auto& f : dets)
     for (auto& done : t.push(f)) out.push_back(std::move(done));
   for (auto& done : t.flush()) out.push_back(std::move(done));
-  return out;
+  if (!o.offline_identities) return out;
+  const bt::Skeleton s = bt::Skeleton::default_mouse();
+  return tr::resolve_identities(std::move(out), s.index_of(o.head), s.index_of(o.tail), 30, o.offline);
 }
 
 // Frames per second of the whole streaming tracker (association, Kalman, interpolation,
@@ -89,7 +94,13 @@ tr::TrackerOptions ours() {
   return o;
 }
 
-constexpr int kSeeds = 3;  // synth seeds 100.., damage seeds 200..
+// Videos per scenario: synth seeds 100.., damage seeds 200..; 3, or $BT_TRACK_SEEDS.
+int n_seeds() {
+  const char* text = std::getenv("BT_TRACK_SEEDS");
+  const int n = text ? std::atoi(text) : 3;
+  return n > 0 ? n : 3;
+}
+const int kSeeds = n_seeds();
 
 void BM_TrackerComparison(benchmark::State& state) {
   const tr::DamageOptions light = light_damage(), heavy = heavy_damage();
@@ -104,6 +115,12 @@ void BM_TrackerComparison(benchmark::State& state) {
          o.animals = 5;
          o.weights.oks_kappa = 0.15;
          o.switch_margin = 0;
+         return o;
+       }()},
+      {"ours --offline-identities (offline pass, off by default)", [] {
+         tr::TrackerOptions o;
+         o.animals = 5;
+         o.offline_identities = true;
          return o;
        }()},
       {"ours with --cost behavtrack", [] { tr::TrackerOptions o; o.animals = 5; o.cost = tr::CostKind::kBehavTrack; return o; }()},
@@ -140,7 +157,8 @@ void BM_TrackerComparison(benchmark::State& state) {
     }
   }
   table += "\nMeans over " + std::to_string(n_seeds) +
-           " synthetic 2-minute videos of 5 mice (synth seeds 100..102, truth only), 30 fps, 640x480.\n";
+           " synthetic 2-minute videos of 5 mice (synth seeds 100.." + std::to_string(99 + n_seeds) +
+           ", truth only), 30 fps, 640x480.\n";
   std::fputs(table.c_str(), stdout);
   if (const char* dir = std::getenv("BT_RESULTS")) std::ofstream(std::string(dir) + "/track_comparison.md") << table;
 }
@@ -209,7 +227,8 @@ void BM_TrackerDamageAblation(benchmark::State& state) {
     }
   }
   table += "\nOur tracker (--animals 5), means over " + std::to_string(kSeeds) +
-           " synthetic 2-minute videos of 5 mice (synth seeds 100..102, damage seeds 200..202), 30 fps, 640x480.\n"
+           " synthetic 2-minute videos of 5 mice (synth seeds 100.." + std::to_string(99 + kSeeds) + ", damage seeds 200.." +
+           std::to_string(199 + kSeeds) + "), 30 fps, 640x480.\n"
            "Note: taking one kind of damage away also changes the random draws of the others.\n";
   std::fputs(table.c_str(), stdout);
   if (const char* dir = std::getenv("BT_RESULTS")) std::ofstream(std::string(dir) + "/track_damage_ablation.md") << table;

@@ -69,6 +69,28 @@ TEST(TrackCli, TracksDetectionsAndEvaluatesThem) {
   EXPECT_NE(plain.out.find("MOTA 1.0000"), std::string::npos) << plain.out;
 }
 
+TEST(TrackCli, OfflineIdentityPassRunsOnFilesAndIsRecorded) {
+  TempDir dir;
+  write_scene(dir / "truth.json", dir / "dets.json");
+  const auto r = run_cli({"track", (dir / "dets.json").string(), "--animals", "3", "--out", (dir / "run").string(),
+                          "--offline-identities", "--offline-keep-cost", "0.7"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("offline identity pass:"), std::string::npos) << r.out;
+  const InstancesFile tracks = read_instances_json(dir / "run" / "tracks.json");
+  EXPECT_EQ(tracks.frames.size(), 120u);
+  for (const auto& f : tracks.frames)
+    for (const auto& i : f.instances) EXPECT_TRUE(i.id && i.id->value >= 1 && i.id->value <= 3);
+  const std::string run = slurp(dir / "run" / "run.json");
+  EXPECT_NE(run.find("\"offline_identities\": true"), std::string::npos);
+  EXPECT_NE(run.find("\"keep_cost\": 0.7"), std::string::npos);
+  EXPECT_NE(run.find("\"offline_episodes\""), std::string::npos);
+
+  const auto e = run_cli({"track", (dir / "dets.json").string(), "--out", (dir / "run2").string(), "--offline-identities"});
+  EXPECT_EQ(e.exit_code, 2);
+  EXPECT_NE(e.err.find("animals = 0: must be > 0 with offline_identities (a known count)"), std::string::npos) << e.err;
+  EXPECT_FALSE(fs::exists(dir / "run2" / "tracks.json"));
+}
+
 TEST(TrackCli, SwapExchangesIdsFromAFrameOn) {
   TempDir dir;
   write_scene(dir / "truth.json", dir / "dets.json");

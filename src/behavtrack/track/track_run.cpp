@@ -13,6 +13,7 @@
 #include "behavtrack/track/appearance.h"
 #include "behavtrack/track/detections_io.h"
 #include "behavtrack/track/frame_detector.h"
+#include "behavtrack/track/identity_resolver.h"
 #include "behavtrack/track/track_render.h"
 #include "behavtrack/track/tracker.h"
 #include "behavtrack/track/video_frames.h"
@@ -127,7 +128,8 @@ void write_run_json(const fs::path& path, const TrackRunOptions& o, const TrackR
   j["appearance"] = o.appearance;
   j["tracker"] = nlohmann::ordered_json::parse(tracker_options_json(o.tracker));
   j["summary"] = {{"frames", s.frames}, {"detections", s.detections}, {"instances", s.instances},
-                  {"identities", s.identities}, {"interpolated", s.interpolated}, {"flips", s.flips}};
+                  {"identities", s.identities}, {"interpolated", s.interpolated}, {"flips", s.flips},
+                  {"offline_episodes", s.offline_episodes}, {"offline_changed", s.offline_changed}};
   j["corrections"] = nlohmann::ordered_json::array();
   write_file_atomically(path, j.dump(2) + "\n");
 }
@@ -159,7 +161,13 @@ std::string tracker_options_json(const TrackerOptions& o) {
       {"reid_speed_bodies_s", o.reid_speed_bodies_s}, {"reid_appearance_weight", o.reid_appearance_weight},
       {"max_lost_s", o.max_lost_s}, {"max_gap_s", o.max_gap_s}, {"smooth_s", o.smooth_s},
       {"flip_correction", o.flip_correction}, {"head", o.head}, {"tail", o.tail},
-      {"flip_min_speed_bodies_s", o.flip_min_speed_bodies_s}, {"flip_after_s", o.flip_after_s}};
+      {"flip_min_speed_bodies_s", o.flip_min_speed_bodies_s}, {"flip_after_s", o.flip_after_s},
+      {"offline_identities", o.offline_identities},
+      {"offline", {{"contact_bodies", o.offline.contact_bodies}, {"uncertain_margin_s", o.offline.uncertain_margin_s},
+                   {"join_s", o.offline.join_s}, {"motion_weight", o.offline.motion_weight},
+                   {"speed_bodies_s", o.offline.speed_bodies_s}, {"size_weight", o.offline.size_weight},
+                   {"size_tolerance", o.offline.size_tolerance}, {"keep_cost", o.offline.keep_cost},
+                   {"iterations", o.offline.iterations}}}};
   return j.dump();
 }
 
@@ -202,13 +210,19 @@ TrackRunSummary run_tracking(const TrackRunOptions& o, const ProgressCallback& p
   const auto n_frames = detector ? facts->n_frames : static_cast<std::int64_t>(detections.frames.size());
   Progress bar("track " + name, n_frames, progress);
   double tracker_s = 0;
-  auto consume = [&](const std::vector<FrameInstances>& done) {
+  // With the offline identity pass every frame is held until the end, then written.
+  std::vector<FrameInstances> held;
+  auto write = [&](const std::vector<FrameInstances>& done) {
     for (const FrameInstances& f : done) {
       json_out.add_frame(f);
       csv_out.add_frame(f);
       if (renderer) renderer->write_until(f.frame, &f);
       s.instances += static_cast<std::int64_t>(f.instances.size());
     }
+  };
+  auto consume = [&](std::vector<FrameInstances> done) {
+    if (!o.tracker.offline_identities) return write(done);
+    for (FrameInstances& f : done) held.push_back(std::move(f));
   };
   // One frame's detections into the tracker, with their colour histograms when used.
   auto step = [&](const FrameInstances& f, const cv::Mat* image) {
@@ -231,6 +245,12 @@ TrackRunSummary run_tracking(const TrackRunOptions& o, const ProgressCallback& p
       step(f, use_appearance && f.frame < facts->n_frames ? &video->at(f.frame) : nullptr);
   }
   consume(tracker.flush());
+  if (o.tracker.offline_identities) {
+    const int head = header.skeleton.index_of(o.tracker.head), tail = header.skeleton.index_of(o.tracker.tail);
+    IdentityResolverStats resolved;
+    write(resolve_identities(std::move(held), head, tail, header.fps, o.tracker.offline, &resolved));
+    s.offline_episodes = resolved.episodes, s.offline_changed = resolved.changed;
+  }
   bar.finish();
   if (renderer) renderer->finish();
 

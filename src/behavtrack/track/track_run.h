@@ -12,7 +12,8 @@
 // tracks.json (Instances JSON with ids), tracks.csv, run.json (every option used, and
 // later corrections), and the render when asked.
 // Frames stream through the tracker: memory holds the detections file (none with a model)
-// and a window of lag frames, never the video.
+// and a window of lag frames, never the video; with tracker.offline_identities the whole
+// output is held and passed through resolve_identities before it is written.
 // Thread safety: reentrant.
 #pragma once
 
@@ -48,6 +49,7 @@ struct TrackRunSummary {
   int identities = 0;
   double seconds = 0;               // whole run
   double association_frames_s = 0;  // tracker throughput, frames per second
+  int offline_episodes = 0, offline_changed = 0;  // offline identity pass (identity_resolver.h)
   std::filesystem::path tracks_json, tracks_csv, run_json, render;
 };
 

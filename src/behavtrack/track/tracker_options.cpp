@@ -41,6 +41,8 @@ void TrackerOptions::validate() const {
   weights.validate();
   behavtrack.validate();
   kalman.validate();
+  offline.validate();
+  require(!offline_identities || animals > 0, "animals", animals, "must be > 0 with offline_identities (a known count)");
   require(match_cost_max > 0 && match_cost_max <= 1, "match_cost_max", match_cost_max, "must be in (0, 1]");
   fraction("appearance_weight", appearance_weight);
   fraction("switch_margin", switch_margin);

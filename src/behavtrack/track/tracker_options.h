@@ -10,6 +10,7 @@
 #include <string>
 
 #include "behavtrack/track/cost.h"
+#include "behavtrack/track/identity_resolver.h"
 #include "behavtrack/track/kalman.h"
 
 namespace bt::track {
@@ -70,6 +71,11 @@ struct TrackerOptions {
   // Output clean-up.
   double max_gap_s = 1.0;    // gaps up to this long are filled by linear interpolation; 0: off
   double smooth_s = 0.1;     // width of the centred keypoint/box smoothing window; 0: off
+
+  // Offline identity pass over the whole output (identity_resolver.h), for `track` on
+  // whole files; the streaming Tracker itself never uses it. Off: measured no gain.
+  bool offline_identities = false;
+  IdentityResolverOptions offline;
 
   // Nose/tail-base flip correction from the track's history and its direction of motion.
   bool flip_correction = true;

@@ -1,0 +1,387 @@
+#include "behavtrack/track/identity_resolver.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+#include <string>
+
+#include "behavtrack/core/error.h"
+#include "behavtrack/track/assignment.h"
+
+namespace bt::track {
+
+namespace {
+std::string num(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", v);
+  return text;
+}
+}  // namespace
+
+void IdentityResolverOptions::validate() const {
+  auto positive = [](const char* name, double v) {
+    if (!(v > 0 && std::isfinite(v))) throw_invalid(std::string("identity resolver: ") + name + " = " + num(v) + ": must be > 0");
+  };
+  auto non_negative = [](const char* name, double v) {
+    if (!(v >= 0 && std::isfinite(v))) throw_invalid(std::string("identity resolver: ") + name + " = " + num(v) + ": must be >= 0");
+  };
+  positive("contact_bodies", contact_bodies);
+  non_negative("uncertain_margin_s", uncertain_margin_s);
+  non_negative("join_s", join_s);
+  non_negative("motion_weight", motion_weight);
+  positive("speed_bodies_s", speed_bodies_s);
+  non_negative("size_weight", size_weight);
+  positive("size_tolerance", size_tolerance);
+  non_negative("keep_cost", keep_cost);
+  if (iterations < 1) throw_invalid("identity resolver: iterations = " + std::to_string(iterations) + ": must be >= 1");
+}
+
+namespace {
+
+// One mouse (stream id) in one frame.
+struct Cell {
+  bool present = false, detected = false;  // detected: a real detection, not interpolated
+  double cx = 0, cy = 0;
+  double length_px = -1;  // nose to tail base, detected frames only
+};
+
+// A stretch of one stream id between two of its episodes, [first, last] frame indices.
+struct Segment {
+  int id = 0;
+  int first = 0, last = -1;
+  std::vector<double> lengths;  // detected body lengths
+  double size_px = -1;          // 75th percentile of lengths (-1: too few)
+  int label = 0;                // identity it belongs to
+};
+
+struct Episode {
+  std::vector<int> ids;             // stream ids involved
+  std::vector<int> first, last;     // per id: its ambiguous frames
+  std::vector<int> enter, leave;    // per id: segment indices around the episode
+  int switch_frame = 0;             // new labels apply from here
+};
+
+double quantile(std::vector<double> v, double q) {
+  if (v.empty()) return -1;
+  const auto k = static_cast<std::size_t>(q * static_cast<double>(v.size() - 1));
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+  return v[k];
+}
+
+struct UnionFind {
+  std::vector<int> parent;
+  int make() {
+    parent.push_back(static_cast<int>(parent.size()));
+    return parent.back();
+  }
+  int find(int x) {
+    while (parent[x] != x) x = parent[x] = parent[parent[x]];
+    return x;
+  }
+  int unite(int a, int b) {
+    a = find(a), b = find(b);
+    if (a != b) parent[b] = a;
+    return a;
+  }
+};
+
+class Resolver {
+ public:
+  Resolver(const std::vector<FrameInstances>& frames, int head, int tail, double fps, const IdentityResolverOptions& o)
+      : o_(o), fps_(fps) {
+    build_table(frames, head, tail);
+  }
+
+  // Returns label[id][frame index] (ids 0-based) and fills stats.
+  std::vector<std::vector<int>> solve(IdentityResolverStats& stats) {
+    find_episodes();
+    build_segments();
+    stats.episodes = static_cast<int>(episodes_.size());
+    std::vector<std::vector<int>> permutations;
+    for (int round = 0; round < o_.iterations; ++round) {
+      estimate_sizes();
+      permutations = label_segments();
+    }
+    stats.changed = 0;
+    for (const auto& p : permutations)
+      for (int i = 0; i < static_cast<int>(p.size()); ++i)
+        if (p[i] != i) {
+          ++stats.changed;
+          break;
+        }
+    return frame_labels();
+  }
+
+ private:
+  void build_table(const std::vector<FrameInstances>& frames, int head, int tail) {
+    n_frames_ = static_cast<int>(frames.size());
+    for (const FrameInstances& f : frames)
+      for (const Instance& i : f.instances) n_ids_ = std::max(n_ids_, i.id ? static_cast<int>(i.id->value) : 0);
+    cells_.assign(static_cast<std::size_t>(n_frames_) * n_ids_, Cell{});
+    std::vector<double> lengths;
+    for (int t = 0; t < n_frames_; ++t)
+      for (const Instance& i : frames[t].instances) {
+        if (!i.id || i.id->value < 1) continue;
+        Cell& c = cell(t, static_cast<int>(i.id->value) - 1);
+        c.present = true;
+        c.detected = i.score > 0;
+        c.cx = (i.box.x1 + i.box.x2) / 2, c.cy = (i.box.y1 + i.box.y2) / 2;
+        if (c.detected && head >= 0 && tail >= 0 && i.keypoints[head].present() && i.keypoints[tail].present()) {
+          c.length_px = std::hypot(i.keypoints[head].x - i.keypoints[tail].x, i.keypoints[head].y - i.keypoints[tail].y);
+          lengths.push_back(c.length_px);
+        } else if (c.detected && lengths.size() < 16) {
+          lengths.push_back(std::hypot(i.box.x2 - i.box.x1, i.box.y2 - i.box.y1) * 0.8);
+        }
+      }
+    body_px_ = std::max(1.0, quantile(lengths, 0.75));
+  }
+
+  Cell& cell(int t, int k) { return cells_[static_cast<std::size_t>(t) * n_ids_ + k]; }
+  const Cell& cell(int t, int k) const { return cells_[static_cast<std::size_t>(t) * n_ids_ + k]; }
+
+  // ---- step 1: ambiguous contacts, grouped into episodes ------------------------------
+  void find_episodes() {
+    const int margin = static_cast<int>(std::lround(o_.uncertain_margin_s * fps_));
+    const int join = static_cast<int>(std::lround(o_.join_s * fps_));
+    // uncertain[t][k]: an undetected frame of k lies within `margin` of t.
+    std::vector<char> uncertain(cells_.size(), 0);
+    for (int k = 0; k < n_ids_; ++k)
+      for (int t = 0; t < n_frames_; ++t)
+        if (!cell(t, k).detected)
+          for (int u = std::max(0, t - margin); u <= std::min(n_frames_ - 1, t + margin); ++u)
+            uncertain[static_cast<std::size_t>(u) * n_ids_ + k] = 1;
+    UnionFind uf;
+    std::vector<int> open(n_ids_, -1), last_seen(n_ids_, -1);
+    struct Mark {
+      int node, id, t;
+    };
+    std::vector<Mark> marks;
+    const double contact_px = o_.contact_bodies * body_px_;
+    for (int t = 0; t < n_frames_; ++t)
+      for (int a = 0; a < n_ids_; ++a)
+        for (int b = a + 1; b < n_ids_; ++b) {
+          const Cell &ca = cell(t, a), &cb = cell(t, b);
+          if (!ca.present || !cb.present) continue;
+          if (!(std::hypot(ca.cx - cb.cx, ca.cy - cb.cy) < contact_px)) continue;
+          if (!uncertain[static_cast<std::size_t>(t) * n_ids_ + a] && !uncertain[static_cast<std::size_t>(t) * n_ids_ + b])
+            continue;
+          int node = -1;
+          for (int k : {a, b})
+            if (open[k] >= 0 && t - last_seen[k] <= join) node = node < 0 ? uf.find(open[k]) : uf.unite(node, open[k]);
+          if (node < 0) node = uf.make();
+          for (int k : {a, b}) {
+            open[k] = node, last_seen[k] = t;
+            marks.push_back({node, k, t});
+          }
+        }
+    std::vector<int> index_of(uf.parent.size(), -1);
+    for (const Mark& m : marks) {
+      const int root = uf.find(m.node);
+      if (index_of[root] < 0) index_of[root] = static_cast<int>(episodes_.size()), episodes_.emplace_back();
+      Episode& e = episodes_[index_of[root]];
+      const auto it = std::find(e.ids.begin(), e.ids.end(), m.id);
+      if (it == e.ids.end()) {
+        e.ids.push_back(m.id), e.first.push_back(m.t), e.last.push_back(m.t);
+      } else {
+        const auto j = it - e.ids.begin();
+        e.first[j] = std::min(e.first[j], m.t), e.last[j] = std::max(e.last[j], m.t);
+      }
+    }
+    while (merge_out_of_order()) {
+    }
+  }
+
+  // Orders the episodes by switch frame; where that order differs from one mouse's order
+  // of its own contacts, merges the two episodes (its labels must change in time order).
+  // Returns whether it merged.
+  bool merge_out_of_order() {
+    for (Episode& e : episodes_)
+      e.switch_frame = (*std::min_element(e.first.begin(), e.first.end()) + *std::max_element(e.last.begin(), e.last.end())) / 2;
+    std::sort(episodes_.begin(), episodes_.end(), [](const Episode& a, const Episode& b) { return a.switch_frame < b.switch_frame; });
+    std::vector<int> previous(n_ids_, -1);  // episode index of each id's last contact so far
+    for (int i = 0; i < static_cast<int>(episodes_.size()); ++i)
+      for (std::size_t j = 0; j < episodes_[i].ids.size(); ++j) {
+        const int k = episodes_[i].ids[j], p = previous[k];
+        if (p >= 0 && span_of(episodes_[p], k).second >= episodes_[i].first[j]) {
+          merge(episodes_[p], episodes_[i]);
+          episodes_.erase(episodes_.begin() + i);
+          return true;
+        }
+        previous[k] = i;
+      }
+    return false;
+  }
+
+  static std::pair<int, int> span_of(const Episode& e, int id) {
+    const auto j = std::find(e.ids.begin(), e.ids.end(), id) - e.ids.begin();
+    return {e.first[j], e.last[j]};
+  }
+
+  static void merge(Episode& into, const Episode& from) {
+    for (std::size_t j = 0; j < from.ids.size(); ++j) {
+      const auto it = std::find(into.ids.begin(), into.ids.end(), from.ids[j]);
+      if (it == into.ids.end()) {
+        into.ids.push_back(from.ids[j]), into.first.push_back(from.first[j]), into.last.push_back(from.last[j]);
+        continue;
+      }
+      const auto k = it - into.ids.begin();
+      into.first[k] = std::min(into.first[k], from.first[j]), into.last[k] = std::max(into.last[k], from.last[j]);
+    }
+  }
+
+  // ---- tracklets: each id cut at its episodes -------------------------------------------
+  void build_segments() {
+    std::vector<int> current(n_ids_);
+    for (int k = 0; k < n_ids_; ++k) current[k] = new_segment(k, 0);
+    for (Episode& e : episodes_) {
+      e.enter.resize(e.ids.size()), e.leave.resize(e.ids.size());
+      for (std::size_t j = 0; j < e.ids.size(); ++j) {
+        const int k = e.ids[j];
+        segments_[current[k]].last = e.first[j] - 1;
+        e.enter[j] = current[k];
+        current[k] = e.leave[j] = new_segment(k, e.last[j] + 1);
+      }
+    }
+    for (int k = 0; k < n_ids_; ++k) segments_[current[k]].last = n_frames_ - 1;
+    for (Segment& s : segments_)
+      for (int t = s.first; t <= s.last; ++t)
+        if (cell(t, s.id).length_px > 0) s.lengths.push_back(cell(t, s.id).length_px);
+    const std::size_t enough = static_cast<std::size_t>(std::max(3.0, 0.5 * fps_));
+    for (Segment& s : segments_)
+      if (s.lengths.size() >= enough) s.size_px = quantile(s.lengths, 0.75);
+  }
+
+  int new_segment(int id, int first) {
+    Segment s;
+    s.id = id, s.first = first, s.label = id;
+    segments_.push_back(std::move(s));
+    return static_cast<int>(segments_.size()) - 1;
+  }
+
+  // ---- step 3: identity sizes from the current labelling ------------------------------
+  void estimate_sizes() {
+    std::vector<std::vector<double>> pooled(n_ids_);
+    for (const Segment& s : segments_) pooled[s.label].insert(pooled[s.label].end(), s.lengths.begin(), s.lengths.end());
+    size_px_.assign(n_ids_, -1);
+    for (int k = 0; k < n_ids_; ++k)
+      if (pooled[k].size() >= static_cast<std::size_t>(fps_)) size_px_[k] = quantile(pooled[k], 0.75);
+  }
+
+  // ---- step 2: each episode's permutation, in time order -------------------------------
+  std::vector<std::vector<int>> label_segments() {
+    std::vector<std::vector<int>> permutations;
+    for (const Episode& e : episodes_) {
+      const int n = static_cast<int>(e.ids.size());
+      CostMatrix c(n, n);
+      for (int r = 0; r < n; ++r)
+        for (int col = 0; col < n; ++col)
+          c(r, col) = motion_cost(segments_[e.enter[r]], segments_[e.leave[col]]) +
+                      size_cost(segments_[e.leave[col]], segments_[e.enter[r]].label) + (r == col ? 0 : o_.keep_cost);
+      std::vector<int> from(n);
+      std::iota(from.begin(), from.end(), 0);
+      for (const auto& [r, col] : assign(c, kImpossible).pairs) from[col] = r;
+      for (int col = 0; col < n; ++col) segments_[e.leave[col]].label = segments_[e.enter[from[col]]].label;
+      permutations.push_back(from);
+    }
+    return permutations;
+  }
+
+  // Where the entering tracklet's mouse was last seen and where the leaving one is first
+  // seen, each extrapolated towards the other by half the gap (at most 0.2 s).
+  double motion_cost(const Segment& in, const Segment& out) const {
+    const int window = std::max(1, static_cast<int>(std::lround(fps_)));
+    const End a = end_of(in, -1, window), b = end_of(out, +1, window);
+    if (!a.found || !b.found) return 0;
+    const double gap = std::max(1, b.t - a.t);
+    const double h = std::min(gap / 2, 0.2 * fps_);
+    const double dx = (a.x + a.vx * h) - (b.x - b.vx * h), dy = (a.y + a.vy * h) - (b.y - b.vy * h);
+    const double scale = body_px_ * (0.25 + o_.speed_bodies_s * gap / fps_);
+    return o_.motion_weight * std::min(std::hypot(dx, dy) / scale, 3.0);
+  }
+
+  double size_cost(const Segment& s, int label) const {
+    if (s.size_px < 0 || size_px_[label] < 0) return 0;
+    const double w = std::min(1.0, static_cast<double>(s.lengths.size()) / (2 * fps_));
+    const double z = std::abs(s.size_px - size_px_[label]) / (o_.size_tolerance * size_px_[label]);
+    return o_.size_weight * w * std::min(z, 3.0);
+  }
+
+  struct End {
+    bool found = false;
+    int t = 0;
+    double x = 0, y = 0, vx = 0, vy = 0;  // pixels, pixels per frame
+  };
+  // The detected end of a segment (direction -1: its last frames, +1: its first), with the
+  // velocity over up to 5 frames pointing out of the segment.
+  End end_of(const Segment& s, int direction, int window) const {
+    End e;
+    const int start = direction < 0 ? s.last : s.first, stop = direction < 0 ? std::max(s.first, s.last - window)
+                                                                          : std::min(s.last, s.first + window);
+    for (int t = start; direction < 0 ? t >= stop : t <= stop; t += direction)
+      if (cell(t, s.id).detected) {
+        e.found = true, e.t = t;
+        break;
+      }
+    if (!e.found) return e;
+    const Cell& c = cell(e.t, s.id);
+    e.x = c.cx, e.y = c.cy;
+    for (int back = 5; back >= 2; --back) {
+      const int u = e.t + direction * back;  // further inside the segment
+      if (u < s.first || u > s.last || !cell(u, s.id).detected) continue;
+      const Cell& p = cell(u, s.id);
+      const double dt = e.t - u;  // forward time from p to c
+      e.vx = (c.cx - p.cx) / dt, e.vy = (c.cy - p.cy) / dt;
+      break;
+    }
+    return e;
+  }
+
+  // Label of every id in every frame from the segment labels.
+  std::vector<std::vector<int>> frame_labels() const {
+    std::vector<std::vector<int>> label(n_ids_, std::vector<int>(n_frames_));
+    std::vector<int> current(n_ids_), from(n_ids_, 0);
+    for (int k = 0; k < n_ids_; ++k) current[k] = k;
+    auto fill = [&](int k, int until) {
+      for (int t = from[k]; t < until; ++t) label[k][t] = segments_[current[k]].label;
+      from[k] = until;
+    };
+    for (const Episode& e : episodes_)
+      for (std::size_t j = 0; j < e.ids.size(); ++j) {
+        fill(e.ids[j], e.switch_frame);
+        current[e.ids[j]] = e.leave[j];
+      }
+    for (int k = 0; k < n_ids_; ++k) fill(k, n_frames_);
+    return label;
+  }
+
+  IdentityResolverOptions o_;
+  double fps_;
+  int n_frames_ = 0, n_ids_ = 0;
+  double body_px_ = 1;
+  std::vector<Cell> cells_;
+  std::vector<Episode> episodes_;
+  std::vector<Segment> segments_;
+  std::vector<double> size_px_;
+};
+
+}  // namespace
+
+std::vector<FrameInstances> resolve_identities(std::vector<FrameInstances> frames, int head, int tail, double fps,
+                                               const IdentityResolverOptions& options, IdentityResolverStats* stats) {
+  options.validate();
+  if (!(fps > 0 && std::isfinite(fps))) throw_invalid("identity resolver: fps = " + num(fps) + ": must be > 0");
+  Resolver r(frames, head, tail, fps, options);
+  IdentityResolverStats local;
+  const std::vector<std::vector<int>> label = r.solve(local);
+  if (stats) *stats = local;
+  for (std::size_t t = 0; t < frames.size(); ++t) {
+    for (Instance& i : frames[t].instances)
+      if (i.id && i.id->value >= 1) i.id = TrackId(label[static_cast<std::size_t>(i.id->value - 1)][t] + 1);
+    std::sort(frames[t].instances.begin(), frames[t].instances.end(),
+              [](const Instance& a, const Instance& b) { return a.id->value < b.id->value; });
+  }
+  return frames;
+}
+
+}  // namespace bt::track

@@ -1,0 +1,117 @@
+// The offline identity pass on hand-made tracked scenes: an exchange at a crossing hidden
+// from the detector is undone, a correct one is left alone, and bad options are refused.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "behavtrack/core/error.h"
+#include "behavtrack/track/identity_resolver.h"
+
+namespace bt::track {
+namespace {
+
+// A tracked mouse heading along +-x: box 60 x 30, nose 25 px ahead of the centre, tail
+// base 25 px behind (body length 50 px). Score 0 marks an interpolated instance.
+Instance tracked(int id, double cx, double cy, double dx, double score) {
+  Instance m;
+  m.id = TrackId(id);
+  m.box = Box::from_cxcywh(cx, cy, 60, 30);
+  const double ux = dx >= 0 ? 1 : -1;
+  m.keypoints = {{cx + 25 * ux, cy, Visibility::kVisible},
+                 {cx + 15 * ux, cy - 6, Visibility::kVisible},
+                 {cx + 15 * ux, cy + 6, Visibility::kVisible},
+                 {cx - 25 * ux, cy, Visibility::kVisible}};
+  m.score = static_cast<float>(score);
+  return m;
+}
+
+// Mouse A runs right (x = 10 t), B left (x = 400 - 10 t); they cross at frame 20 and
+// neither is detected in frames 18..25. With `exchanged`, the input ids follow the other
+// mouse after the crossing, as a streaming tracker that guessed wrong would give them.
+std::vector<FrameInstances> crossing(bool exchanged) {
+  std::vector<FrameInstances> frames;
+  for (int t = 0; t < 60; ++t) {
+    const double score = t >= 18 && t <= 25 ? 0.0 : 0.9;
+    const bool swap = exchanged && t > 20;
+    frames.push_back({t, {tracked(swap ? 2 : 1, 10.0 * t, 100, +1, score),
+                          tracked(swap ? 1 : 2, 400 - 10.0 * t, 104, -1, score)}});
+  }
+  return frames;
+}
+
+// The id of the instance moving right (mouse A) in frame t.
+int id_of_a(const FrameInstances& f) {
+  for (const Instance& i : f.instances)
+    if (std::abs(i.box.cx() - 10.0 * static_cast<double>(f.frame)) < 1) return i.id->value;
+  return 0;
+}
+
+TEST(IdentityResolver, UndoesAnExchangeAtAHiddenCrossingFromMotion) {
+  IdentityResolverStats stats;
+  const auto out = resolve_identities(crossing(true), 0, 3, 30, {}, &stats);
+  EXPECT_EQ(stats.episodes, 1);
+  EXPECT_EQ(stats.changed, 1);
+  ASSERT_EQ(out.size(), 60u);
+  for (const FrameInstances& f : out) {
+    if (f.frame == 20) continue;  // both at the same place
+    EXPECT_EQ(id_of_a(f), 1) << "frame " << f.frame;
+    ASSERT_EQ(f.instances.size(), 2u);
+    EXPECT_LT(f.instances[0].id->value, f.instances[1].id->value) << "sorted by id";
+  }
+}
+
+TEST(IdentityResolver, KeepsACorrectCrossing) {
+  IdentityResolverStats stats;
+  const auto in = crossing(false);
+  const auto out = resolve_identities(in, 0, 3, 30, {}, &stats);
+  EXPECT_EQ(stats.episodes, 1);
+  EXPECT_EQ(stats.changed, 0);
+  for (const FrameInstances& f : out) EXPECT_EQ(id_of_a(f), 1) << "frame " << f.frame;
+}
+
+TEST(IdentityResolver, AHighKeepCostTrustsTheStreamingTracker) {
+  IdentityResolverOptions o;
+  o.keep_cost = 5;
+  IdentityResolverStats stats;
+  const auto out = resolve_identities(crossing(true), 0, 3, 30, o, &stats);
+  EXPECT_EQ(stats.changed, 0);
+  EXPECT_EQ(id_of_a(out.back()), 2);
+}
+
+TEST(IdentityResolver, MiceApartOrAlwaysDetectedAreNotAmbiguous) {
+  std::vector<FrameInstances> frames;
+  for (int t = 0; t < 30; ++t)
+    frames.push_back({t, {tracked(1, 100, 100, 1, t % 3 ? 0.9 : 0.0), tracked(2, 300, 100, 1, 0.9)}});
+  IdentityResolverStats stats;
+  EXPECT_EQ(resolve_identities(frames, 0, 3, 30, {}, &stats).size(), 30u);
+  EXPECT_EQ(stats.episodes, 0);
+  auto detected = crossing(false);
+  for (FrameInstances& f : detected)
+    for (Instance& i : f.instances) i.score = 0.9f;
+  resolve_identities(detected, 0, 3, 30, {}, &stats);
+  EXPECT_EQ(stats.episodes, 0);
+}
+
+TEST(IdentityResolver, RejectsBadOptions) {
+  auto message = [](const IdentityResolverOptions& o, double fps = 30) {
+    try {
+      resolve_identities({}, 0, 3, fps, o);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  IdentityResolverOptions o;
+  o.contact_bodies = 0;
+  EXPECT_EQ(message(o), "identity resolver: contact_bodies = 0: must be > 0");
+  o = {};
+  o.keep_cost = std::nan("");
+  EXPECT_EQ(message(o), "identity resolver: keep_cost = nan: must be >= 0");
+  o = {};
+  o.iterations = 0;
+  EXPECT_EQ(message(o), "identity resolver: iterations = 0: must be >= 1");
+  EXPECT_EQ(message({}, 0), "identity resolver: fps = 0: must be > 0");
+}
+
+}  // namespace
+}  // namespace bt::track
