@@ -63,7 +63,8 @@ void add_train(CLI::App& group, bt::cli::Context& ctx) {
   cmd->add_option("--size", f->options.size, "Detector size: n, s or m (width/depth multipliers)")
       ->capture_default_str();
   cmd->add_option("--imgsz", f->options.input_px,
-                  "Detector input side in pixels, a multiple of 32 (frames are letterboxed)")
+                  "Detector input size in pixels, a multiple of 32: a frame's longer side is "
+                  "scaled to it, the shorter one padded to a multiple of 32")
       ->capture_default_str();
   cmd->add_option("--refine-px", f->options.refine_px,
                   "Refiner crop side in pixels, a multiple of 32; 0 = no refinement stage")

@@ -3,11 +3,15 @@
 // DLC set, and (with BT_POSE_EXPERIMENT=1) the DLC experiment of issue 5: train from scratch
 // on 93 images, test on 23, print RMSE, PCK and box AP as counters; with
 // BT_POSE_SYNTH_EXPERIMENT=1 the synthetic one (300 frames of 5 mice, test on 100 frames of
-// other videos: box AP50, OKS AP50-95).
+// other videos: box AP50, OKS AP50-95, and why each missed test mouse was missed; with
+// BT_POSE_DIAG_DIR a picture of each, with BT_POSE_DIAG_ONLY=1 only that, on the model already
+// in BT_POSE_OUT). BT_POSE_NET_VERSION=1 trains the first generation of networks.
 #include <benchmark/benchmark.h>
 
 #include <chrono>
 #include <cstdlib>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "behavtrack/core/log.h"
 #include "behavtrack/pose/classical_detector.h"
@@ -30,7 +34,8 @@ double env_or(const char* name, double fallback) {
 
 // An untrained model of the given size is as fast as a trained one: build it with one
 // short epoch on two DLC images and time predict() on a DLC frame.
-void BM_PoseInference(benchmark::State& state, std::string size, int input_px, bool refine) {
+void BM_PoseInference(benchmark::State& state, std::string size, int input_px, bool refine,
+                      int net_version = bt::pose::TrainOptions{}.net_version) {
   bt::bench::DlcSplit dlc = bt::bench::load_dlc();
   dlc.train.resize(2);
   bt::pose::TrainOptions o;
@@ -39,6 +44,7 @@ void BM_PoseInference(benchmark::State& state, std::string size, int input_px, b
   o.epochs = 1;
   o.batch = 2;
   o.refine_repeats = 1;
+  o.net_version = net_version;
   const auto dir = scratch("infer-" + size + std::to_string(input_px));
   bt::pose::train_pose_model(dlc.train, {}, bt::Skeleton::default_mouse(), o, dir, {});
   const bt::pose::PoseModel model = bt::pose::PoseModel::load(dir, bt::Device{});
@@ -63,6 +69,14 @@ BENCHMARK_CAPTURE(BM_PoseInference, s_640, "s", 640, true)->Unit(benchmark::kMil
 BENCHMARK_CAPTURE(BM_PoseInference, n_320_detector_only, "n", 320, false)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+// The first generation of networks (net_version 1, before session 3's speed work), for the
+// before/after comparison; its inference now uses the rectangular letterbox too.
+BENCHMARK_CAPTURE(BM_PoseInference, n_320_v1, "n", 320, true, 1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+BENCHMARK_CAPTURE(BM_PoseInference, n_320_v1_detector_only, "n", 320, false, 1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 // Seconds per training epoch (detector + refiner + validation) on the 80 DLC training images.
 void BM_PoseTrainEpoch(benchmark::State& state) {
@@ -78,12 +92,13 @@ void BM_PoseTrainEpoch(benchmark::State& state) {
 BENCHMARK(BM_PoseTrainEpoch)->Unit(benchmark::kSecond)->UseRealTime()->Iterations(1);
 
 // Training options of an experiment from the environment (BT_POSE_SIZE, _IMGSZ, _REFINE_PX,
-// _EPOCHS, _BATCH, _MINUTES, _VAL_EVERY, _REFINE_REPEATS, _SEED), with the given defaults.
+// _EPOCHS, _BATCH, _MINUTES, _VAL_EVERY, _REFINE_REPEATS, _SEED, _NET_VERSION), with the
+// given defaults.
 bt::pose::TrainOptions experiment_options(int batch, int val_every, int refine_repeats) {
   bt::pose::TrainOptions o;
   o.size = std::getenv("BT_POSE_SIZE") ? std::getenv("BT_POSE_SIZE") : "n";
   o.input_px = static_cast<int>(env_or("BT_POSE_IMGSZ", 320));
-  o.refine_px = static_cast<int>(env_or("BT_POSE_REFINE_PX", 128));
+  o.refine_px = static_cast<int>(env_or("BT_POSE_REFINE_PX", bt::pose::TrainOptions{}.refine_px));
   o.epochs = static_cast<int>(env_or("BT_POSE_EPOCHS", 400));
   o.batch = static_cast<int>(env_or("BT_POSE_BATCH", batch));
   o.time_limit_min = env_or("BT_POSE_MINUTES", 25);
@@ -91,7 +106,23 @@ bt::pose::TrainOptions experiment_options(int batch, int val_every, int refine_r
   o.val_every_epochs = static_cast<int>(env_or("BT_POSE_VAL_EVERY", val_every));
   o.refine_repeats = static_cast<int>(env_or("BT_POSE_REFINE_REPEATS", refine_repeats));
   o.seed = static_cast<std::uint64_t>(env_or("BT_POSE_SEED", 0));
+  o.net_version = static_cast<int>(env_or("BT_POSE_NET_VERSION", bt::pose::TrainOptions{}.net_version));
   return o;
+}
+
+// Test-time options: max_det = the known number of mice, score_min 0.001 as COCO
+// evaluation (AP still ranks by score).
+bt::pose::PredictOptions experiment_predict_options(int mice) {
+  bt::pose::PredictOptions p;
+  p.max_det = mice;
+  p.score_min = 0.001f;
+  return p;
+}
+
+std::filesystem::path experiment_dir(const std::string& name) {
+  return std::getenv("BT_POSE_OUT") ? std::filesystem::path(std::getenv("BT_POSE_OUT"))
+                                    : std::filesystem::temp_directory_path() /
+                                          ("bt-pose-bench-" + name);
 }
 
 // Trains from scratch into BT_POSE_OUT (default a scratch folder named `name`), then scores
@@ -101,14 +132,11 @@ bt::pose::PoseMetrics train_and_test(benchmark::State& state, const std::string&
                                      const bt::pose::PoseDataset& val,
                                      const bt::pose::PoseDataset& test,
                                      const bt::pose::TrainOptions& o, int mice) {
-  const auto dir = std::getenv("BT_POSE_OUT") ? std::filesystem::path(std::getenv("BT_POSE_OUT"))
-                                             : scratch(name);
+  const auto dir = experiment_dir(name);
   const auto r = bt::pose::train_pose_model(train, val, bt::Skeleton::default_mouse(), o, dir,
                                             bt::terminal_progress(stderr));
   const bt::pose::PoseModel model = bt::pose::PoseModel::load(dir, bt::Device{});
-  bt::pose::PredictOptions p;
-  p.max_det = mice;       // the known number of mice
-  p.score_min = 0.001f;   // as COCO evaluation; AP still ranks by score
+  bt::pose::PredictOptions p = experiment_predict_options(mice);
   std::vector<std::vector<bt::Instance>> truth;
   for (const auto& s : test) truth.push_back(s.instances);
   const auto m = bt::pose::evaluate_pose(truth, bt::pose::predict_dataset(model, test, p, {}),
@@ -153,6 +181,67 @@ bt::pose::PoseDataset synth_frames(std::uint64_t seed, int n_frames, int every) 
   return out;
 }
 
+// Why test mice are missed (box IoU < 0.5 with every kept detection): for each, whether
+// the detector had a candidate at all (no NMS, no max_det), whether NMS at the test's
+// iou_max removed it, or whether max_det cut it; with how much the mouse overlaps another
+// (best box IoU with another truth) and how many of its keypoints are uncovered (v = 2).
+// With BT_POSE_DIAG_DIR set, writes a picture of each (truth green, kept detections red).
+void report_missed_mice(const bt::pose::PoseModel& model, const bt::pose::PoseDataset& test,
+                        int mice) {
+  bt::pose::PredictOptions kept = experiment_predict_options(mice);
+  kept.refine = false;
+  bt::pose::PredictOptions no_cut = kept, raw = kept;
+  no_cut.max_det = 300;
+  raw.max_det = 300;
+  raw.iou_max = 1.0f;
+  const char* diag_dir = std::getenv("BT_POSE_DIAG_DIR");
+  if (diag_dir) std::filesystem::create_directories(diag_dir);
+  const auto best_iou = [](const bt::Box& b, const std::vector<bt::Instance>& found) {
+    double best = 0;
+    for (const auto& f : found) best = std::max(best, bt::iou(b, f.box));
+    return best;
+  };
+  int n_missed = 0, n_no_candidate = 0, n_nms = 0, n_max_det = 0;
+  for (const auto& s : test) {
+    const auto found = model.predict(s.image, kept);
+    const auto found_all = model.predict(s.image, no_cut);
+    const auto found_raw = model.predict(s.image, raw);
+    for (size_t t = 0; t < s.instances.size(); ++t) {
+      const bt::Instance& truth = s.instances[t];
+      if (best_iou(truth.box, found) >= 0.5) continue;
+      ++n_missed;
+      double overlap = 0;
+      for (size_t u = 0; u < s.instances.size(); ++u)
+        if (u != t) overlap = std::max(overlap, bt::iou(truth.box, s.instances[u].box));
+      int visible = 0;
+      for (const auto& k : truth.keypoints) visible += k.v == bt::Visibility::kVisible;
+      const char* why = best_iou(truth.box, found_raw) < 0.5   ? "no candidate"
+                        : best_iou(truth.box, found_all) < 0.5 ? "NMS"
+                                                               : "max_det";
+      n_no_candidate += why[0] == 'n';
+      n_nms += why[0] == 'N';
+      n_max_det += why[0] == 'm';
+      std::fprintf(stderr,
+                   "missed %s mouse %zu: %s; box %.0fx%.0f, IoU with another mouse %.2f, %d "
+                   "keypoints uncovered, best kept IoU %.2f, best candidate IoU %.2f\n",
+                   s.name.c_str(), t, why, truth.box.width(), truth.box.height(), overlap, visible,
+                   best_iou(truth.box, found), best_iou(truth.box, found_raw));
+      if (diag_dir) {
+        cv::Mat pic = s.image.clone();
+        for (const auto& f : found)
+          cv::rectangle(pic, cv::Rect2d(f.box.x1, f.box.y1, f.box.width(), f.box.height()),
+                        {0, 0, 255}, 1);
+        cv::rectangle(pic,
+                      cv::Rect2d(truth.box.x1, truth.box.y1, truth.box.width(), truth.box.height()),
+                      {0, 255, 0}, 1);
+        cv::imwrite(fmt::format("{}/{}-{}.png", diag_dir, s.name, t), pic);
+      }
+    }
+  }
+  std::fprintf(stderr, "missed %d test mice: %d no candidate, %d removed by NMS, %d cut by max_det\n",
+               n_missed, n_no_candidate, n_nms, n_max_det);
+}
+
 // The synthetic experiment of issue 5: 300 training frames from 3 videos, validation on 30
 // frames of a fourth, test on 100 frames of two more; BT_POSE_MINUTES (default 25) of
 // training from scratch; box AP50 and keypoint OKS AP50-95 on the test frames.
@@ -164,7 +253,11 @@ void BM_PoseSynthExperiment(benchmark::State& state) {
     for (auto& s : synth_frames(seed, 50, 20)) test.push_back(std::move(s));
   const bt::pose::TrainOptions o = experiment_options(8, 2, 1);
   for (auto _ : state) {
-    const auto m = train_and_test(state, "synthetic", train, val, test, o, 5);
+    const auto m = std::getenv("BT_POSE_DIAG_ONLY")
+                       ? bt::pose::PoseMetrics{}
+                       : train_and_test(state, "synthetic", train, val, test, o, 5);
+    report_missed_mice(bt::pose::PoseModel::load(experiment_dir("synthetic"), bt::Device{}), test,
+                       5);
     state.counters["box_ap50"] = m.box_ap50;
     state.counters["oks_ap50_95"] = m.oks_ap50_95;
     state.counters["rmse_px"] = m.rmse_px;

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <opencv2/imgproc.hpp>
+#include <set>
 
 #include "behavtrack/core/error.h"
 #include "behavtrack/pose/augment.h"
@@ -47,12 +48,69 @@ TEST(PoseLetterbox, InverseRestoresOriginalCoordinates) {
   EXPECT_EQ(lb.to_input(m).keypoints[0].x, 100 + 25 + 80);
 }
 
+TEST(PoseLetterbox, RectangularFitPadsTheShortSideToTheNextMultipleOf32) {
+  const Letterbox lb = Letterbox::fit_rect(640, 480, 320);
+  EXPECT_EQ(lb.input_w, 320);
+  EXPECT_EQ(lb.input_h, 256);  // 240 rows of picture: 8 grey rows above, 8 below
+  EXPECT_DOUBLE_EQ(lb.scale, 0.5);
+  EXPECT_DOUBLE_EQ(lb.pad_x, 0);
+  EXPECT_DOUBLE_EQ(lb.pad_y, 8);
+  const cv::Mat frame(480, 640, CV_8UC3, cv::Scalar(10, 20, 30));
+  const cv::Mat in = lb.apply(frame);
+  ASSERT_EQ(in.rows, 256);
+  ASSERT_EQ(in.cols, 320);
+  EXPECT_EQ(in.at<cv::Vec3b>(7, 100), cv::Vec3b(114, 114, 114));
+  EXPECT_EQ(in.at<cv::Vec3b>(8, 100), cv::Vec3b(10, 20, 30));
+  EXPECT_EQ(in.at<cv::Vec3b>(247, 319), cv::Vec3b(10, 20, 30));
+  EXPECT_EQ(in.at<cv::Vec3b>(248, 319), cv::Vec3b(114, 114, 114));
+  // A frame pixel maps to input = original * 0.5 + (0, 8), and back.
+  const Instance m = mouse_at(300, 200);
+  const Instance in_m = lb.to_input(m);
+  EXPECT_DOUBLE_EQ(in_m.keypoints[0].x, (300 + 25) * 0.5);
+  EXPECT_DOUBLE_EQ(in_m.keypoints[0].y, 200 * 0.5 + 8);
+  EXPECT_NEAR(lb.to_original(in_m).box.y2, m.box.y2, 1e-9);
+}
+
+TEST(PoseLetterbox, RectangularFitOfPortraitAndOddSizes) {
+  const Letterbox portrait = Letterbox::fit_rect(480, 640, 320);
+  EXPECT_EQ(portrait.input_w, 256);
+  EXPECT_EQ(portrait.input_h, 320);
+  EXPECT_DOUBLE_EQ(portrait.pad_x, 8);
+  EXPECT_DOUBLE_EQ(portrait.pad_y, 0);
+  // 700x500 at 320: scale 320/700, 228.6 -> 229 rows of picture in 256, 13 grey rows on top.
+  const Letterbox odd = Letterbox::fit_rect(700, 500, 320);
+  EXPECT_EQ(odd.input_w, 320);
+  EXPECT_EQ(odd.input_h, 256);
+  EXPECT_DOUBLE_EQ(odd.scale, 320.0 / 700);
+  EXPECT_DOUBLE_EQ(odd.pad_y, 13);
+  EXPECT_EQ(odd.apply(cv::Mat(500, 700, CV_8UC3, cv::Scalar::all(0))).rows, 256);
+  // Already a multiple of 32 on both sides: no padding at all; a square frame stays square.
+  const Letterbox exact = Letterbox::fit_rect(640, 384, 320);
+  EXPECT_EQ(exact.input_h, 192);
+  EXPECT_DOUBLE_EQ(exact.pad_y, 0);
+  const Letterbox square = Letterbox::fit_rect(500, 500, 320);
+  EXPECT_EQ(square.input_w, 320);
+  EXPECT_EQ(square.input_h, 320);
+}
+
 TEST(PoseLetterbox, RejectsSizesThatAreNotMultiplesOf32) {
   try {
     Letterbox::fit(640, 480, 300);
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(), "input_px = 300: must be a multiple of 32 between 32 and 4096");
+  }
+  try {
+    Letterbox::fit_rect(640, 480, 330);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "input_px = 330: must be a multiple of 32 between 32 and 4096");
+  }
+  try {
+    Letterbox::fit_rect(0, 480, 320);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "letterbox: image size 0x480 is empty");
   }
 }
 
@@ -88,6 +146,32 @@ TEST(PoseAugment, RightAngleRotationKeepsKeypointsAndTurnsTheBox) {
   EXPECT_NEAR(r.keypoints[0].y, 125, 1e-9);
   EXPECT_NEAR(r.box.width(), 30, 1e-9);
   EXPECT_NEAR(r.box.height(), 60, 1e-9);
+}
+
+// Detector views turn by quarter turns plus a small tilt: with no tilt, scale or shift, every
+// view's box is the exact box of the turned one (60x30 -> 30x15 or 15x30 at scale 0.5), and
+// all four turns occur.
+TEST(PoseAugment, DetectorViewsTurnByQuarterTurnsWithExactBoxes) {
+  const cv::Mat image(480, 640, CV_8UC3, cv::Scalar::all(50));
+  const Instance m = mouse_at(320, 240);
+  AugmentOptions o;
+  o.rotate_deg = 0;
+  o.scale_range = 0;
+  o.translate_fraction = 0;
+  o.flip_probability = 0;
+  std::mt19937 rng(5);
+  std::set<std::pair<int, int>> nose_directions;
+  for (int i = 0; i < 40; ++i) {
+    const Augmented a = random_view(image, {m}, Skeleton::default_mouse(), 320, o, rng);
+    ASSERT_EQ(a.instances.size(), 1u);
+    const Instance& r = a.instances[0];
+    const bool upright = std::abs(r.keypoints[0].x - 160) < 1e-6;  // nose above or below
+    EXPECT_NEAR(r.box.width(), upright ? 15 : 30, 1e-6);
+    EXPECT_NEAR(r.box.height(), upright ? 30 : 15, 1e-6);
+    nose_directions.insert({static_cast<int>(std::lround(r.keypoints[0].x - 160)),
+                            static_cast<int>(std::lround(r.keypoints[0].y - 160))});
+  }
+  EXPECT_EQ(nose_directions.size(), 4u);  // 12.5 px right, below, left, above the centre
 }
 
 TEST(PoseAugment, KeypointsLeavingTheViewBecomeAbsent) {

@@ -124,7 +124,8 @@ Augmented random_view(const cv::Mat& image, const std::vector<Instance>& instanc
                       std::mt19937& rng) {
   const Letterbox lb = Letterbox::fit(image.cols, image.rows, out_px);
   const double scale = lb.scale * uniform(rng, 1 - o.scale_range, 1 + o.scale_range);
-  const double angle = uniform(rng, -o.rotate_deg, o.rotate_deg);
+  const double quarter = o.quarter_turns ? 90.0 * std::uniform_int_distribution<int>(0, 3)(rng) : 0;
+  const double angle = quarter + uniform(rng, -o.rotate_deg, o.rotate_deg);
   const bool mirror = uniform(rng, 0, 1) < o.flip_probability;
   const double t = o.translate_fraction * out_px;
   const cv::Point2d shift(uniform(rng, -t, t), uniform(rng, -t, t));

@@ -16,21 +16,44 @@ void validate_input_px(int input_px, const char* field) {
                               input_px));
 }
 
-Letterbox Letterbox::fit(int original_w, int original_h, int input_px) {
-  validate_input_px(input_px, "input_px");
+namespace {
+
+// Scale, input size and padding for an input of at most input_w x input_h.
+Letterbox fit_into(int original_w, int original_h, int input_w, int input_h) {
   if (original_w <= 0 || original_h <= 0)
     throw_invalid(fmt::format("letterbox: image size {}x{} is empty", original_w, original_h));
   Letterbox lb;
-  lb.input_px = input_px;
+  lb.input_w = input_w;
+  lb.input_h = input_h;
   lb.original_w = original_w;
   lb.original_h = original_h;
-  lb.scale = std::min(double(input_px) / original_w, double(input_px) / original_h);
+  lb.scale = std::min(double(input_w) / original_w, double(input_h) / original_h);
   // Resized size rounded like Ultralytics (round), padding split evenly (left/top get the floor).
   const int new_w = static_cast<int>(std::lround(original_w * lb.scale));
   const int new_h = static_cast<int>(std::lround(original_h * lb.scale));
-  lb.pad_x = std::floor((input_px - new_w) / 2.0);
-  lb.pad_y = std::floor((input_px - new_h) / 2.0);
+  lb.pad_x = std::floor((input_w - new_w) / 2.0);
+  lb.pad_y = std::floor((input_h - new_h) / 2.0);
   return lb;
+}
+
+int round_up_32(double px) { return 32 * static_cast<int>(std::ceil(px / 32 - 1e-9)); }
+
+}  // namespace
+
+Letterbox Letterbox::fit(int original_w, int original_h, int input_px) {
+  validate_input_px(input_px, "input_px");
+  return fit_into(original_w, original_h, input_px, input_px);
+}
+
+Letterbox Letterbox::fit_rect(int original_w, int original_h, int input_px) {
+  validate_input_px(input_px, "input_px");
+  if (original_w <= 0 || original_h <= 0)
+    throw_invalid(fmt::format("letterbox: image size {}x{} is empty", original_w, original_h));
+  // The longer side fills input_px; the shorter one is padded up to the next multiple of 32.
+  const double scale = double(input_px) / std::max(original_w, original_h);
+  const int w = std::max(32, round_up_32(std::lround(original_w * scale)));
+  const int h = std::max(32, round_up_32(std::lround(original_h * scale)));
+  return fit_into(original_w, original_h, w, h);
 }
 
 cv::Mat Letterbox::apply(const cv::Mat& image) const {
@@ -44,7 +67,7 @@ cv::Mat Letterbox::apply(const cv::Mat& image) const {
     resized = image;
   else
     cv::resize(image, resized, cv::Size(new_w, new_h), 0, 0, cv::INTER_LINEAR);
-  cv::Mat out(input_px, input_px, image.type(), cv::Scalar::all(kLetterboxFill));
+  cv::Mat out(input_h, input_w, image.type(), cv::Scalar::all(kLetterboxFill));
   resized.copyTo(out(cv::Rect(int(pad_x), int(pad_y), new_w, new_h)));
   return out;
 }

@@ -1,9 +1,16 @@
-// Letterbox: fit a frame into a square network input of side `input_px` (a multiple of 32)
-// keeping its aspect ratio, padding the rest with grey (114), as YOLO models expect.
+// Letterbox: fit a frame into a network input keeping its aspect ratio, padding the rest
+// with grey (114), as YOLO models expect. Two shapes:
+//  - fit(): a square input_px x input_px input (training views, Ultralytics exports, whose
+//    input size is fixed);
+//  - fit_rect(): the frame's longer side scaled to input_px and each side of the input
+//    rounded up to a multiple of 32 (Ultralytics' "rect"/"auto" letterbox): a 640x480 frame
+//    at 320 gives a 320x256 input, 20% fewer pixels than 320x320 for a fully convolutional
+//    detector, which gives the same answer on the picture's pixels.
 //
 //   bt::pose::Letterbox lb = bt::pose::Letterbox::fit(640, 480, 320);  // scale 0.5, pad_y 40
 //   cv::Mat input = lb.apply(frame);                  // 320x320 BGR
 //   bt::Box original = lb.to_original(input_box);     // back to frame pixels
+//   bt::pose::Letterbox::fit_rect(640, 480, 320);     // 320x256, scale 0.5, pad_y 8
 //
 // Coordinates: input = original * scale + pad; original = (input - pad) / scale; both in
 // pixels, origin top-left. Thread safety: plain value.
@@ -20,11 +27,12 @@ constexpr int kLetterboxFill = 114;
 struct Letterbox {
   double scale = 1;             // input pixels per original pixel
   double pad_x = 0, pad_y = 0;  // input pixels of padding on the left and on the top
-  int input_px = 0;             // side of the square input
+  int input_w = 0, input_h = 0; // input size, pixels (multiples of 32)
   int original_w = 0, original_h = 0;
 
-  // Throws bt::Error when a size is not positive or input_px is not a multiple of 32.
+  // Both throw bt::Error when a size is not positive or input_px is not a multiple of 32.
   static Letterbox fit(int original_w, int original_h, int input_px);
+  static Letterbox fit_rect(int original_w, int original_h, int input_px);
 
   cv::Mat apply(const cv::Mat& image) const;
   double to_original_x(double x) const { return (x - pad_x) / scale; }

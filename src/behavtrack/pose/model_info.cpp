@@ -38,6 +38,7 @@ std::string to_json(const ModelInfo& info) {
   j["size"] = info.size;
   j["input_px"] = info.input_px;
   j["refine_px"] = info.refine_px;
+  j["net_version"] = info.net_version;
   j["normalisation"] = info.normalisation;
   j["skeleton"] = {{"keypoints", info.skeleton.keypoints}, {"flip", info.skeleton.flip}};
   j["train_options"] = parsed_or_empty(info.train_options_json);
@@ -59,6 +60,10 @@ ModelInfo parse_model_info(const std::string& text, const std::string& source_na
     info.size = j.at("size").get<std::string>();
     info.input_px = j.at("input_px").get<int>();
     info.refine_px = j.at("refine_px").get<int>();
+    info.net_version = j.value("net_version", 1);  // absent: written by the first version
+    if (info.net_version != 1 && info.net_version != 2)
+      throw_invalid(fmt::format("{}: net_version {} is not 1 or 2; made by a newer behavtrack?",
+                                bt::quoted(source_name), info.net_version));
     info.normalisation = j.at("normalisation").get<std::string>();
     info.skeleton.keypoints = j.at("skeleton").at("keypoints").get<std::vector<std::string>>();
     info.skeleton.flip = j.at("skeleton").at("flip").get<std::vector<int>>();

@@ -24,7 +24,9 @@ struct ModelInfo {
   std::string format = kModelFormat;
   std::string size = "n";          // n | s | m: width/depth multipliers of the detector
   int input_px = 320;              // detector input side (letterboxed), pixels
-  int refine_px = 128;             // refiner crop side, pixels; 0 = no refinement stage
+  int refine_px = 96;              // refiner crop side, pixels; 0 = no refinement stage
+  int net_version = 2;             // network generation (pose_net_torch.h); folders written
+                                   // before it existed hold version 1
   std::string normalisation = "bgr/255";  // input channels order and scaling
   Skeleton skeleton = Skeleton::default_mouse();
   std::string train_options_json = "{}";  // the options the run used, verbatim

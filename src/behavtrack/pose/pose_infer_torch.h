@@ -20,17 +20,22 @@ struct PoseNets {
   int input_px = 320;
   int refine_px = 128;
   int n_keypoints = 4;
+  int net_version = kNetVersionLatest;
 
-  PoseNets(const std::string& size, int n_keypoints, int input_px, int refine_px);
+  PoseNets(const std::string& size, int n_keypoints, int input_px, int refine_px,
+           int net_version);
   void to(const torch::Device& device);
   void train(bool on);
   void save(torch::serialize::OutputArchive& archive) const;
   void load(torch::serialize::InputArchive& archive);
 };
 
-// Detector on a whole frame: letterbox, forward, decode, NMS, back to frame pixels.
+// Detector on a whole frame: rectangular letterbox (Letterbox::fit_rect, the longer side
+// input_px), forward, decode, NMS, back to frame pixels. with_keypoints false skips the
+// detector's keypoint branch (version 2 nets) when the refiner will place them.
 std::vector<Instance> run_detector(YoloPoseNet& net, const cv::Mat& bgr, int input_px,
-                                   const DecodeOptions& options, const torch::Device& device);
+                                   const DecodeOptions& options, const torch::Device& device,
+                                   bool with_keypoints = true);
 
 // Output scale of the refiner crop around a box: native resolution unless the box does not
 // fit the crop (the box's longer side x 1.05 fills it then).

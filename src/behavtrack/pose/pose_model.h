@@ -80,7 +80,9 @@ class PoseModel {
 struct TrainOptions {
   std::string size = "n";        // n | s | m
   int input_px = 320;            // detector input side, multiple of 32
-  int refine_px = 128;           // refiner crop side, multiple of 32; 0 = no refiner
+  int refine_px = 96;            // refiner crop side, multiple of 32; 0 = no refiner
+  int net_version = 2;           // network generation (1 = the first, slower nets); a run
+                                 // with from_model takes that model's
   int epochs = 0;                // 0 = BehavTrack's table by the number of labelled images
   int batch = 0;                 // 0 = the same table
   std::string device = "cpu";    // cpu | cuda | cuda:N

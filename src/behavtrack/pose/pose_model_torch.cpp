@@ -18,10 +18,10 @@ namespace bt::pose {
 
 // ---------------------------------------------------------------- PoseNets
 
-PoseNets::PoseNets(const std::string& size, int k, int input_px_, int refine_px_)
-    : input_px(input_px_), refine_px(refine_px_), n_keypoints(k) {
-  detector = YoloPoseNet(YoloPoseNetOptions{size, k});
-  if (refine_px > 0) refiner = RefineNet(k);
+PoseNets::PoseNets(const std::string& size, int k, int input_px_, int refine_px_, int version)
+    : input_px(input_px_), refine_px(refine_px_), n_keypoints(k), net_version(version) {
+  detector = YoloPoseNet(YoloPoseNetOptions{size, k, version});
+  if (refine_px > 0) refiner = RefineNet(k, version);
 }
 
 void PoseNets::to(const torch::Device& device) {
@@ -84,11 +84,12 @@ std::vector<Instance> decode_to_frame(const torch::Tensor& layout, int n_keypoin
 }  // namespace
 
 std::vector<Instance> run_detector(YoloPoseNet& net, const cv::Mat& bgr, int input_px,
-                                   const DecodeOptions& options, const torch::Device& device) {
-  const Letterbox lb = Letterbox::fit(bgr.cols, bgr.rows, input_px);
+                                   const DecodeOptions& options, const torch::Device& device,
+                                   bool with_keypoints) {
+  const Letterbox lb = Letterbox::fit_rect(bgr.cols, bgr.rows, input_px);
   const torch::Tensor x = to_input_tensor({lb.apply(bgr)}).to(device);
-  const torch::Tensor raw = net->forward(x);
-  auto [anchor_xy, strides] = YoloPoseNetImpl::anchors(input_px);
+  const torch::Tensor raw = net->forward(x, with_keypoints);
+  auto [anchor_xy, strides] = net->anchors(lb.input_w, lb.input_h);
   const auto decoded = net->decode(raw, anchor_xy.to(device), strides.to(device));
   return decode_to_frame(to_ultralytics_layout(decoded), net->options.n_keypoints, lb, options);
 }
@@ -240,7 +241,7 @@ PoseModel PoseModel::load(const std::filesystem::path& path, const Device& devic
   impl->info = read_model_info(path);
   const ModelInfo& info = impl->info;
   impl->nets = std::make_unique<PoseNets>(info.size, info.skeleton.size(), info.input_px,
-                                          info.refine_px);
+                                          info.refine_px, info.net_version);
   try {
     torch::serialize::InputArchive archive;
     archive.load_from((path / "weights.pt").string(), impl->device);
@@ -263,10 +264,12 @@ std::vector<Instance> PoseModel::predict(const cv::Mat& bgr, const PredictOption
   torch::InferenceMode guard;
   if (impl_->script) return impl_->predict_script(bgr, o);
   PoseNets& nets = *impl_->nets;
+  const bool refine = o.refine && nets.refiner;
   std::vector<Instance> found =
       run_detector(nets.detector, bgr, nets.input_px,
-                   {o.score_min, o.iou_max, o.max_det, o.keypoint_visible_min}, impl_->device);
-  if (o.refine && nets.refiner)
+                   {o.score_min, o.iou_max, o.max_det, o.keypoint_visible_min}, impl_->device,
+                   /*with_keypoints=*/!refine);
+  if (refine)
     run_refiner(nets.refiner, bgr, found, nets.refine_px, o.keypoint_visible_min, impl_->device);
   return found;
 }

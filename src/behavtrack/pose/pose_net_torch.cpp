@@ -73,11 +73,21 @@ double YoloPoseNetOptions::width() const {
 }
 double YoloPoseNetOptions::depth() const { return size == "m" ? 0.67 : 0.33; }
 
+std::vector<int> YoloPoseNetOptions::strides() const {
+  return version == 1 ? std::vector<int>{8, 16, 32} : std::vector<int>{16, 32};
+}
+
+void validate_net_version(int version, const char* field) {
+  if (version != 1 && version != 2)
+    throw_invalid(fmt::format("{} = {}: must be 1 or 2", field, version));
+}
+
 void YoloPoseNetOptions::validate() const {
   if (size != "n" && size != "s" && size != "m")
     throw_invalid(fmt::format("size = {}: must be n, s or m", bt::quoted(size)));
   if (n_keypoints < 1)
     throw_invalid(fmt::format("n_keypoints = {}: must be at least 1", n_keypoints));
+  validate_net_version(version, "net_version");
 }
 
 namespace {
@@ -85,16 +95,31 @@ namespace {
 int channels(double width, int base) { return std::max(16, int(std::lround(base * width / 8)) * 8); }
 int repeats(double depth, int base) { return std::max(1, int(std::lround(base * depth))); }
 
-torch::nn::Sequential head_branch(int in, int mid, int out, double bias) {
+torch::nn::Sequential head_branch(int in, int mid, int out, std::vector<double> biases) {
   torch::nn::Conv2d last(torch::nn::Conv2dOptions(mid, out, 1));
-  torch::nn::init::constant_(last->bias, bias);
+  torch::NoGradGuard no_grad;
+  for (int c = 0; c < out; ++c) last->bias[c].fill_(biases.size() == 1 ? biases[0] : biases.at(c));
   return torch::nn::Sequential(ConvBn(in, mid, 3), ConvBn(mid, mid, 3), last);
+}
+
+const double kObjPrior = std::log(0.01 / 0.99);  // objectness starts at p = 0.01
+
+torch::Tensor upsample2(const torch::Tensor& t) {
+  return F::interpolate(
+      t, F::InterpolateFuncOptions().scale_factor(std::vector<double>{2, 2}).mode(torch::kNearest));
 }
 
 }  // namespace
 
 YoloPoseNetImpl::YoloPoseNetImpl(YoloPoseNetOptions o) : options(std::move(o)) {
   options.validate();
+  if (options.version == 1)
+    build_version1();
+  else
+    build_version2();
+}
+
+void YoloPoseNetImpl::build_version1() {
   const double w = options.width(), d = options.depth();
   const int c1 = channels(w, 64), c2 = channels(w, 128), c3 = channels(w, 256),
             c4 = channels(w, 512), c5 = channels(w, 1024);
@@ -119,18 +144,50 @@ YoloPoseNetImpl::YoloPoseNetImpl(YoloPoseNetOptions o) : options(std::move(o)) {
 
   const int k3 = 3 * options.n_keypoints;
   const int mid_box = std::max(16, c3 / 2), mid_kpt = std::max(c3 / 2, k3);
-  const double obj_prior = std::log(0.01 / 0.99);  // objectness starts at p = 0.01
   box_heads = register_module("box_heads", torch::nn::ModuleList());
   obj_heads = register_module("obj_heads", torch::nn::ModuleList());
   kpt_heads = register_module("kpt_heads", torch::nn::ModuleList());
   for (int ch : {c3, c4, c5}) {
-    box_heads->push_back(head_branch(ch, mid_box, 4, 1.0));
-    obj_heads->push_back(head_branch(ch, mid_box, 1, obj_prior));
-    kpt_heads->push_back(head_branch(ch, mid_kpt, k3, 0.0));
+    box_heads->push_back(head_branch(ch, mid_box, 4, {1.0}));
+    obj_heads->push_back(head_branch(ch, mid_box, 1, {kObjPrior}));
+    kpt_heads->push_back(head_branch(ch, mid_kpt, k3, {0.0}));
   }
 }
 
-torch::Tensor YoloPoseNetImpl::forward(const torch::Tensor& x) {
+void YoloPoseNetImpl::build_version2() {
+  // Multiply-adds at 320x320, size n: ~0.33 G (version 1: ~0.85 G), see the header.
+  const double w = options.width();
+  const int c1 = channels(w, 64), c2 = channels(w, 128), c3 = channels(w, 256),
+            c4 = channels(w, 512), c5 = c4;
+  const int n = options.size == "m" ? 2 : 1;
+  stem = register_module("stem", torch::nn::Sequential(ConvBn(3, c1, 3, 2)));
+  // No C2f block at stride 4: at 80x64 cells its small convolutions cost a quarter of the
+  // whole forward pass on a CPU while adding little for animals of 25-60 px.
+  stage2 = register_module("stage2", torch::nn::Sequential(ConvBn(c1, c2, 3, 2)));
+  stage3 = register_module("stage3", torch::nn::Sequential(ConvBn(c2, c3, 3, 2),
+                                                           C2f(c3, c3, n, true)));
+  stage4 = register_module("stage4", torch::nn::Sequential(ConvBn(c3, c4, 3, 2),
+                                                           C2f(c4, c4, n, true)));
+  stage5 = register_module("stage5", torch::nn::Sequential(ConvBn(c4, c5, 3, 2),
+                                                           C2f(c5, c5, n, true)));
+  sppf_in = register_module("sppf_in", ConvBn(c5, c5 / 2, 1));
+  sppf_out = register_module("sppf_out", ConvBn(c5 * 2, c5, 1));
+  up4 = register_module("up4", C2f(c5 + c4, c4, n, false));
+  down4_conv = register_module("down4_conv", ConvBn(c4, c4, 3, 2));
+  down5 = register_module("down5", C2f(c4 + c5, c5, n, false));
+
+  const int k3 = 3 * options.n_keypoints;
+  const int mid_box = std::max(16, c3 / 2), mid_kpt = std::max(c3 / 2, k3);
+  box_heads = register_module("box_heads", torch::nn::ModuleList());
+  obj_heads = register_module("obj_heads", torch::nn::ModuleList());
+  kpt_heads = register_module("kpt_heads", torch::nn::ModuleList());
+  for (int ch : {c4, c5}) {
+    box_heads->push_back(head_branch(ch, mid_box, 5, {1.0, 1.0, 1.0, 1.0, kObjPrior}));
+    kpt_heads->push_back(head_branch(ch, mid_kpt, k3, {0.0}));
+  }
+}
+
+torch::Tensor YoloPoseNetImpl::forward(const torch::Tensor& x, bool with_keypoints) {
   const torch::Tensor p3 = stage3->forward(stage2->forward(stem->forward(x)));
   const torch::Tensor p4 = stage4->forward(p3);
   torch::Tensor p5 = stage5->forward(p4);
@@ -143,37 +200,45 @@ torch::Tensor YoloPoseNetImpl::forward(const torch::Tensor& x) {
     const torch::Tensor b = pool(a), c = pool(b), e = pool(c);
     p5 = sppf_out(torch::cat({a, b, c, e}, 1));
   }
-  const auto up = [](const torch::Tensor& t) {
-    return F::interpolate(t, F::InterpolateFuncOptions()
-                                 .scale_factor(std::vector<double>{2, 2})
-                                 .mode(torch::kNearest));
-  };
   // FPN top-down, then PAN bottom-up.
-  const torch::Tensor n4 = up4(torch::cat({up(p5), p4}, 1));
-  const torch::Tensor o3 = up3(torch::cat({up(n4), p3}, 1));
-  const torch::Tensor o4 = down4(torch::cat({down3_conv(o3), n4}, 1));
-  const torch::Tensor o5 = down5(torch::cat({down4_conv(o4), p5}, 1));
+  const torch::Tensor n4 = up4(torch::cat({upsample2(p5), p4}, 1));
+  if (options.version == 1) {
+    const torch::Tensor o3 = up3(torch::cat({upsample2(n4), p3}, 1));
+    const torch::Tensor o4 = down4(torch::cat({down3_conv(o3), n4}, 1));
+    const torch::Tensor o5 = down5(torch::cat({down4_conv(o4), p5}, 1));
+    return head_outputs({o3, o4, o5}, with_keypoints);
+  }
+  const torch::Tensor o5 = down5(torch::cat({down4_conv(n4), p5}, 1));
+  return head_outputs({n4, o5}, with_keypoints);
+}
+
+torch::Tensor YoloPoseNetImpl::head_outputs(const std::vector<torch::Tensor>& feats,
+                                            bool with_keypoints) {
+  const bool split_obj = !obj_heads->is_empty();
+  const int64_t k3 = 3 * options.n_keypoints;
   std::vector<torch::Tensor> levels;
-  const torch::Tensor feats[3] = {o3, o4, o5};
-  for (int i = 0; i < 3; ++i) {
-    const torch::Tensor out =
-        torch::cat({box_heads[i]->as<torch::nn::Sequential>()->forward(feats[i]),
-                    obj_heads[i]->as<torch::nn::Sequential>()->forward(feats[i]),
-                    kpt_heads[i]->as<torch::nn::Sequential>()->forward(feats[i])},
-                   1);
-    levels.push_back(out.flatten(2).transpose(1, 2));  // (B, H*W, C), row-major cells
+  for (size_t i = 0; i < feats.size(); ++i) {
+    std::vector<torch::Tensor> parts{box_heads[i]->as<torch::nn::Sequential>()->forward(feats[i])};
+    if (split_obj) parts.push_back(obj_heads[i]->as<torch::nn::Sequential>()->forward(feats[i]));
+    if (with_keypoints || options.version == 1)
+      parts.push_back(kpt_heads[i]->as<torch::nn::Sequential>()->forward(feats[i]));
+    else
+      parts.push_back(torch::zeros({feats[i].size(0), k3, feats[i].size(2), feats[i].size(3)},
+                                   feats[i].options()));
+    levels.push_back(torch::cat(parts, 1).flatten(2).transpose(1, 2));  // (B, H*W, C)
   }
   return torch::cat(levels, 1);
 }
 
-std::pair<torch::Tensor, torch::Tensor> YoloPoseNetImpl::anchors(int input_px) {
+std::pair<torch::Tensor, torch::Tensor> YoloPoseNetImpl::anchors(int input_w, int input_h) const {
   std::vector<torch::Tensor> points, strides;
-  for (int stride : {8, 16, 32}) {
-    const int n = input_px / stride;
-    const torch::Tensor r = (torch::arange(n, torch::kFloat) + 0.5) * stride;
-    const std::vector<torch::Tensor> grid = torch::meshgrid({r, r}, "ij");  // (y, x)
+  for (int stride : options.strides()) {
+    const int nx = input_w / stride, ny = input_h / stride;
+    const torch::Tensor rx = (torch::arange(nx, torch::kFloat) + 0.5) * stride;
+    const torch::Tensor ry = (torch::arange(ny, torch::kFloat) + 0.5) * stride;
+    const std::vector<torch::Tensor> grid = torch::meshgrid({ry, rx}, "ij");  // (y, x)
     points.push_back(torch::stack({grid[1].flatten(), grid[0].flatten()}, 1));
-    strides.push_back(torch::full({n * n, 1}, float(stride)));
+    strides.push_back(torch::full({nx * ny, 1}, float(stride)));
   }
   return {torch::cat(points, 0), torch::cat(strides, 0)};
 }
@@ -194,18 +259,24 @@ YoloPoseNetImpl::Decoded YoloPoseNetImpl::decode(const torch::Tensor& raw,
   return d;
 }
 
-RefineNetImpl::RefineNetImpl(int k) : n_keypoints(k) {
-  enc1 = register_module("enc1", torch::nn::Sequential(ConvBn(3, 24, 3, 2), ConvBn(24, 48, 3, 2),
-                                                       C2f(48, 48, 1, true)));
-  enc2 = register_module("enc2", torch::nn::Sequential(ConvBn(48, 96, 3, 2), C2f(96, 96, 2, true)));
+RefineNetImpl::RefineNetImpl(int k, int version) : n_keypoints(k) {
+  validate_net_version(version, "net_version");
+  // Channels at strides 4, 8, 16 and C2f repeats; version 2 is ~3x cheaper (see the header).
+  const bool v1 = version == 1;
+  const int s2 = v1 ? 24 : 16, s4 = v1 ? 48 : 32, s8 = v1 ? 96 : 64, s16 = v1 ? 160 : 128;
+  const int n = v1 ? 2 : 1;
+  enc1 = register_module("enc1", torch::nn::Sequential(ConvBn(3, s2, 3, 2), ConvBn(s2, s4, 3, 2),
+                                                       C2f(s4, s4, 1, true)));
+  enc2 = register_module("enc2", torch::nn::Sequential(ConvBn(s4, s8, 3, 2), C2f(s8, s8, n, true)));
   enc3 = register_module("enc3",
-                         torch::nn::Sequential(ConvBn(96, 160, 3, 2), C2f(160, 160, 2, true)));
+                         torch::nn::Sequential(ConvBn(s8, s16, 3, 2), C2f(s16, s16, n, true)));
   // 1x1 laterals keep the decoder cheap; one 3x3 at stride 4 mixes the fused features.
-  lat2 = register_module("lat2", ConvBn(160 + 96, 64, 1));
-  lat1 = register_module("lat1", ConvBn(64 + 48, 48, 1));
-  dec = register_module("dec", torch::nn::Sequential(ConvBn(48, 48, 3)));
-  heat = register_module("heat", torch::nn::Conv2d(torch::nn::Conv2dOptions(48, k, 1)));
-  offset = register_module("offset", torch::nn::Conv2d(torch::nn::Conv2dOptions(48, 2 * k, 1)));
+  const int d8 = v1 ? 64 : 48, d4 = v1 ? 48 : 32;
+  lat2 = register_module("lat2", ConvBn(s16 + s8, d8, 1));
+  lat1 = register_module("lat1", ConvBn(d8 + s4, d4, 1));
+  dec = register_module("dec", torch::nn::Sequential(ConvBn(d4, d4, 3)));
+  heat = register_module("heat", torch::nn::Conv2d(torch::nn::Conv2dOptions(d4, k, 1)));
+  offset = register_module("offset", torch::nn::Conv2d(torch::nn::Conv2dOptions(d4, 2 * k, 1)));
   torch::nn::init::constant_(heat->bias, std::log(0.01 / 0.99));
 }
 

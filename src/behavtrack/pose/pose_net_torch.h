@@ -1,10 +1,23 @@
 // Private to bt_pose: the LibTorch networks behind PoseModel.
 //
 // YoloPoseNet: CSP backbone (C2f blocks) -> SPPF -> FPN/PAN neck -> decoupled head per
-// stride (8, 16, 32) with box (l, t, r, b distances), objectness and keypoint branches.
+// level with box (l, t, r, b distances), objectness and keypoint branches.
 // ref: YOLOv8 / YOLO-pose (arXiv:2204.06806), YOLOX decoupled head (arXiv:2107.08430).
 // forward(x) -> raw (B, A, 5 + 3K): [l t r b] raw, obj logit, then per keypoint dx, dy raw
-// and a visibility logit; decode() turns it into input pixels with anchors() and strides().
+// and a visibility logit; decode() turns it into input pixels with anchors().
+// Any input whose sides are multiples of 32 (the net is fully convolutional).
+//
+// Two generations (model.json "net_version"; a folder without it is version 1):
+//  1. heads at strides 8, 16, 32; box, objectness and keypoint branches apart; YOLOv8 widths
+//     and depths (n: 16-32-64-128-256 channels, C2f repeats 1-2-2-1); refiner 24-48-96-160.
+//  2. (default) for speed on 2 CPU cores: heads at strides 16 and 32 only (a mouse is 25-60
+//     px at input 320: 2-4 cells of 16), one branch for box + objectness (YOLOX puts
+//     objectness on the regression branch), the stride-32 stage no wider than stride 16,
+//     one C2f block per stage from stride 8 on (none at stride 4), and a refiner of
+//     16-32-64-128 channels with one block per stage: ~2.6x fewer multiply-adds in the
+//     detector, ~2.5x in the refiner.
+//     At inference the keypoint branch runs only when asked (forward(x, false) leaves those
+//     channels 0): the refiner replaces the detector's keypoints anyway.
 //
 // RefineNet: a small encoder-decoder on a crop, output stride 4: K heatmap logits and
 // 2K offsets (cells). ref: DeepLabCut (Mathis et al. 2018), SimpleBaseline (arXiv:1804.06208).
@@ -45,19 +58,28 @@ struct C2fImpl : torch::nn::Module {
 };
 TORCH_MODULE(C2f);
 
+inline constexpr int kNetVersionLatest = 2;
+
 struct YoloPoseNetOptions {
   std::string size = "n";
   int n_keypoints = 4;
+  int version = kNetVersionLatest;  // 1 or 2, see above
   double width() const;  // channel multiplier
   double depth() const;  // block repeat multiplier
+  std::vector<int> strides() const;  // of the output levels, pixels
   void validate() const;
 };
 
+// Throws bt::Error unless version is 1 or 2.
+void validate_net_version(int version, const char* field);
+
 struct YoloPoseNetImpl : torch::nn::Module {
   explicit YoloPoseNetImpl(YoloPoseNetOptions options);
-  torch::Tensor forward(const torch::Tensor& x);  // (B, A, 5 + 3K) raw
-  // Anchor centres (A, 2) and strides (A, 1) for an input of side input_px, in pixels.
-  static std::pair<torch::Tensor, torch::Tensor> anchors(int input_px);
+  // (B, A, 5 + 3K) raw; with_keypoints false (version 2) leaves the keypoint channels 0.
+  torch::Tensor forward(const torch::Tensor& x, bool with_keypoints = true);
+  // Anchor centres (A, 2) and strides (A, 1) for an input of input_w x input_h pixels, in
+  // the order of forward()'s anchors: level by level, each row-major (y outer, x inner).
+  std::pair<torch::Tensor, torch::Tensor> anchors(int input_w, int input_h) const;
   // raw -> boxes xyxy (B, A, 4), obj logit (B, A), keypoints x, y (B, A, K, 2), vis logit (B, A, K)
   struct Decoded {
     torch::Tensor boxes, obj, kpts, vis;
@@ -71,12 +93,18 @@ struct YoloPoseNetImpl : torch::nn::Module {
   ConvBn sppf_in{nullptr}, sppf_out{nullptr};
   C2f up4{nullptr}, up3{nullptr}, down4{nullptr}, down5{nullptr};
   ConvBn down3_conv{nullptr}, down4_conv{nullptr};
+  // Version 2: box_heads output 5 channels (box and objectness) and obj_heads is empty.
   torch::nn::ModuleList box_heads{nullptr}, obj_heads{nullptr}, kpt_heads{nullptr};
+
+ private:
+  void build_version1();
+  void build_version2();
+  torch::Tensor head_outputs(const std::vector<torch::Tensor>& feats, bool with_keypoints);
 };
 TORCH_MODULE(YoloPoseNet);
 
 struct RefineNetImpl : torch::nn::Module {
-  explicit RefineNetImpl(int n_keypoints);
+  explicit RefineNetImpl(int n_keypoints, int version = kNetVersionLatest);
   // x (B, 3, S, S) -> (heatmap logits (B, K, S/4, S/4), offsets (B, 2K, S/4, S/4))
   std::pair<torch::Tensor, torch::Tensor> forward(const torch::Tensor& x);
   int n_keypoints = 0;

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <optional>
 #include <random>
 
 #include "behavtrack/core/atomic_file.h"
@@ -32,7 +33,7 @@ void default_schedule(int n_labelled, int& epochs, int& batch) {
 }
 
 void TrainOptions::validate() const {
-  YoloPoseNetOptions{size, 1}.validate();
+  YoloPoseNetOptions{size, 1, net_version}.validate();
   validate_input_px(input_px, "input_px");
   if (refine_px != 0) validate_input_px(refine_px, "refine_px");
   if (epochs < 0) throw_invalid(fmt::format("epochs = {}: must be >= 0", epochs));
@@ -57,7 +58,7 @@ void TrainOptions::validate() const {
 std::string TrainOptions::to_json() const {
   const nlohmann::json j = {
       {"size", size},       {"input_px", input_px},
-      {"refine_px", refine_px}, {"epochs", epochs},
+      {"refine_px", refine_px}, {"net_version", net_version}, {"epochs", epochs},
       {"batch", batch},     {"device", device},
       {"time_limit_min", time_limit_min}, {"patience_epochs", patience_epochs},
       {"lr", lr},           {"weight_decay", weight_decay},
@@ -66,6 +67,7 @@ std::string TrainOptions::to_json() const {
       {"refine_repeats", refine_repeats}, {"val_every_epochs", val_every_epochs},
       {"augment", {{"flip_probability", augment.flip_probability},
                    {"rotate_deg", augment.rotate_deg},
+                   {"quarter_turns", augment.quarter_turns},
                    {"scale_range", augment.scale_range},
                    {"translate_fraction", augment.translate_fraction},
                    {"brightness", augment.brightness},
@@ -351,7 +353,8 @@ PoseMetrics validate_nets(PoseNets& nets, const PoseDataset& val, const Skeleton
   std::vector<std::vector<Instance>> truth, pred;
   for (const auto& s : val) {
     std::vector<Instance> found =
-        run_detector(nets.detector, s.image, nets.input_px, {0.001f, 0.7f, max_det, 0.5f}, dev);
+        run_detector(nets.detector, s.image, nets.input_px, {0.001f, 0.7f, max_det, 0.5f}, dev,
+                     /*with_keypoints=*/!nets.refiner);
     if (nets.refiner) run_refiner(nets.refiner, s.image, found, nets.refine_px, 0.5f, dev);
     truth.push_back(s.instances);
     pred.push_back(std::move(found));
@@ -412,16 +415,21 @@ TrainResult train_pose_model(const PoseDataset& train, const PoseDataset& val_in
   }
   batch = std::min<int>(batch, static_cast<int>(train.size()));
 
-  PoseNets nets(options.size, k, options.input_px, options.refine_px);
-  PoseNets ema(options.size, k, options.input_px, options.refine_px);
+  int net_version = options.net_version;
+  std::optional<ModelInfo> from;
   if (!options.from_model.empty()) {
-    const ModelInfo from = read_model_info(options.from_model);
-    from.check_skeleton(skeleton, options.from_model.string());
-    if (from.size != options.size || from.refine_px != options.refine_px)
+    from = read_model_info(options.from_model);
+    from->check_skeleton(skeleton, options.from_model.string());
+    if (from->size != options.size || from->refine_px != options.refine_px)
       throw_invalid(fmt::format("from_model {}: size {} / refine_px {} differ from this run's "
                                 "{} / {}",
-                                bt::quoted(options.from_model.string()), from.size, from.refine_px,
-                                options.size, options.refine_px));
+                                bt::quoted(options.from_model.string()), from->size,
+                                from->refine_px, options.size, options.refine_px));
+    net_version = from->net_version;  // fine-tuning keeps the model's networks
+  }
+  PoseNets nets(options.size, k, options.input_px, options.refine_px, net_version);
+  PoseNets ema(options.size, k, options.input_px, options.refine_px, net_version);
+  if (from) {
     torch::serialize::InputArchive archive;
     archive.load_from((options.from_model / "weights.pt").string());
     nets.load(archive);
@@ -476,6 +484,7 @@ TrainResult train_pose_model(const PoseDataset& train, const PoseDataset& val_in
   info.size = options.size;
   info.input_px = options.input_px;
   info.refine_px = options.refine_px;
+  info.net_version = net_version;
   info.skeleton = skeleton;
   info.train_options_json = options.to_json();
   info.data_json = nlohmann::json{{"n_train_images", train.size()},
@@ -485,7 +494,7 @@ TrainResult train_pose_model(const PoseDataset& train, const PoseDataset& val_in
                                   {"batch", batch}}
                        .dump();
 
-  auto [anchor_xy, strides] = YoloPoseNetImpl::anchors(options.input_px);
+  auto [anchor_xy, strides] = nets.detector->anchors(options.input_px, options.input_px);
   anchor_xy = anchor_xy.to(dev);
   strides = strides.to(dev);
   const int refine_batch_size = std::max(16, 2 * batch);
