@@ -8,10 +8,12 @@
 // in BT_POSE_OUT). BT_POSE_NET_VERSION=1 trains the first generation of networks.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <vector>
 
 #include "behavtrack/core/log.h"
 #include "behavtrack/pose/classical_detector.h"
@@ -56,9 +58,20 @@ void BM_PoseInference(benchmark::State& state, std::string size, int input_px, b
   // The first calls pay one-off costs (oneDNN primitive creation, allocator growth) that a
   // video pays once: keep them out of the timing.
   for (int i = 0; i < 3; ++i) benchmark::DoNotOptimize(model.predict(frame, p));
-  for (auto _ : state) benchmark::DoNotOptimize(model.predict(frame, p));
+  // On this shared machine other programs' load stretches the mean; the fastest tenth of the
+  // calls shows what the code itself costs (reported beside the mean, never instead of it).
+  std::vector<double> call_ms;
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    benchmark::DoNotOptimize(model.predict(frame, p));
+    call_ms.push_back(
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
   state.counters["frames_per_s"] =
       benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+  std::sort(call_ms.begin(), call_ms.end());
+  state.counters["p10_frames_per_s"] = 1000.0 / call_ms[call_ms.size() / 10];
+  state.counters["best_frames_per_s"] = 1000.0 / call_ms.front();
   std::filesystem::remove_all(dir);
 }
 BENCHMARK_CAPTURE(BM_PoseInference, n_320, "n", 320, true)->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -242,6 +255,23 @@ void report_missed_mice(const bt::pose::PoseModel& model, const bt::pose::PoseDa
                n_missed, n_no_candidate, n_nms, n_max_det);
 }
 
+// Box AP50 of `model` on `data` at several NMS IoU thresholds (refiner off: it moves no box),
+// to choose the threshold on validation frames, never on the test.
+void sweep_nms_iou(const bt::pose::PoseModel& model, const bt::pose::PoseDataset& data,
+                   const char* name, int mice) {
+  std::vector<std::vector<bt::Instance>> truth;
+  for (const auto& s : data) truth.push_back(s.instances);
+  for (float iou_max : {0.8f, 0.7f, 0.65f, 0.6f, 0.55f, 0.5f, 0.45f}) {
+    bt::pose::PredictOptions p = experiment_predict_options(mice);
+    p.refine = false;
+    p.iou_max = iou_max;
+    const auto m = bt::pose::evaluate_pose(truth, bt::pose::predict_dataset(model, data, p, {}),
+                                           bt::Skeleton::default_mouse(), {});
+    std::fprintf(stderr, "%s, NMS IoU %.2f: box AP50 %.4f AP50-95 %.4f, %d of %d missed\n", name,
+                 iou_max, m.box_ap50, m.box_ap50_95, m.n_missed, m.n_truth);
+  }
+}
+
 // The synthetic experiment of issue 5: 300 training frames from 3 videos, validation on 30
 // frames of a fourth, test on 100 frames of two more; BT_POSE_MINUTES (default 25) of
 // training from scratch; box AP50 and keypoint OKS AP50-95 on the test frames.
@@ -256,8 +286,12 @@ void BM_PoseSynthExperiment(benchmark::State& state) {
     const auto m = std::getenv("BT_POSE_DIAG_ONLY")
                        ? bt::pose::PoseMetrics{}
                        : train_and_test(state, "synthetic", train, val, test, o, 5);
-    report_missed_mice(bt::pose::PoseModel::load(experiment_dir("synthetic"), bt::Device{}), test,
-                       5);
+    const auto model = bt::pose::PoseModel::load(experiment_dir("synthetic"), bt::Device{});
+    report_missed_mice(model, test, 5);
+    if (std::getenv("BT_POSE_NMS_SWEEP")) {
+      sweep_nms_iou(model, val, "validation", 5);
+      sweep_nms_iou(model, test, "test", 5);
+    }
     state.counters["box_ap50"] = m.box_ap50;
     state.counters["oks_ap50_95"] = m.oks_ap50_95;
     state.counters["rmse_px"] = m.rmse_px;

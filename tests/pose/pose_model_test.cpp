@@ -58,8 +58,11 @@ TEST(PoseTrainSlow, ShortRunOnSyntheticMiceLowersTheLossAndFindsTheMice) {
   TrainOptions o;
   o.input_px = 320;
   o.refine_px = 64;
-  o.epochs = 30;
-  o.batch = 4;
+  // 240 small steps: the IoU-aware objectness needs ~100 steps before it ranks a mouse above
+  // the floor (measured on the DLC set too); 160 steps found 9 of the 16 mice.
+  o.epochs = 60;
+  o.batch = 2;
+  o.val_every_epochs = 20;
   o.lr = 4e-3;
   o.warmup_fraction = 0.02;
   o.seed = 3;
@@ -67,12 +70,12 @@ TEST(PoseTrainSlow, ShortRunOnSyntheticMiceLowersTheLossAndFindsTheMice) {
   o.augment.quarter_turns = false;
   const TrainResult r = train_pose_model(train, {}, Skeleton::default_mouse(), o,
                                          dir / "model", {});
-  EXPECT_EQ(r.epochs_run, 30);
+  EXPECT_EQ(r.epochs_run, 60);
   ASSERT_TRUE(std::filesystem::exists(dir / "model" / "weights.pt"));
   EXPECT_FALSE(std::filesystem::exists(dir / "model" / "checkpoint.pt"));
 
   const auto log = read_csv(dir / "model" / "train_log.csv");
-  ASSERT_EQ(log.size(), 31u);  // header + one row per epoch
+  ASSERT_EQ(log.size(), 61u);  // header + one row per epoch
   EXPECT_EQ(log[0][3], "loss_box");
   const double box_first = std::stod(log[1][3]), box_last = std::stod(log.back()[3]);
   const double heat_first = std::stod(log[1][7]), heat_last = std::stod(log.back()[7]);
@@ -83,6 +86,7 @@ TEST(PoseTrainSlow, ShortRunOnSyntheticMiceLowersTheLossAndFindsTheMice) {
   EXPECT_EQ(model.info().skeleton.keypoints, Skeleton::default_mouse().keypoints);
   PredictOptions p;
   p.max_det = 2;
+  p.score_min = 0.01f;  // a short run's scores are low; AP ranks by score all the same
   std::vector<std::vector<Instance>> truth;
   for (const auto& s : train) truth.push_back(s.instances);
   const PoseMetrics m = evaluate_pose(truth, predict_dataset(model, train, p, {}),
