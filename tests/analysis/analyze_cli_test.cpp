@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
 #include "behavtrack/core/atomic_file.h"
 #include "behavtrack/core/instances_json.h"
 #include "pose/pose_fixtures.h"
@@ -62,6 +64,12 @@ TEST(AnalyzeCli, APoseModelsConfidentDetectionsAreTrackedInEveryFrame) {
     ASSERT_TRUE(f.instances[0].id.has_value());
     EXPECT_EQ(f.instances[0].id->value, 1) << "frame " << f.frame;
   }
+  // The run records (and the report shows) the tracker options it used, not the defaults.
+  const auto marker = nlohmann::json::parse(read_file(out / "cage" / "analysis.json"));
+  const auto& tracker = marker["identity"]["tracker"];
+  EXPECT_EQ(tracker["animals"], 1);
+  EXPECT_LE(tracker["score_high"].get<double>(), 0.45);
+  EXPECT_LE(tracker["score_new"].get<double>(), 0.45);
 }
 
 TEST(AnalyzeCli, MissingVideoIsOneClearLine) {

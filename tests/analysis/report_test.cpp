@@ -20,6 +20,7 @@ ReportMeta meta10fps() {
   m.width = 200;
   m.height = 100;
   m.behaviors = {"resting", "running"};
+  m.metrics_json = R"({"detector": {"rmse_px": 2.5, "per_keypoint": [{"name": "nose", "rmse_px": 1.5}]}})";
   return m;
 }
 
@@ -123,6 +124,9 @@ TEST(Report, HtmlIsSelfContainedAndRendersEveryChartInChromium) {
     const std::regex drawn(std::string("id=\"") + id + "\"[^>]*_echarts_instance_");
     EXPECT_TRUE(std::regex_search(dom.out, drawn)) << id << " was not drawn";
   }
+  // Per-keypoint metrics read as rows, not as a JSON blob in one cell.
+  EXPECT_NE(dom.out.find("<th>detector.per_keypoint.nose.rmse_px</th><td>1.5</td>"), std::string::npos);
+  EXPECT_EQ(dom.out.find("<td>[{"), std::string::npos);
   test::run_program("/usr/bin/chromium",
       {"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
        "--disable-background-networking", "--disable-component-update", "--disable-sync",

@@ -131,8 +131,11 @@ function drawOccupancy() {
   chartIn('occupancy').setOption({
     tooltip: { formatter: (p) => fmt(p.value[2], 2) + ' % of time' },
     grid: { left: 50, right: 20, top: 10, bottom: 70 },
-    xAxis: { type: 'category', data: [...Array(o.grid_w).keys()].map((i) => i * o.cell_px), splitArea: { show: false } },
-    yAxis: { type: 'category', data: [...Array(o.grid_h).keys()].map((i) => i * o.cell_px), inverse: true },
+    // About eight labels per axis: one per cell crowds them into an unreadable column.
+    xAxis: { type: 'category', data: [...Array(o.grid_w).keys()].map((i) => i * o.cell_px), splitArea: { show: false },
+             axisLabel: { interval: Math.ceil(o.grid_w / 8) - 1 }, name: 'x (px)' },
+    yAxis: { type: 'category', data: [...Array(o.grid_h).keys()].map((i) => i * o.cell_px), inverse: true,
+             axisLabel: { interval: Math.ceil(o.grid_h / 8) - 1 }, name: 'y (px)', nameLocation: 'start' },
     visualMap: { min: 0, max: max || 1, calculable: true, orient: 'horizontal', left: 'center', bottom: 0,
                  inRange: { color: ['#f7fbff', '#6baed6', '#08306b'] } },
     series: [{ type: 'heatmap', data: cells, progressive: 0 }],
@@ -170,12 +173,19 @@ function drawSocial() {
       rows.join('') + '</table>';
 }
 
-// Flattens nested JSON into "a.b.c" rows for a two-column table.
+// Flattens nested JSON into "a.b.c" rows for a two-column table. Arrays of named objects
+// (per-keypoint metrics) become one row per field under each name, not a JSON blob.
 function flatten(obj, prefix = '', out = []) {
+  const isObject = (v) => v && typeof v === 'object' && !Array.isArray(v);
   for (const [k, v] of Object.entries(obj || {})) {
     const key = prefix ? prefix + '.' + k : k;
-    if (v && typeof v === 'object' && !Array.isArray(v)) flatten(v, key, out);
-    else out.push([key, Array.isArray(v) ? JSON.stringify(v) : v]);
+    if (isObject(v)) {
+      flatten(v, key, out);
+    } else if (Array.isArray(v) && v.length && v.every((e) => isObject(e) && typeof e.name === 'string')) {
+      for (const { name, ...fields } of v) flatten(fields, key + '.' + name, out);
+    } else {
+      out.push([key, Array.isArray(v) ? JSON.stringify(v) : v]);
+    }
   }
   return out;
 }

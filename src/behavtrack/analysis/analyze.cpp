@@ -52,21 +52,35 @@ std::vector<fs::path> glob_paths(const std::string& pattern) {
   return out;
 }
 
-// What identifies the analysed input and the analysis: options, and the video's size and
-// modification time. A run whose marker holds the same is complete.
-json identity_of(const fs::path& video, const AnalyzeOptions& o, const std::string& detector) {
+// The tracker options a run uses: the user's, with the known animal count, and score
+// thresholds no higher than what the detector calls confident (a pose model's IoU-aware score
+// of ~0.45 on a found mouse is below ByteTrack's 0.5/0.6, which would start no track).
+track::TrackerOptions tracker_options_for(const AnalyzeOptions& o, const FrameDetector& detector) {
+  track::TrackerOptions t = o.tracker;
+  t.animals = o.animals;
+  const double confident = detector.confident_score();
+  t.score_high = std::min(t.score_high, confident);
+  t.score_new = std::min(t.score_new, confident);
+  t.score_low = std::min(t.score_low, t.score_high);
+  return t;
+}
+
+// What identifies the analysed input and the analysis: options as used (the report shows
+// them), and the video's size and modification time. A run whose marker holds the same is
+// complete.
+json identity_of(const fs::path& video, const AnalyzeOptions& o, const FrameDetector& detector) {
   struct stat st {};
   ::stat(video.c_str(), &st);
   return {{"video", fs::absolute(video).string()},
           {"video_bytes", static_cast<std::int64_t>(st.st_size)},
           {"video_mtime_s", static_cast<std::int64_t>(st.st_mtime)},
-          {"detector", detector},
+          {"detector", detector.description()},
           {"pose_model", o.pose_model.string()},
           {"behavior_model", o.behavior_model.string()},
           {"animals", o.animals},
           {"render", o.render},
           {"detect_every_frames", o.detect_every_frames},
-          {"tracker", json::parse(track::tracker_options_json(o.tracker))},
+          {"tracker", json::parse(track::tracker_options_json(tracker_options_for(o, detector)))},
           {"report", {{"occupancy_cell_px", o.report.occupancy_cell_px},
                       {"trajectory_rate_hz", o.report.trajectory_rate_hz},
                       {"speed_bin_s", o.report.speed_bin_s},
@@ -126,14 +140,7 @@ TrackedVideo detect_and_track(const fs::path& video_path, FrameDetector& detecto
   header.height = info.height;
   header.skeleton = detector.skeleton();
 
-  track::TrackerOptions tracker_options = o.tracker;
-  tracker_options.animals = o.animals;
-  // Scores at or above what the detector calls confident start and continue tracks.
-  const double confident = detector.confident_score();
-  tracker_options.score_high = std::min(tracker_options.score_high, confident);
-  tracker_options.score_new = std::min(tracker_options.score_new, confident);
-  tracker_options.score_low = std::min(tracker_options.score_low, tracker_options.score_high);
-  track::Tracker tracker(tracker_options, header.skeleton, header.fps, info.width, info.height);
+  track::Tracker tracker(tracker_options_for(o, detector), header.skeleton, header.fps, info.width, info.height);
   InstancesJsonWriter tracks_json(out / "tracks.json", header);
   std::unique_ptr<RenderQueue> render;
   if (o.render) render = std::make_unique<RenderQueue>(out / "tracks.mp4", info, header.skeleton);
@@ -203,7 +210,7 @@ VideoAnalysis analyze_one(const fs::path& video_path, FrameDetector& detector,
   VideoAnalysis result;
   result.video = video_path;
   result.out_dir = o.out_dir / video_path.stem();
-  const json identity = identity_of(video_path, o, detector.description());
+  const json identity = identity_of(video_path, o, detector);
   if (!o.force && is_complete(result.out_dir, identity)) {
     result.skipped = true;
     return result;

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Pose active learning against random sampling (issue 8): `active simulate` learning curves
+# (labelled frames -> test OKS AP50-95) for random-stratified and hybrid acquisition, on
+#  - the DLC open-field frames (116 labelled frames, 1 mouse; 20% held out for testing), and
+#  - synthetic mice (5 per frame): frames sampled by appearance from synthetic videos and
+#    labelled from the synthetic truth, which stands in for the person.
+# Training is bounded by epochs, not minutes, so the curves do not depend on machine load.
+# Env: BT_BIN, BT_RESULTS; BT_AL_SETS (default "dlc synth"), BT_AL_EPOCHS (30), BT_AL_BATCH
+# (4), BT_AL_INITIAL (10), BT_AL_PER_CYCLE (10), BT_AL_CYCLES (4), BT_AL_SEED (42).
+# Writes $BT_RESULTS/active-<set>/{learning_curve.csv,learning_curve.png,summary.json}.
+set -euo pipefail
+bin="${BT_BIN:-build/bin/behavtrack}"
+results="${BT_RESULTS:-.}"
+data="${BT_SHARED_DATA:-$(dirname "$0")/../../../shared/data}/dlc-openfield"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+dlc_project() {  # folder
+  [[ -d "$data/labeled-data/m4s1" ]] || return 1
+  "$bin" -q project init "$1" --animals 1 --keypoints snout,leftear,rightear,tailbase --flip leftear:rightear
+  "$bin" -q labels import "$1" "$data/labeled-data/m4s1" --format dlc
+  "$bin" -q frames split "$1" --test 0.2 --seed 7
+}
+
+# Three 60-second videos of 5 mice; 150 frames sampled by appearance, each labelled from its
+# video's truth (only the sampled frames: the pool a person would have labelled).
+synth_project() {  # folder
+  local dir=$1
+  "$bin" -q project init "$dir" --animals 5
+  for seed in 11 12 13; do
+    "$bin" -q synth --out "$work/synth$seed" --mice 5 --seconds 60 --seed "$seed"
+    "$bin" -q video add "$dir" "$work/synth$seed/video.mp4"
+  done
+  "$bin" -q frames sample "$dir" --n 150 --every 5 --seed 3
+  local video=1
+  for seed in 11 12 13; do
+    sqlite3 "$dir/behavtrack.db" "SELECT frame_index FROM frames WHERE video_id = $video" > "$work/picked"
+    /usr/bin/python3 - "$work/synth$seed/truth.json" "$work/picked" "$work/oracle$video.json" <<'EOF'
+import json, sys
+truth = json.load(open(sys.argv[1]))
+picked = {int(line) for line in open(sys.argv[2]) if line.strip()}
+truth["frames"] = [f for f in truth["frames"] if f["frame"] in picked]
+json.dump(truth, open(sys.argv[3], "w"))
+EOF
+    "$bin" -q labels import "$dir" "$work/oracle$video.json" --format behavtrack --video "$video"
+    video=$((video + 1))
+  done
+  "$bin" -q frames split "$dir" --test 0.2 --seed 7
+}
+
+for set in ${BT_AL_SETS:-dlc synth}; do
+  project="$work/project-$set"
+  if ! "${set}_project" "$project"; then
+    echo "active_simulate: $set data not found; skipped"
+    continue
+  fi
+  out="$results/active-$set"
+  rm -rf "$out"
+  echo "active_simulate: $set ($(uptime | sed 's/.*load/load/'))"
+  /usr/bin/time -f "active_simulate: $set took %e s, peak RSS %M KiB" \
+    "$bin" -q active simulate "$project" --out "$out" --strategies random-stratified,hybrid \
+      --initial "${BT_AL_INITIAL:-10}" --per-cycle "${BT_AL_PER_CYCLE:-10}" --cycles "${BT_AL_CYCLES:-4}" \
+      --epochs "${BT_AL_EPOCHS:-30}" --batch "${BT_AL_BATCH:-4}" --seed "${BT_AL_SEED:-42}"
+  column -s, -t "$out/learning_curve.csv"
+  echo "labels to reach random-stratified's final OKS AP: $(tr -d ' \n' < "$out/summary.json" |
+    grep -o '"labels_to_reach_random_final_oks_ap":{[^}]*}')"
+done
