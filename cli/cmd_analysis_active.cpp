@@ -1,8 +1,13 @@
-// behavtrack active next | simulate: active-learning cycles over a project.
+// behavtrack active next | simulate: active-learning cycles over a project (pose frames);
+// active behavior-next | behavior-simulate: the same for behaviour labels (video windows).
 #include <cstdio>
+#include <filesystem>
 #include <sstream>
 
 #include "behavtrack/analysis/active_learning.h"
+#include "behavtrack/analysis/behavior_active.h"
+#include "behavtrack/behavior/labels.h"
+#include "behavtrack/core/error.h"
 #include "command_registry.h"
 
 namespace {
@@ -118,10 +123,157 @@ void add_simulate(CLI::App& active, bt::cli::Context& ctx) {
   });
 }
 
+// Flags shared by the behaviour commands: how windows are cut.
+struct WindowFlags {
+  bt::analysis::WindowOptions options;
+  void add_to(CLI::App* cmd) {
+    cmd->add_option("--window-s", options.window_s, "Window length, seconds (one mouse; labelled as a whole)")
+        ->capture_default_str();
+    cmd->add_option("--min-coverage", options.min_coverage,
+                    "Share of a window's frames the mouse must be tracked in to be a candidate, (0, 1]")
+        ->capture_default_str();
+  }
+};
+
+void add_behavior_next(CLI::App& active, bt::cli::Context& ctx) {
+  struct Flags {
+    std::string dir, model, strategy = "hybrid", out;
+    std::vector<std::string> tracks, videos;
+    int n = 20;
+    std::uint64_t seed = 42;
+    bool no_bouts = false;
+    WindowFlags windows;
+  };
+  auto f = std::make_shared<Flags>();
+  CLI::App* cmd = active.add_subcommand(
+      "behavior-next", "Score every mouse's video windows with a behaviour model and queue the N windows it is least "
+                       "sure of for labelling: their predicted bouts go into the project (annotation app) and a "
+                       "windows CSV is written");
+  cmd->add_option("dir", f->dir, "Project folder holding the videos")->required();
+  cmd->add_option("--model", f->model, "Pose-feature behaviour model folder (behavior train)")->required();
+  cmd->add_option("--tracks", f->tracks, "Tracks of one registered video (Instances JSON with ids); repeat for several")
+      ->required()->check(CLI::ExistingFile);
+  cmd->add_option("--video", f->videos,
+                  "The video file of each --tracks, in the same order (default: the video the tracks name, matched "
+                  "by file name among the project's videos)");
+  cmd->add_option("--n", f->n, "Windows to propose")->capture_default_str();
+  cmd->add_option("--strategy", f->strategy, "uncertainty, diversity, hybrid or random-stratified")
+      ->capture_default_str();
+  cmd->add_option("--seed", f->seed, "Seed for random-stratified draws")->capture_default_str();
+  cmd->add_option("--out", f->out, "Windows CSV to write (default: DIR/runs/<run id>/behavior_windows.csv)");
+  cmd->add_flag("--no-bouts", f->no_bouts, "Write the CSV and the run only; add no proposed bouts to the project");
+  f->windows.add_to(cmd);
+  cmd->callback([f, &ctx] {
+    if (!f->videos.empty() && f->videos.size() != f->tracks.size())
+      bt::throw_invalid("--video: " + std::to_string(f->videos.size()) + " files for " +
+                        std::to_string(f->tracks.size()) + " --tracks; give one video per tracks file, in order");
+    bt::analysis::BehaviorNextOptions o;
+    o.n = f->n;
+    o.strategy = bt::analysis::strategy_from_string(f->strategy);
+    o.seed = f->seed;
+    o.windows = f->windows.options;
+    o.write_bouts = !f->no_bouts;
+    o.out_csv = f->out;
+    std::vector<bt::analysis::TracksInput> inputs;
+    for (std::size_t i = 0; i < f->tracks.size(); ++i)
+      inputs.push_back({f->tracks[i], f->videos.empty() ? std::filesystem::path() : std::filesystem::path(f->videos[i])});
+    const auto s = bt::analysis::behavior_next(f->dir, f->model, inputs, o, ctx.progress());
+    std::printf("proposed %zu windows of %.2f s (mean uncertainty %.3f vs %.3f over %zu candidates; %zu windows "
+                "already labelled skipped)\n",
+                s.windows.size(), o.windows.window_s, s.mean_uncertainty_selected, s.mean_uncertainty_candidates,
+                s.candidates, s.labelled);
+    std::printf("%-8s %4s %8s %8s %11s  %s\n", "video_id", "id", "start", "end", "uncertainty", "predicted");
+    for (const auto& w : s.windows)
+      std::printf("%-8lld %4d %8lld %8lld %11.3f  %s\n", static_cast<long long>(w.video_id), w.id.value,
+                  static_cast<long long>(w.start_frame), static_cast<long long>(w.end_frame), w.uncertainty.total,
+                  w.predicted.c_str());
+    if (o.write_bouts)
+      std::printf("wrote %zu proposed bouts into the project (run %lld); review them with 'behavtrack annotate %s'\n",
+                  s.bouts_written, static_cast<long long>(s.run_id), f->dir.c_str());
+    else
+      std::printf("no bouts written (--no-bouts); run %lld\n", static_cast<long long>(s.run_id));
+    std::printf("windows: %s\n", s.csv.c_str());
+  });
+}
+
+// A tracks file with behaviour fields, or a synth folder holding truth.json.
+bt::behavior::LabelledVideo load_truth(const std::string& path, const std::vector<std::string>& behaviors) {
+  std::filesystem::path file = path;
+  if (std::filesystem::is_directory(file)) file /= "truth.json";
+  if (!std::filesystem::exists(file))
+    throw bt::Error(bt::ErrorKind::kNotFound,
+                    bt::quoted(path) + ": no such file, nor a folder with truth.json (behavtrack synth --truth-only)");
+  auto loaded = bt::behavior::load_labelled_video(file, {}, behaviors, "");
+  if (loaded.labels.size() == 0)
+    bt::throw_invalid(bt::quoted(file.string()) + ": no instance has a behaviour; the simulation needs truth labels");
+  return {path, std::move(loaded.tracks), std::move(loaded.labels)};
+}
+
+void add_behavior_simulate(CLI::App& active, bt::cli::Context& ctx) {
+  struct Flags {
+    std::vector<std::string> train, test;
+    std::string out, strategies = "random-stratified,uncertainty,hybrid";
+    int initial = 20, per_cycle = 20, cycles = 8;
+    std::uint64_t seed = 42;
+    WindowFlags windows;
+    bt::behavior::GbtOptions gbt;
+  };
+  auto f = std::make_shared<Flags>();
+  CLI::App* cmd = active.add_subcommand(
+      "behavior-simulate", "Run behaviour active-learning cycles with truth labels as the oracle (synth truth) and "
+                           "write the learning curve (labelled windows -> test macro-F1) for each strategy");
+  cmd->add_option("--train", f->train,
+                  "Pool video: tracks with behaviour fields, or a synth folder with truth.json; repeat")->required();
+  cmd->add_option("--test", f->test, "Held-out test video, same kinds; repeat")->required();
+  cmd->add_option("--out", f->out, "Folder for learning_curve.csv, learning_curve.png, summary.json")->required();
+  cmd->add_option("--strategies", f->strategies, "Comma-separated strategies")->capture_default_str();
+  cmd->add_option("--initial", f->initial, "Windows labelled before the first cycle (the same for every strategy)")
+      ->capture_default_str();
+  cmd->add_option("--per-cycle", f->per_cycle, "Windows labelled per cycle")->capture_default_str();
+  cmd->add_option("--cycles", f->cycles, "Cycles after the first training")->capture_default_str();
+  cmd->add_option("--seed", f->seed, "Seed of the initial set and random draws")->capture_default_str();
+  cmd->add_option("--rounds", f->gbt.n_rounds, "Boosting rounds of the classifier")->capture_default_str();
+  cmd->add_option("--depth", f->gbt.max_depth, "Tree depth of the classifier")->capture_default_str();
+  f->windows.add_to(cmd);
+  cmd->callback([f, &ctx] {
+    bt::analysis::BehaviorSimulateOptions o;
+    o.strategies = parse_strategies(f->strategies);
+    o.windows = f->windows.options;
+    o.initial = f->initial;
+    o.per_cycle = f->per_cycle;
+    o.cycles = f->cycles;
+    o.seed = f->seed;
+    o.classifier.gbt = f->gbt;
+    o.out_dir = f->out;
+    o.validate();
+    std::vector<bt::behavior::LabelledVideo> pool, test;
+    for (const auto& t : f->train) pool.push_back(load_truth(t, o.classifier.behaviors));
+    for (const auto& t : f->test) test.push_back(load_truth(t, o.classifier.behaviors));
+    const auto s = bt::analysis::simulate_behavior_active_learning(pool, test, o, ctx.progress());
+    std::printf("%-18s %6s %8s %13s %9s\n", "strategy", "cycle", "windows", "mouse-frames", "macro-F1");
+    for (const auto& c : s.curve)
+      std::printf("%-18s %6d %8d %13lld %9.3f\n", c.strategy.c_str(), c.cycle, c.windows,
+                  static_cast<long long>(c.mouse_frames), c.test.macro_f1);
+    const int reference_windows = o.initial + o.per_cycle * o.cycles;  // every strategy's final count
+    for (const auto& r : s.labels_to_reach_random) {
+      if (r.windows)
+        std::printf("%s reached random-stratified's final macro-F1 %.3f with %d windows (%lld mouse-frames), %.0f%% of %d\n",
+                    r.strategy.c_str(), s.target_macro_f1, *r.windows, static_cast<long long>(*r.mouse_frames),
+                    100.0 * *r.windows / reference_windows, reference_windows);
+      else
+        std::printf("%s did not reach random-stratified's final macro-F1 %.3f within %d windows\n", r.strategy.c_str(),
+                    s.target_macro_f1, reference_windows);
+    }
+    std::printf("curve: %s, %s; summary: %s\n", s.curve_csv.c_str(), s.curve_png.c_str(), s.summary_json.c_str());
+  });
+}
+
 const bt::cli::CommandRegistration kActive(
     "active", "Active-learning cycles: pick the frames worth labelling", [](CLI::App& active, bt::cli::Context& ctx) {
       add_next(active, ctx);
       add_simulate(active, ctx);
+      add_behavior_next(active, ctx);
+      add_behavior_simulate(active, ctx);
     });
 
 }  // namespace

@@ -19,11 +19,7 @@ constexpr const char* kModelFormat = "behavtrack.behavior-model/1";
 constexpr std::size_t kPredictChunkRows = 4096;
 
 // Every mouse-frame row of one video's features, in emission order.
-struct VideoRows {
-  std::vector<FrameIndex> frames;
-  std::vector<TrackId> ids;
-  std::vector<float> x;
-};
+using VideoRows = PoseFeatureRows;
 
 PoseFeatureOptions feature_options(const PoseClassifierOptions& o, const InstancesFile& tracks) {
   PoseFeatureOptions f;
@@ -47,6 +43,8 @@ VideoRows extract_rows(const PoseClassifierOptions& o, const InstancesFile& trac
   PoseFeatureExtractor fx(feature_options(o, tracks));
   const std::size_t n = fx.feature_names().size();
   VideoRows rows;
+  rows.names = fx.feature_names();
+  rows.fps = tracks.header.fps;
   const FeatureSink sink = [&](FrameIndex f, TrackId id, const float* v) {
     rows.frames.push_back(f);
     rows.ids.push_back(id);
@@ -216,23 +214,23 @@ void check_video(const LabelledVideo& v, const PoseClassifierOptions& o) {
 }
 
 // Step: labelled rows of the training videos -> class-weighted boosted trees + HMM.
-PoseModel train_from_rows(const std::vector<const LabelledVideo*>& videos,
+PoseModel train_from_rows(const std::vector<const LabelSet*>& labels,
                                      const std::vector<const VideoRows*>& rows, const PoseClassifierOptions& o,
                                      std::size_t n_features, const ProgressCallback& progress) {
   std::vector<float> x;
   std::vector<int> y;
   std::vector<std::vector<int>> runs;
-  for (std::size_t v = 0; v < videos.size(); ++v) {
+  for (std::size_t v = 0; v < labels.size(); ++v) {
     const VideoRows& r = *rows[v];
     std::map<int, int> seen;  // per mouse: labelled rows so far, for the stride
     for (std::size_t i = 0; i < r.frames.size(); ++i) {
-      const auto c = videos[v]->labels.find(r.frames[i], r.ids[i]);
+      const auto c = labels[v]->find(r.frames[i], r.ids[i]);
       if (!c) continue;
       if (seen[r.ids[i].value]++ % o.train_stride != 0) continue;
       y.push_back(*c);
       x.insert(x.end(), r.x.begin() + static_cast<long>(i * n_features), r.x.begin() + static_cast<long>((i + 1) * n_features));
     }
-    for (auto& run : label_runs(videos[v]->labels)) runs.push_back(std::move(run));
+    for (auto& run : label_runs(*labels[v])) runs.push_back(std::move(run));
   }
   if (y.empty()) throw_invalid("pose classifier: no labelled mouse-frame in the training videos; nothing to learn from");
   const int k = static_cast<int>(o.behaviors.size());
@@ -262,9 +260,9 @@ PoseClassifier PoseClassifier::train(const std::vector<LabelledVideo>& videos, c
     for (const auto& v : videos) rows.push_back(extract_rows(options, v.tracks, p));
     p.finish();
   }
-  std::vector<const LabelledVideo*> vp;
+  std::vector<const LabelSet*> vp;
   std::vector<const VideoRows*> rp;
-  for (std::size_t i = 0; i < videos.size(); ++i) vp.push_back(&videos[i]), rp.push_back(&rows[i]);
+  for (std::size_t i = 0; i < videos.size(); ++i) vp.push_back(&videos[i].labels), rp.push_back(&rows[i]);
   const auto names = feature_names_for(options, videos[0].tracks);
   PoseClassifier clf;
   static_cast<PoseModel&>(*clf.impl_) = train_from_rows(vp, rp, options, names.size(), progress);
@@ -312,6 +310,56 @@ BehaviorPrediction PoseClassifier::predict(const InstancesFile& tracks, const Pr
     out.mice.push_back(std::move(mp));
   }
   return out;
+}
+
+PoseClassifier PoseClassifier::train_on_features(const std::vector<const PoseFeatureRows*>& rows,
+                                                 const std::vector<const LabelSet*>& labels,
+                                                 const PoseClassifierOptions& options, const ProgressCallback& progress) {
+  options.validate();
+  if (rows.empty()) throw_invalid("pose classifier: no training videos given");
+  if (labels.size() != rows.size())
+    throw_invalid("pose classifier: " + std::to_string(labels.size()) + " label sets for " +
+                  std::to_string(rows.size()) + " feature tables");
+  for (std::size_t v = 0; v < rows.size(); ++v) {
+    if (labels[v]->behaviors() != options.behaviors)
+      throw_invalid("pose classifier: the labels of training video " + std::to_string(v + 1) +
+                    " have a behaviour list that differs from the classifier's");
+    if (rows[v]->names != rows[0]->names)
+      throw_invalid("pose classifier: training video " + std::to_string(v + 1) +
+                    " has other features than the first; extract them with the same options and skeleton");
+  }
+  PoseClassifier clf;
+  static_cast<PoseModel&>(*clf.impl_) = train_from_rows(labels, rows, options, rows[0]->names.size(), progress);
+  clf.impl_->feature_names = rows[0]->names;
+  return clf;
+}
+
+BehaviorPrediction PoseClassifier::predict_features(const PoseFeatureRows& rows) const {
+  if (rows.names != impl_->feature_names) throw_invalid("pose classifier: feature rows differ from the model's features");
+  return impl_->predict_rows(rows, rows.fps);
+}
+
+PoseFeatureRows extract_pose_features(const InstancesFile& tracks, const PoseClassifierOptions& options,
+                                      const ProgressCallback& progress) {
+  options.validate();
+  Progress p("pose features", static_cast<std::int64_t>(tracks.frames.size()), progress);
+  PoseFeatureRows rows = extract_rows(options, tracks, p);
+  p.finish();
+  return rows;
+}
+
+std::vector<std::string> stream_pose_features(const InstancesFile& tracks, const PoseClassifierOptions& options,
+                                              const FeatureSink& sink, const ProgressCallback& progress) {
+  options.validate();
+  PoseFeatureExtractor fx(feature_options(options, tracks));
+  Progress p("pose features", static_cast<std::int64_t>(tracks.frames.size()), progress);
+  for (const auto& frame : tracks.frames) {
+    fx.push(frame, sink);
+    p.advance();
+  }
+  fx.finish(sink);
+  p.finish();
+  return fx.feature_names();
 }
 
 void PoseClassifier::save(const std::filesystem::path& folder, const Evaluation* metrics) const {
@@ -385,10 +433,10 @@ CrossValidation cross_validate_pose(const std::vector<LabelledVideo>& videos, co
   Evaluator pooled(options.behaviors);
   Progress folds("leave-one-video-out", static_cast<std::int64_t>(videos.size()), progress);
   for (std::size_t held = 0; held < videos.size(); ++held) {
-    std::vector<const LabelledVideo*> vp;
+    std::vector<const LabelSet*> vp;
     std::vector<const VideoRows*> rp;
     for (std::size_t i = 0; i < videos.size(); ++i)
-      if (i != held) vp.push_back(&videos[i]), rp.push_back(&rows[i]);
+      if (i != held) vp.push_back(&videos[i].labels), rp.push_back(&rows[i]);
     const PoseModel model = train_from_rows(vp, rp, options, n_features, {});
     const BehaviorPrediction p = model.predict_rows(rows[held], videos[held].tracks.header.fps);
     Evaluator fold(options.behaviors);

@@ -9,6 +9,12 @@
 //   auto p = bt::behavior::PoseClassifier::load("models/pose1").predict(tracks, progress);
 //   auto cv = bt::behavior::cross_validate_pose(videos, o, progress);   // leave-one-video-out
 //
+// Training and predicting many times on the same tracks (active-learning simulations):
+// extract the features once, then train and predict on the rows.
+//   auto rows = bt::behavior::extract_pose_features(tracks, o, progress);
+//   auto clf = bt::behavior::PoseClassifier::train_on_features({&rows}, {&labels}, o, progress);
+//   BehaviorPrediction p = clf.predict_features(rows);   // same as clf.predict(tracks)
+//
 // Model folder: model.json {"format": "behavtrack.behavior-model/1", "kind": "pose",
 // "behaviors", "options", "features" (names, in column order), "transitions" (log A),
 // "metrics"}, and pose.xgb (XGBoost JSON model).
@@ -25,6 +31,7 @@
 #include "behavtrack/behavior/gbt_classifier.h"
 #include "behavtrack/behavior/labels.h"
 #include "behavtrack/behavior/metrics.h"
+#include "behavtrack/behavior/pose_features.h"
 #include "behavtrack/behavior/prediction.h"
 #include "behavtrack/core/instances_json.h"
 #include "behavtrack/core/progress.h"
@@ -36,6 +43,17 @@ struct LabelledVideo {
   std::string name;
   InstancesFile tracks;
   LabelSet labels;
+};
+
+// Every tracked mouse-frame's pose features of one video, in the extractor's emission
+// order (frame order; mice by id within a frame).
+struct PoseFeatureRows {
+  std::vector<std::string> names;  // feature names, in column order
+  double fps = 0;                  // of the tracks
+  std::vector<FrameIndex> frames;  // per row
+  std::vector<TrackId> ids;        // per row
+  std::vector<float> x;            // n_rows() x names.size(), row-major; NaN = missing
+  std::size_t n_rows() const { return frames.size(); }
 };
 
 enum class Smoothing { kNone, kViterbi };
@@ -73,6 +91,15 @@ class PoseClassifier {
 
   BehaviorPrediction predict(const InstancesFile& tracks, const ProgressCallback& progress) const;
 
+  // Trains on precomputed rows (extract_pose_features with the same options); labels[i]
+  // labels rows[i], and rows without a label are skipped. Throws like train().
+  static PoseClassifier train_on_features(const std::vector<const PoseFeatureRows*>& rows,
+                                          const std::vector<const LabelSet*>& labels,
+                                          const PoseClassifierOptions& options, const ProgressCallback& progress);
+  // The prediction predict() gives for the tracks the rows came from. Throws when the
+  // rows' feature names differ from the model's.
+  BehaviorPrediction predict_features(const PoseFeatureRows& rows) const;
+
   const PoseClassifierOptions& options() const;
   const std::vector<std::string>& feature_names() const;
 
@@ -80,6 +107,14 @@ class PoseClassifier {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// The features predict() and train() compute for `tracks` (options.validate() first).
+PoseFeatureRows extract_pose_features(const InstancesFile& tracks, const PoseClassifierOptions& options,
+                                      const ProgressCallback& progress);
+// The same rows, one at a time into `sink` (memory bounded by the longest feature window);
+// returns the feature names.
+std::vector<std::string> stream_pose_features(const InstancesFile& tracks, const PoseClassifierOptions& options,
+                                              const FeatureSink& sink, const ProgressCallback& progress);
 
 struct CrossValidation {
   Evaluation overall;                                       // pooled over the held-out videos
