@@ -5,7 +5,9 @@
 // BT_POSE_SYNTH_EXPERIMENT=1 the synthetic one (300 frames of 5 mice, test on 100 frames of
 // other videos: box AP50, OKS AP50-95, and why each missed test mouse was missed; with
 // BT_POSE_DIAG_DIR a picture of each, with BT_POSE_DIAG_ONLY=1 only that, on the model already
-// in BT_POSE_OUT). BT_POSE_NET_VERSION=1 trains the first generation of networks.
+// in BT_POSE_OUT; BT_POSE_NMS_SWEEP=1 adds box AP50 at several NMS IoU thresholds and with a
+// keypoint-aware duplicate removal, on validation and test frames).
+// BT_POSE_NET_VERSION=1 trains the first generation of networks.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
@@ -272,6 +274,38 @@ void sweep_nms_iou(const bt::pose::PoseModel& model, const bt::pose::PoseDataset
   }
 }
 
+// Emulates keypoint-aware duplicate removal after the box NMS (OKS-NMS, ref: Xiao et al.
+// 2018, SimpleBaseline's oks_nms): candidates in score order, a candidate whose detector
+// keypoints have OKS > oks_max with a kept one is a duplicate; box AP50 at several oks_max.
+void sweep_oks_dedup(const bt::pose::PoseModel& model, const bt::pose::PoseDataset& data,
+                     const char* name, int mice) {
+  std::vector<std::vector<bt::Instance>> truth, candidates;
+  bt::pose::PredictOptions p = experiment_predict_options(mice);
+  p.refine = false;  // the detector's own keypoints
+  p.max_det = 300;
+  for (const auto& s : data) {
+    truth.push_back(s.instances);
+    candidates.push_back(model.predict(s.image, p));
+  }
+  const std::vector<double> sigmas(4, 0.25);
+  for (double oks_max : {1.01, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4}) {
+    std::vector<std::vector<bt::Instance>> kept_all;
+    for (const auto& c : candidates) {
+      std::vector<bt::Instance> kept;
+      for (const auto& inst : c) {
+        if (static_cast<int>(kept.size()) >= mice) break;
+        bool dup = false;
+        for (const auto& k : kept) dup = dup || bt::pose::oks(inst, k, sigmas, 0.53) > oks_max;
+        if (!dup) kept.push_back(inst);
+      }
+      kept_all.push_back(std::move(kept));
+    }
+    const auto m = bt::pose::evaluate_pose(truth, kept_all, bt::Skeleton::default_mouse(), {});
+    std::fprintf(stderr, "%s, OKS dedup %.2f: box AP50 %.4f AP50-95 %.4f, %d of %d missed\n",
+                 name, oks_max, m.box_ap50, m.box_ap50_95, m.n_missed, m.n_truth);
+  }
+}
+
 // The synthetic experiment of issue 5: 300 training frames from 3 videos, validation on 30
 // frames of a fourth, test on 100 frames of two more; BT_POSE_MINUTES (default 25) of
 // training from scratch; box AP50 and keypoint OKS AP50-95 on the test frames.
@@ -291,6 +325,8 @@ void BM_PoseSynthExperiment(benchmark::State& state) {
     if (std::getenv("BT_POSE_NMS_SWEEP")) {
       sweep_nms_iou(model, val, "validation", 5);
       sweep_nms_iou(model, test, "test", 5);
+      sweep_oks_dedup(model, val, "validation", 5);
+      sweep_oks_dedup(model, test, "test", 5);
     }
     state.counters["box_ap50"] = m.box_ap50;
     state.counters["oks_ap50_95"] = m.oks_ap50_95;
