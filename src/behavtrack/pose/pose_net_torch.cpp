@@ -155,7 +155,7 @@ void YoloPoseNetImpl::build_version1() {
 }
 
 void YoloPoseNetImpl::build_version2() {
-  // Multiply-adds at 320x320, size n: ~0.33 G (version 1: ~0.85 G), see the header.
+  // Multiply-adds at 320x320, size n: ~0.35 G (version 1: ~0.85 G), see the header.
   const double w = options.width();
   const int c1 = channels(w, 64), c2 = channels(w, 128), c3 = channels(w, 256),
             c4 = channels(w, 512), c5 = c4;
