@@ -20,7 +20,7 @@ struct TrackFlags {
   tr::TrackRunOptions run;
   std::string detections, video, out, render, preset = "ours", cost = "mixed";
   bool no_motion = false, no_two_stage = false, no_reid = false, no_flip = false, no_appearance = false;
-  bool offline_identities = false;
+  bool no_offline_identities = false;
 };
 
 // A tracker flag: its name and how to copy its value onto options built from a preset.
@@ -121,18 +121,20 @@ void add_track_flags(CLI::App* cmd, TrackFlags& f, std::vector<Override>& ov) {
                      "Fill gaps up to this long, seconds, by interpolation (score 0, keypoints v=1); 0 = off");
   add_tracker_option(cmd, ov, f, "--smooth-s", &tr::TrackerOptions::smooth_s,
                      "Width of the centred smoothing window for keypoints and boxes, seconds; 0 = off");
-  cmd->add_flag("--offline-identities", f.offline_identities,
-                "After tracking, re-decide who is who at ambiguous contacts over the whole video (motion across "
-                "the gap, body length per tracklet); needs --animals. Off: no gain measured on synthetic colonies")
+  cmd->add_flag("--no-offline-identities", f.no_offline_identities,
+                "With --animals: skip the offline identity pass (a second tracker run backwards in time; where it "
+                "continues a contact differently, the continuation that fits motion and body length wins)")
       ->group("Tracker");
   auto add_offline = [&](const std::string& name, double tr::IdentityResolverOptions::*field, const std::string& help) {
     cmd->add_option(name, f.run.tracker.offline.*field, help)->capture_default_str()->group("Tracker");
     ov.emplace_back(name, [field](tr::TrackerOptions& o, const TrackFlags& fl) { o.offline.*field = fl.run.tracker.offline.*field; });
   };
   add_offline("--offline-contact-bodies", &tr::IdentityResolverOptions::contact_bodies,
-              "--offline-identities: mice closer than this, body lengths, while one is undetected are ambiguous");
+              "Offline pass: mice closer than this, body lengths, while one is undetected are an ambiguous contact");
   add_offline("--offline-keep-cost", &tr::IdentityResolverOptions::keep_cost,
-              "--offline-identities: cost, per mouse, of overruling the streaming tracker (higher: fewer changes)");
+              "Offline pass: cost, per mouse, of overruling the forward tracker (higher: fewer changes)");
+  add_offline("--offline-continuity-weight", &tr::IdentityResolverOptions::continuity_weight,
+              "Offline pass: weight of body-length continuity across a contact against motion, per 3% of length");
   cmd->add_flag("--no-flip-correction", f.no_flip, "Keep the detector's nose/tail-base orientation")->group("Tracker");
   add_tracker_option(cmd, ov, f, "--head", &tr::TrackerOptions::head, "Flip correction: the head keypoint's name");
   add_tracker_option(cmd, ov, f, "--tail", &tr::TrackerOptions::tail, "Flip correction: the tail keypoint's name");
@@ -151,7 +153,7 @@ tr::TrackerOptions resolve_tracker(CLI::App* cmd, const TrackFlags& f, const std
   if (f.no_two_stage) o.two_stage = false;
   if (f.no_reid) o.reid = false;
   if (f.no_flip) o.flip_correction = false;
-  if (f.offline_identities) o.offline_identities = true;
+  if (f.no_offline_identities) o.offline_identities = false;
   return o;
 }
 
@@ -172,7 +174,7 @@ void run_track(CLI::App* cmd, TrackFlags f, const std::vector<Override>& ov, con
               static_cast<long long>(s.instances), static_cast<long long>(s.interpolated),
               static_cast<long long>(s.flips));
   std::printf("track: association %.0f frames/s, whole run %.2f s\n", s.association_frames_s, s.seconds);
-  if (f.run.tracker.offline_identities)
+  if (f.run.tracker.offline_identities && f.run.tracker.animals > 0)
     std::printf("track: offline identity pass: %d ambiguous contacts, %d re-decided\n", s.offline_episodes,
                 s.offline_changed);
   std::printf("track: wrote %s, %s, %s%s%s\n", s.tracks_json.c_str(), s.tracks_csv.c_str(), s.run_json.c_str(),

@@ -41,17 +41,24 @@ std::vector<bt::FrameInstances> damage(const std::vector<bt::FrameInstances>& tr
   return out;
 }
 
-// The streaming tracker, then the offline identity pass when the options ask for it (as
-// `behavtrack track` does).
+// The streaming tracker, then, with a known count and the options asking for it, the
+// offline identity pass with its backward run (as `behavtrack track` does).
 std::vector<bt::FrameInstances> track(const tr::TrackerOptions& o, const std::vector<bt::FrameInstances>& dets) {
-  tr::Tracker t(o, bt::Skeleton::default_mouse(), 30, 640, 480);
+  const bt::Skeleton s = bt::Skeleton::default_mouse();
+  tr::Tracker t(o, s, 30, 640, 480);
   std::vector<bt::FrameInstances> out;
   for (const auto& f : dets)
     for (auto& done : t.push(f)) out.push_back(std::move(done));
   for (auto& done : t.flush()) out.push_back(std::move(done));
-  if (!o.offline_identities) return out;
-  const bt::Skeleton s = bt::Skeleton::default_mouse();
-  return tr::resolve_identities(std::move(out), s.index_of(o.head), s.index_of(o.tail), 30, o.offline);
+  if (!o.offline_identities || o.animals == 0) return out;
+  const std::vector<bt::FrameInstances> backward = tr::track_reversed(o, s, 30, 640, 480, dets);
+  return tr::resolve_identities(std::move(out), s.index_of(o.head), s.index_of(o.tail), 30, o.offline, nullptr,
+                                &backward);
+}
+
+tr::TrackerOptions streaming(tr::TrackerOptions o) {
+  o.offline_identities = false;
+  return o;
 }
 
 // Frames per second of the whole streaming tracker (association, Kalman, interpolation,
@@ -61,11 +68,25 @@ void BM_TrackerAssociation(benchmark::State& state) {
   const auto dets = damage(truth_of(mice, 20, 7), tr::DamageOptions{});
   tr::TrackerOptions o;
   o.animals = mice;
+  o.offline_identities = false;
   for (auto _ : state) benchmark::DoNotOptimize(track(o, dets));
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(dets.size()));
   state.SetLabel("items = frames, one core");
 }
 BENCHMARK(BM_TrackerAssociation)->Arg(2)->Arg(5)->Arg(20)->Unit(benchmark::kMillisecond);
+
+// Frames per second of `track`'s whole identity work with the offline pass: the forward
+// run, the backward run and resolve_identities, same detections as above.
+void BM_TrackerWithOfflinePass(benchmark::State& state) {
+  const int mice = static_cast<int>(state.range(0));
+  const auto dets = damage(truth_of(mice, 20, 7), tr::DamageOptions{});
+  tr::TrackerOptions o;
+  o.animals = mice;
+  for (auto _ : state) benchmark::DoNotOptimize(track(o, dets));
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(dets.size()));
+  state.SetLabel("items = frames, one core");
+}
+BENCHMARK(BM_TrackerWithOfflinePass)->Arg(5)->Unit(benchmark::kMillisecond);
 
 struct Scenario {
   const char* name;
@@ -107,23 +128,15 @@ void BM_TrackerComparison(benchmark::State& state) {
   const std::vector<Scenario> scenarios = {{"5% dropped, 2 px", light},
                                            {"15% dropped, 5% FP, 10-frame occlusions, 2% flips", heavy}};
   const std::vector<std::pair<const char*, tr::TrackerOptions>> trackers = {
-      {"behavtrack (ours)", [] { tr::TrackerOptions o; o.animals = 5; return o; }()},
-      {"ours, --switch-margin 0 (no crowd abstention)", [] { tr::TrackerOptions o; o.animals = 5; o.switch_margin = 0; return o; }()},
-      {"ours, --oks-kappa 0.15", [] { tr::TrackerOptions o; o.animals = 5; o.weights.oks_kappa = 0.15; return o; }()},
-      {"ours, --oks-kappa 0.15 --switch-margin 0 (before)", [] {
+      {"behavtrack (ours: streaming + offline pass)", [] { tr::TrackerOptions o; o.animals = 5; return o; }()},
+      {"ours, streaming only (--no-offline-identities; before)", [] {
          tr::TrackerOptions o;
          o.animals = 5;
-         o.weights.oks_kappa = 0.15;
-         o.switch_margin = 0;
-         return o;
+         return streaming(o);
        }()},
-      {"ours --offline-identities (offline pass, off by default)", [] {
-         tr::TrackerOptions o;
-         o.animals = 5;
-         o.offline_identities = true;
-         return o;
-       }()},
-      {"ours with --cost behavtrack", [] { tr::TrackerOptions o; o.animals = 5; o.cost = tr::CostKind::kBehavTrack; return o; }()},
+      {"ours, streaming, --switch-margin 0 (no crowd abstention)", [] { tr::TrackerOptions o; o.animals = 5; o.switch_margin = 0; return streaming(o); }()},
+      {"ours, streaming, --oks-kappa 0.15", [] { tr::TrackerOptions o; o.animals = 5; o.weights.oks_kappa = 0.15; return streaming(o); }()},
+      {"ours, streaming, --cost behavtrack", [] { tr::TrackerOptions o; o.animals = 5; o.cost = tr::CostKind::kBehavTrack; return streaming(o); }()},
       {"BehavTrack-style cost, last position", tr::TrackerOptions::behavtrack_style(5)},
       {"plain IoU + Hungarian", tr::TrackerOptions::iou_only()}};
   const int n_seeds = kSeeds;

@@ -1,11 +1,13 @@
 // The offline identity pass on hand-made tracked scenes: an exchange at a crossing hidden
-// from the detector is undone, a correct one is left alone, and bad options are refused.
+// from the detector is undone, a correct one is left alone, a backward run limits what is
+// reopened, the backward run itself, and bad options are refused.
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "behavtrack/core/error.h"
 #include "behavtrack/track/identity_resolver.h"
+#include "behavtrack/track/tracker.h"
 
 namespace bt::track {
 namespace {
@@ -90,6 +92,53 @@ TEST(IdentityResolver, MiceApartOrAlwaysDetectedAreNotAmbiguous) {
     for (Instance& i : f.instances) i.score = 0.9f;
   resolve_identities(detected, 0, 3, 30, {}, &stats);
   EXPECT_EQ(stats.episodes, 0);
+}
+
+TEST(IdentityResolver, WithABackwardRunOnlyItsDisagreementsAreReopened) {
+  const auto forward = crossing(true);
+  IdentityResolverStats stats;
+  // The backward run agrees with the forward one: the exchange stands, motion or not.
+  auto out = resolve_identities(forward, 0, 3, 30, {}, &stats, &forward);
+  EXPECT_EQ(stats.changed, 0);
+  EXPECT_EQ(id_of_a(out.back()), 2);
+  // It continues the crossing the other way (its own ids 7 and 9): motion settles it.
+  auto backward = crossing(false);
+  for (FrameInstances& f : backward)
+    for (Instance& i : f.instances) i.id = TrackId(i.id->value == 1 ? 7 : 9);
+  out = resolve_identities(forward, 0, 3, 30, {}, &stats, &backward);
+  EXPECT_EQ(stats.changed, 1);
+  for (const FrameInstances& f : out)
+    if (f.frame != 20) {
+      EXPECT_EQ(id_of_a(f), 1) << "frame " << f.frame;
+    }
+}
+
+TEST(IdentityResolver, TrackReversedReturnsForwardOrderAndFrameNumbers) {
+  std::vector<FrameInstances> dets;
+  for (int t = 3; t < 40; ++t) {
+    if (t == 10) continue;  // a frame without detections
+    FrameInstances f{t, {tracked(0, 100 + 4.0 * t, 100, 1, 0.9), tracked(0, 400 - 4.0 * t, 300, -1, 0.9)}};
+    for (Instance& i : f.instances) i.id.reset();
+    dets.push_back(f);
+  }
+  TrackerOptions o;
+  o.animals = 2;
+  const auto out = track_reversed(o, Skeleton::default_mouse(), 30, 640, 480, dets);
+  ASSERT_EQ(out.size(), 37u);
+  for (std::size_t k = 0; k < out.size(); ++k) {
+    EXPECT_EQ(out[k].frame, static_cast<FrameIndex>(3 + k));
+    ASSERT_EQ(out[k].instances.size(), 2u) << "frame " << out[k].frame;
+  }
+  // One id per mouse all the way.
+  auto id_at_top = [](const FrameInstances& f) {
+    return f.instances[0].box.cy() < 200 ? f.instances[0].id->value : f.instances[1].id->value;
+  };
+  for (const FrameInstances& f : out) EXPECT_EQ(id_at_top(f), id_at_top(out.front()));
+  // Noses stay where the detector put them (no flip correction against reversed motion).
+  for (const Instance& i : out.back().instances)
+    if (i.box.cy() < 200) {
+      EXPECT_GT(i.keypoints[0].x, i.keypoints[3].x);
+    }
 }
 
 TEST(IdentityResolver, RejectsBadOptions) {

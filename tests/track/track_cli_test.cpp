@@ -69,11 +69,11 @@ TEST(TrackCli, TracksDetectionsAndEvaluatesThem) {
   EXPECT_NE(plain.out.find("MOTA 1.0000"), std::string::npos) << plain.out;
 }
 
-TEST(TrackCli, OfflineIdentityPassRunsOnFilesAndIsRecorded) {
+TEST(TrackCli, OfflineIdentityPassRunsByDefaultAndIsRecorded) {
   TempDir dir;
   write_scene(dir / "truth.json", dir / "dets.json");
   const auto r = run_cli({"track", (dir / "dets.json").string(), "--animals", "3", "--out", (dir / "run").string(),
-                          "--offline-identities", "--offline-keep-cost", "0.7"});
+                          "--offline-keep-cost", "0.7"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("offline identity pass:"), std::string::npos) << r.out;
   const InstancesFile tracks = read_instances_json(dir / "run" / "tracks.json");
@@ -85,10 +85,15 @@ TEST(TrackCli, OfflineIdentityPassRunsOnFilesAndIsRecorded) {
   EXPECT_NE(run.find("\"keep_cost\": 0.7"), std::string::npos);
   EXPECT_NE(run.find("\"offline_episodes\""), std::string::npos);
 
-  const auto e = run_cli({"track", (dir / "dets.json").string(), "--out", (dir / "run2").string(), "--offline-identities"});
-  EXPECT_EQ(e.exit_code, 2);
-  EXPECT_NE(e.err.find("animals = 0: must be > 0 with offline_identities (a known count)"), std::string::npos) << e.err;
-  EXPECT_FALSE(fs::exists(dir / "run2" / "tracks.json"));
+  const auto off = run_cli({"track", (dir / "dets.json").string(), "--animals", "3", "--out", (dir / "run2").string(),
+                            "--no-offline-identities"});
+  ASSERT_EQ(off.exit_code, 0) << off.err;
+  EXPECT_EQ(off.out.find("offline identity pass:"), std::string::npos) << off.out;
+  EXPECT_NE(slurp(dir / "run2" / "run.json").find("\"offline_identities\": false"), std::string::npos);
+  const auto bad = run_cli({"track", (dir / "dets.json").string(), "--animals", "3", "--out", (dir / "run3").string(),
+                            "--offline-contact-bodies", "0"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("identity resolver: contact_bodies = 0: must be > 0"), std::string::npos) << bad.err;
 }
 
 TEST(TrackCli, SwapExchangesIdsFromAFrameOn) {

@@ -32,6 +32,8 @@ void IdentityResolverOptions::validate() const {
   non_negative("motion_weight", motion_weight);
   positive("speed_bodies_s", speed_bodies_s);
   non_negative("size_weight", size_weight);
+  non_negative("continuity_weight", continuity_weight);
+  positive("near_s", near_s);
   positive("size_tolerance", size_tolerance);
   non_negative("keep_cost", keep_cost);
   if (iterations < 1) throw_invalid("identity resolver: iterations = " + std::to_string(iterations) + ": must be >= 1");
@@ -52,6 +54,8 @@ struct Segment {
   int first = 0, last = -1;
   std::vector<double> lengths;  // detected body lengths
   double size_px = -1;          // 75th percentile of lengths (-1: too few)
+  double first_length_px = -1, last_length_px = -1;  // median of the first / last detected lengths
+  int back_first = 0, back_last = 0;  // backward run's id over the first / last detections (0: none)
   int label = 0;                // identity it belongs to
 };
 
@@ -88,8 +92,9 @@ struct UnionFind {
 
 class Resolver {
  public:
-  Resolver(const std::vector<FrameInstances>& frames, int head, int tail, double fps, const IdentityResolverOptions& o)
-      : o_(o), fps_(fps) {
+  Resolver(const std::vector<FrameInstances>& frames, const std::vector<FrameInstances>* backward, int head, int tail,
+           double fps, const IdentityResolverOptions& o)
+      : o_(o), fps_(fps), frames_(frames), backward_(backward) {
     build_table(frames, head, tail);
   }
 
@@ -248,8 +253,47 @@ class Resolver {
       for (int t = s.first; t <= s.last; ++t)
         if (cell(t, s.id).length_px > 0) s.lengths.push_back(cell(t, s.id).length_px);
     const std::size_t enough = static_cast<std::size_t>(std::max(3.0, 0.5 * fps_));
-    for (Segment& s : segments_)
+    const int near = std::max(3, static_cast<int>(std::lround(o_.near_s * fps_)));
+    for (Segment& s : segments_) {
       if (s.lengths.size() >= enough) s.size_px = quantile(s.lengths, 0.75);
+      if (static_cast<int>(s.lengths.size()) >= 3) {
+        const auto n = static_cast<std::ptrdiff_t>(std::min<std::size_t>(s.lengths.size(), static_cast<std::size_t>(near)));
+        s.first_length_px = quantile({s.lengths.begin(), s.lengths.begin() + n}, 0.5);
+        s.last_length_px = quantile({s.lengths.end() - n, s.lengths.end()}, 0.5);
+      }
+      s.back_first = backward_id(s, +1, near);
+      s.back_last = backward_id(s, -1, near);
+    }
+  }
+
+  // The id the backward run gives this segment's mouse over its first (+1) or last (-1)
+  // `count` detected frames: the most frequent id of the backward instance it overlaps.
+  int backward_id(const Segment& s, int direction, int count) const {
+    if (!backward_ || backward_->size() != frames_.size() || s.last < s.first) return 0;
+    std::vector<int> votes;
+    for (int t = direction > 0 ? s.first : s.last; t >= s.first && t <= s.last && static_cast<int>(votes.size()) < count;
+         t += direction) {
+      if (!cell(t, s.id).detected) continue;
+      const Instance* mine = nullptr;
+      for (const Instance& i : frames_[t].instances)
+        if (i.id && i.id->value - 1 == s.id) mine = &i;
+      if (!mine) continue;
+      double best = 0.5;
+      int id = 0;
+      for (const Instance& b : (*backward_)[t].instances)
+        if (b.id && iou(mine->box, b.box) > best) best = iou(mine->box, b.box), id = b.id->value;
+      if (id > 0) votes.push_back(id);
+    }
+    if (votes.empty()) return 0;
+    std::sort(votes.begin(), votes.end());
+    int best = votes[0], best_n = 0;
+    for (std::size_t i = 0; i < votes.size();) {
+      std::size_t j = i;
+      while (j < votes.size() && votes[j] == votes[i]) ++j;
+      if (static_cast<int>(j - i) > best_n) best_n = static_cast<int>(j - i), best = votes[i];
+      i = j;
+    }
+    return best;
   }
 
   int new_segment(int id, int first) {
@@ -277,14 +321,38 @@ class Resolver {
       for (int r = 0; r < n; ++r)
         for (int col = 0; col < n; ++col)
           c(r, col) = motion_cost(segments_[e.enter[r]], segments_[e.leave[col]]) +
+                      continuity_cost(segments_[e.enter[r]], segments_[e.leave[col]]) +
                       size_cost(segments_[e.leave[col]], segments_[e.enter[r]].label) + (r == col ? 0 : o_.keep_cost);
       std::vector<int> from(n);
       std::iota(from.begin(), from.end(), 0);
-      for (const auto& [r, col] : assign(c, kImpossible).pairs) from[col] = r;
+      if (backward_) from = backward_choice(e, c);
+      else
+        for (const auto& [r, col] : assign(c, kImpossible).pairs) from[col] = r;
       for (int col = 0; col < n; ++col) segments_[e.leave[col]].label = segments_[e.enter[from[col]]].label;
       permutations.push_back(from);
     }
     return permutations;
+  }
+
+  // With a backward run: its own continuation of this episode, taken when it differs from
+  // the forward one and costs less (with keep_cost per changed mouse); else the forward.
+  std::vector<int> backward_choice(const Episode& e, const CostMatrix& c) const {
+    const int n = static_cast<int>(e.ids.size());
+    std::vector<int> forward(n), other(n, -1);
+    std::iota(forward.begin(), forward.end(), 0);
+    for (int col = 0; col < n; ++col) {
+      const int b = segments_[e.leave[col]].back_first;
+      for (int r = 0; r < n && b > 0; ++r)
+        if (segments_[e.enter[r]].back_last == b) other[col] = r;
+    }
+    std::vector<char> used(n, 0);
+    for (int r : other) {
+      if (r < 0 || used[r]) return forward;
+      used[r] = 1;
+    }
+    double cost_forward = 0, cost_other = 0;
+    for (int col = 0; col < n; ++col) cost_forward += c(col, col), cost_other += c(other[col], col);
+    return cost_other < cost_forward ? other : forward;
   }
 
   // Where the entering tracklet's mouse was last seen and where the leaving one is first
@@ -298,6 +366,14 @@ class Resolver {
     const double dx = (a.x + a.vx * h) - (b.x - b.vx * h), dy = (a.y + a.vy * h) - (b.y - b.vy * h);
     const double scale = body_px_ * (0.25 + o_.speed_bodies_s * gap / fps_);
     return o_.motion_weight * std::min(std::hypot(dx, dy) / scale, 3.0);
+  }
+
+  // Body length just before and just after the episode: the posture changes little over
+  // a short contact, so a mouse's length carries across it.
+  double continuity_cost(const Segment& in, const Segment& out) const {
+    if (in.last_length_px < 0 || out.first_length_px < 0) return 0;
+    const double z = std::abs(in.last_length_px - out.first_length_px) / (o_.size_tolerance * body_px_);
+    return o_.continuity_weight * std::min(z, 3.0);
   }
 
   double size_cost(const Segment& s, int label) const {
@@ -357,6 +433,8 @@ class Resolver {
 
   IdentityResolverOptions o_;
   double fps_;
+  const std::vector<FrameInstances>& frames_;
+  const std::vector<FrameInstances>* backward_;
   int n_frames_ = 0, n_ids_ = 0;
   double body_px_ = 1;
   std::vector<Cell> cells_;
@@ -368,10 +446,11 @@ class Resolver {
 }  // namespace
 
 std::vector<FrameInstances> resolve_identities(std::vector<FrameInstances> frames, int head, int tail, double fps,
-                                               const IdentityResolverOptions& options, IdentityResolverStats* stats) {
+                                               const IdentityResolverOptions& options, IdentityResolverStats* stats,
+                                               const std::vector<FrameInstances>* backward) {
   options.validate();
   if (!(fps > 0 && std::isfinite(fps))) throw_invalid("identity resolver: fps = " + num(fps) + ": must be > 0");
-  Resolver r(frames, head, tail, fps, options);
+  Resolver r(frames, backward, head, tail, fps, options);
   IdentityResolverStats local;
   const std::vector<std::vector<int>> label = r.solve(local);
   if (stats) *stats = local;

@@ -220,8 +220,10 @@ TrackRunSummary run_tracking(const TrackRunOptions& o, const ProgressCallback& p
       s.instances += static_cast<std::int64_t>(f.instances.size());
     }
   };
+  const bool offline = o.tracker.offline_identities && o.tracker.animals > 0;
+  std::vector<FrameInstances> pushed;  // the detections again, for the backward run
   auto consume = [&](std::vector<FrameInstances> done) {
-    if (!o.tracker.offline_identities) return write(done);
+    if (!offline) return write(done);
     for (FrameInstances& f : done) held.push_back(std::move(f));
   };
   // One frame's detections into the tracker, with their colour histograms when used.
@@ -231,6 +233,7 @@ TrackRunSummary run_tracking(const TrackRunOptions& o, const ProgressCallback& p
       for (const Instance& inst : f.instances) appearances.push_back(appearance_histogram(*image, inst.box));
     const auto t0 = Clock::now();
     std::vector<FrameInstances> done = tracker.push(f, appearances);
+    if (offline) pushed.push_back(f);
     tracker_s += std::chrono::duration<double>(Clock::now() - t0).count();
     consume(done);
     bar.advance();
@@ -245,10 +248,12 @@ TrackRunSummary run_tracking(const TrackRunOptions& o, const ProgressCallback& p
       step(f, use_appearance && f.frame < facts->n_frames ? &video->at(f.frame) : nullptr);
   }
   consume(tracker.flush());
-  if (o.tracker.offline_identities) {
+  if (offline) {
+    const std::vector<FrameInstances> backward =
+        track_reversed(o.tracker, header.skeleton, header.fps, header.width, header.height, pushed);
     const int head = header.skeleton.index_of(o.tracker.head), tail = header.skeleton.index_of(o.tracker.tail);
     IdentityResolverStats resolved;
-    write(resolve_identities(std::move(held), head, tail, header.fps, o.tracker.offline, &resolved));
+    write(resolve_identities(std::move(held), head, tail, header.fps, o.tracker.offline, &resolved, &backward));
     s.offline_episodes = resolved.episodes, s.offline_changed = resolved.changed;
   }
   bar.finish();

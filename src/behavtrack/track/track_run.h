@@ -12,8 +12,10 @@
 // tracks.json (Instances JSON with ids), tracks.csv, run.json (every option used, and
 // later corrections), and the render when asked.
 // Frames stream through the tracker: memory holds the detections file (none with a model)
-// and a window of lag frames, never the video; with tracker.offline_identities the whole
-// output is held and passed through resolve_identities before it is written.
+// and a window of lag frames, never the video; with tracker.offline_identities and a known
+// count, the detections and the whole output are held, a second tracker runs backwards
+// (track_reversed) and resolve_identities settles the contacts where the two disagree
+// before anything is written.
 // Thread safety: reentrant.
 #pragma once
 

@@ -343,4 +343,23 @@ FrameInstances Tracker::smoothed(const FrameInstances& frame) const {
   return out;
 }
 
+std::vector<FrameInstances> track_reversed(TrackerOptions options, const Skeleton& skeleton, double fps, int width_px,
+                                           int height_px, const std::vector<FrameInstances>& detections) {
+  if (detections.empty()) return {};
+  options.flip_correction = false;
+  Tracker tracker(options, skeleton, fps, width_px, height_px);
+  // Frame f plays as last - f, so the reversed numbers increase.
+  const FrameIndex last = detections.back().frame;
+  std::vector<FrameInstances> out;
+  for (auto it = detections.rbegin(); it != detections.rend(); ++it) {
+    FrameInstances f = *it;
+    f.frame = last - f.frame;
+    for (FrameInstances& done : tracker.push(f)) out.push_back(std::move(done));
+  }
+  for (FrameInstances& done : tracker.flush()) out.push_back(std::move(done));
+  std::reverse(out.begin(), out.end());
+  for (FrameInstances& f : out) f.frame = last - f.frame;
+  return out;
+}
+
 }  // namespace bt::track

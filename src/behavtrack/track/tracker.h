@@ -21,23 +21,34 @@
 // within its reach (reid_cost in association.h) and is merged into it.
 // Coordinates: pixels of the frame, origin top-left.
 // Limits, measured on synthetic 2-minute videos of 5 mice (bench/track,
-// BM_TrackerDamageAblation): identities are lost in fights, where the synthetic mice spin
-// round each other, turning by up to ~70 degrees and moving their box centre by up to
-// ~44 px in one frame (1/30 s): a frame's detections then fit either mouse. With every
-// detection present (2 px noise), 3 of 10 videos get one lasting swap (IDF1 0.977 on
-// average); with 15% dropped, 10-frame occlusions and 5% false positives, ~10 swaps per
-// video (IDF1 0.758, 3 videos), the loss being almost all wrong ids, not missing boxes.
+// BM_TrackerComparison and BM_TrackerDamageAblation): identities are lost in fights and
+// piles, where the synthetic mice spin round each other (fight body-axis turning: median
+// 400, 99th percentile ~2100 degrees/s, ~70 degrees in one frame at orbit reversals; box
+// centre up to ~44 px per frame) and one of them goes undetected: a frame's detections then
+// fit either mouse. With every detection present (2 px noise) 1 of 3 videos gets one
+// lasting swap (IDF1 0.973); with 15% dropped, 10-frame occlusions and 5% false positives,
+// this streaming tracker alone gets IDF1 0.758 (synth seeds 100..102; 0.773 over 100..105),
+// the loss almost all wrong ids. Of the ~400 ambiguous contacts per video (two mice within
+// 0.8 body lengths while one is undetected) it continues only ~3 the wrong way, but each
+// costs an identity for the rest of the video: choosing those right by hand (an oracle)
+// gives IDF1 0.993. `behavtrack track` therefore adds an offline pass (track_reversed
+// below, identity_resolver.h): a second tracker runs backwards in time, and only where it
+// continues a contact differently does the continuation that fits motion across the gap
+// and body length before/after win: IDF1 0.758 -> 0.847 (100..102), 0.773 -> 0.835
+// (100..105), better on 5 of 6 videos and worse on one (0.958 -> 0.853); light damage
+// 0.982 -> 0.9997 over 100..105. The heavy-damage bar (0.95) is still not reached.
 // Tried in session 2 and not kept (mean IDF1 over 8 heavy-damage videos, 0.694 without
 // them): a lookahead check exchanging two ids when the exchanged continuations fit each
-// track's earlier body-centre motion better (Kalman likelihood over 0.1-0.5 s of
-// hindsight, at every contact or only where a lost mouse returns: 0.63-0.68; of 18,841
-// checks on one video only 2 were clean crossings, most errors involve a mouse with no
-// detection in the window); stricter gates or scores for lost tracks (0.50-0.68); the
-// last position as a second prediction for active tracks (0.64); the keypoint mean as the
-// centre in the cost (worse on 9 videos); body size (ear distance) as an identity cue,
-// which tells two mice apart in only 60% of 1-second windows at 2 px keypoint noise. A
-// lasting cue of who is who (coat marks, a learned embedding) is what the heavy-damage
-// bar (IDF1 0.95) would need.
+// track's earlier body-centre motion better (0.63-0.68); stricter gates or scores for lost
+// tracks (0.50-0.68); the last position as a second prediction for active tracks (0.64);
+// the keypoint mean as the centre in the cost (worse on 9 videos); ear distance as an
+// identity cue (tells two mice apart in only 60% of 1-second windows). Session 3, not
+// kept: re-deciding every contact from motion and tracklet body length without the
+// backward run (no gain on 100..102, a loss on 103..105: a tracklet's length moves by
+// +-20% with posture against ~5% between mice, so with ~400 contacts per video a cue
+// needs better than 99% precision). What the rest needs is a lasting cue of who is who
+// (coat marks, a learned re-identification embedding) at the few contacts where the two
+// runs disagree and motion does not settle it.
 // Thread safety: one tracker per thread.
 #pragma once
 
@@ -106,5 +117,12 @@ class Tracker {
   std::deque<FrameInstances> window_;  // frames from next_emit_ - smooth_half to current_
   TrackerStats stats_;
 };
+
+// Tracks `detections` (frames in increasing order) backwards in time with a fresh Tracker
+// and returns its output in forward order under the original frame numbers: the second
+// opinion of the offline identity pass (identity_resolver.h). Flip correction is off (in
+// reverse every mouse walks tail-first).
+std::vector<FrameInstances> track_reversed(TrackerOptions options, const Skeleton& skeleton, double fps, int width_px,
+                                           int height_px, const std::vector<FrameInstances>& detections);
 
 }  // namespace bt::track

@@ -42,7 +42,6 @@ void TrackerOptions::validate() const {
   behavtrack.validate();
   kalman.validate();
   offline.validate();
-  require(!offline_identities || animals > 0, "animals", animals, "must be > 0 with offline_identities (a known count)");
   require(match_cost_max > 0 && match_cost_max <= 1, "match_cost_max", match_cost_max, "must be in (0, 1]");
   fraction("appearance_weight", appearance_weight);
   fraction("switch_margin", switch_margin);
@@ -75,6 +74,7 @@ TrackerOptions TrackerOptions::iou_only() {
   o.max_gap_s = 0;
   o.smooth_s = 0;
   o.flip_correction = false;
+  o.offline_identities = false;
   o.max_lost_s = 1.0;
   return o;
 }
@@ -93,6 +93,7 @@ TrackerOptions TrackerOptions::behavtrack_style(int animals) {
   o.max_gap_s = 0;
   o.smooth_s = 0;
   o.flip_correction = false;
+  o.offline_identities = false;
   return o;
 }
 

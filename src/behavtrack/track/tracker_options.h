@@ -72,9 +72,11 @@ struct TrackerOptions {
   double max_gap_s = 1.0;    // gaps up to this long are filled by linear interpolation; 0: off
   double smooth_s = 0.1;     // width of the centred keypoint/box smoothing window; 0: off
 
-  // Offline identity pass over the whole output (identity_resolver.h), for `track` on
-  // whole files; the streaming Tracker itself never uses it. Off: measured no gain.
-  bool offline_identities = false;
+  // Offline identity pass (identity_resolver.h) used by `track` (track_run.h) with a known
+  // count: a second tracker runs backwards in time, and where it continues an ambiguous
+  // contact differently the continuation that fits motion and body length wins. The
+  // streaming Tracker itself never uses it (analyze streams).
+  bool offline_identities = true;
   IdentityResolverOptions offline;
 
   // Nose/tail-base flip correction from the track's history and its direction of motion.
@@ -87,10 +89,11 @@ struct TrackerOptions {
   void validate() const;
 
   // Plain IoU + Hungarian: no motion model, no second stage, no re-identification,
-  // no interpolation or smoothing; unknown count.
+  // no interpolation or smoothing, no offline pass; unknown count.
   static TrackerOptions iou_only();
   // BehavTrack-style: its cost against last positions, at most `animals` ids, vanished ids
-  // re-matched to new detections by nearest last position; no motion, no clean-up.
+  // re-matched to new detections by nearest last position; no motion, no clean-up, no
+  // offline pass.
   static TrackerOptions behavtrack_style(int animals);
 };
 
