@@ -131,7 +131,7 @@ void rescore(std::vector<BehaviorWindow>& windows, const std::vector<behavior::B
 // A plain line chart of test macro-F1 against labelled windows, one line per strategy.
 void write_curve_png(const fs::path& path, const std::vector<BehaviorCurvePoint>& curve,
                      const std::vector<std::string>& strategies, double target) {
-  const int w = 720, h = 440, left = 70, right = 170, top = 30, bottom = 60;
+  const int w = 740, h = 440, left = 70, right = 190, top = 30, bottom = 60;
   cv::Mat img(h, w, CV_8UC3, cv::Scalar(255, 255, 255));
   int max_x = 1;
   for (const BehaviorCurvePoint& c : curve) max_x = std::max(max_x, c.windows);
@@ -635,10 +635,11 @@ BehaviorNextSummary behavior_next(const fs::path& project_dir, const fs::path& m
     for (const BehaviorWindow& win : behavior_windows(v.prediction, index, o.windows)) {
       windows.push_back(win);
       is_labelled.push_back(overlaps_bout(bouts, win.id, win.tile * w, (win.tile + 1) * w - 1));
-      if (win.id.value > p.expected_animals())
-        log_warn("tracks {}: mouse {} is beyond the project's {} animals; the annotation app shows mice 1..{}",
-                 in.tracks.string(), win.id.value, p.expected_animals(), p.expected_animals());
     }
+    for (const behavior::MousePrediction& m : v.prediction.mice)
+      if (m.id.value > p.expected_animals())
+        log_warn("tracks {}: mouse {} is beyond the project's {} animals; the annotation app shows mice 1..{}",
+                 in.tracks.string(), m.id.value, p.expected_animals(), p.expected_animals());
     videos.push_back(std::move(v));
   }
 

@@ -22,10 +22,11 @@
 //                 from the arg-max class: the classifier and its temporal model disagree;
 //   total:        weighted mean of the three.
 // Diversity feature of a window: the mean over its frames of each pose feature, z-scored
-// with the mean and standard deviation over every candidate mouse-frame (missing values
-// skipped; a feature missing in the whole window counts as the mean). Selection is
+// with the mean and standard deviation over every tracked mouse-frame of the videos (missing
+// values skipped; a feature missing in the whole window counts as the mean). Selection is
 // acquisition.h's select_frames (uncertainty / diversity / hybrid / random-stratified) with
-// one stratum per video and mouse for the random baseline.
+// one stratum per video and mouse for the random baseline, held to k picks (its one-per-
+// stratum floor would otherwise give the baseline more labels than the others).
 //
 // behavior_next, step by step:
 //  1. each tracks file (Instances JSON with ids, as `behavior predict` takes) is matched to
