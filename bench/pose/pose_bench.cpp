@@ -4,8 +4,8 @@
 // on 93 images, test on 23, print RMSE, PCK and box AP as counters; with
 // BT_POSE_SYNTH_EXPERIMENT=1 the synthetic one (300 frames of 5 mice, test on 100 frames of
 // other videos: box AP50, OKS AP50-95, and why each missed test mouse was missed; with
-// BT_POSE_DIAG_DIR a picture of each, with BT_POSE_DIAG_ONLY=1 only that, on the model already
-// in BT_POSE_OUT; BT_POSE_NMS_SWEEP=1 adds box AP50 at several NMS IoU thresholds and with a
+// BT_POSE_DIAG_DIR a picture of each; BT_POSE_TEST_ONLY=1 scores the model already in
+// BT_POSE_OUT without training; BT_POSE_NMS_SWEEP=1 adds box AP50 at several NMS IoU thresholds and with a
 // keypoint-aware duplicate removal, on validation and test frames).
 // BT_POSE_NET_VERSION=1 trains the first generation of networks.
 #include <benchmark/benchmark.h>
@@ -148,8 +148,11 @@ bt::pose::PoseMetrics train_and_test(benchmark::State& state, const std::string&
                                      const bt::pose::PoseDataset& test,
                                      const bt::pose::TrainOptions& o, int mice) {
   const auto dir = experiment_dir(name);
-  const auto r = bt::pose::train_pose_model(train, val, bt::Skeleton::default_mouse(), o, dir,
-                                            bt::terminal_progress(stderr));
+  // BT_POSE_TEST_ONLY=1 scores the model already in BT_POSE_OUT (after a change to inference).
+  const auto r = std::getenv("BT_POSE_TEST_ONLY")
+                     ? bt::pose::TrainResult{}
+                     : bt::pose::train_pose_model(train, val, bt::Skeleton::default_mouse(), o,
+                                                  dir, bt::terminal_progress(stderr));
   const bt::pose::PoseModel model = bt::pose::PoseModel::load(dir, bt::Device{});
   bt::pose::PredictOptions p = experiment_predict_options(mice);
   std::vector<std::vector<bt::Instance>> truth;
@@ -317,9 +320,7 @@ void BM_PoseSynthExperiment(benchmark::State& state) {
     for (auto& s : synth_frames(seed, 50, 20)) test.push_back(std::move(s));
   const bt::pose::TrainOptions o = experiment_options(8, 2, 1);
   for (auto _ : state) {
-    const auto m = std::getenv("BT_POSE_DIAG_ONLY")
-                       ? bt::pose::PoseMetrics{}
-                       : train_and_test(state, "synthetic", train, val, test, o, 5);
+    const auto m = train_and_test(state, "synthetic", train, val, test, o, 5);
     const auto model = bt::pose::PoseModel::load(experiment_dir("synthetic"), bt::Device{});
     report_missed_mice(model, test, 5);
     if (std::getenv("BT_POSE_NMS_SWEEP")) {
