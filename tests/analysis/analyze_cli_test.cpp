@@ -70,6 +70,7 @@ TEST(AnalyzeCli, APoseModelsConfidentDetectionsAreTrackedInEveryFrame) {
   EXPECT_EQ(tracker["animals"], 1);
   EXPECT_LE(tracker["score_high"].get<double>(), 0.45);
   EXPECT_LE(tracker["score_new"].get<double>(), 0.45);
+  EXPECT_EQ(tracker["offline_identities"], false);
 }
 
 TEST(AnalyzeCli, MissingVideoIsOneClearLine) {

@@ -58,6 +58,7 @@ std::vector<fs::path> glob_paths(const std::string& pattern) {
 track::TrackerOptions tracker_options_for(const AnalyzeOptions& o, const FrameDetector& detector) {
   track::TrackerOptions t = o.tracker;
   t.animals = o.animals;
+  t.offline_identities = false;  // analyze streams each video once; the offline pass is track's
   const double confident = detector.confident_score();
   t.score_high = std::min(t.score_high, confident);
   t.score_new = std::min(t.score_new, confident);

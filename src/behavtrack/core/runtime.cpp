@@ -21,6 +21,11 @@ int compute_threads() {
 void configure_malloc() {
   mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  // One arena: frames decoded on the decode-ahead thread and freed on the main thread
+  // fragment per-thread arenas that the high trim threshold never gives back. `analyze` of
+  // a 10-minute video peaked at 457-792 MiB against 247 MiB for 1 minute; with one arena,
+  // 251 against 247 MiB, and pose inference is as fast (69.8 vs 67.7 frames/s).
+  mallopt(M_ARENA_MAX, 1);
 }
 
 void ensure_passive_openmp(char** argv) {

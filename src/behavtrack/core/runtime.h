@@ -2,7 +2,9 @@
 //
 // - glibc malloc keeps big buffers instead of returning them to the OS every step
 //   (M_MMAP_THRESHOLD 32 MiB, M_TRIM_THRESHOLD 1 GiB): 1.3-1.7x on training and inference
-//   here (shared/reference/toolchain.md).
+//   here (shared/reference/toolchain.md); one arena (M_ARENA_MAX 1), so memory freed on
+//   another thread than it was allocated on is reused and peak memory stays flat in video
+//   length.
 // - OpenCV gets the thread count; Torch's is set by bt::nn::configure_torch_threads.
 // - OpenMP threads (Torch, OpenBLAS, XGBoost) wait passively. By default libgomp spins at
 //   every barrier waiting for its team; when there are more runnable threads than cores
