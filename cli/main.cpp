@@ -60,7 +60,7 @@ bool is_unknown_command(const CLI::App& app, const std::string& word) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  bt::ensure_passive_openmp(argv);
+  bt::ensure_runtime_environment(argv);
   bt::configure_malloc();
   const int threads = bt::compute_threads();
   bt::configure_opencv_threads(threads);
@@ -70,9 +70,11 @@ int main(int argc, char** argv) {
                "behavtrack"};
   app.require_subcommand(1);
   const char* wait_policy = std::getenv("OMP_WAIT_POLICY");
+  const char* arena_max = std::getenv("MALLOC_ARENA_MAX");
   app.set_version_flag("--version", "behavtrack 0.1.0 (" + bt::nn::torch_description() + ", " +
                                         std::to_string(threads) + " threads, OpenMP waits " +
-                                        (wait_policy ? wait_policy : "by default") + ")");
+                                        (wait_policy ? wait_policy : "by default") + ", malloc arenas " +
+                                        (arena_max ? arena_max : "by default") + ")");
   bt::cli::Context context;
   app.add_flag_callback("-q,--quiet", [&context] {
     context.quiet = true;

@@ -20,12 +20,18 @@ TEST(Cli, VersionExitsZero) {
 
 // Spinning OpenMP waits starve the working thread on a busy machine (core/runtime.h): the
 // program re-executes itself with passive waits, and respects a policy the user chose.
-TEST(Cli, RunsWithPassiveOpenMpWaitsUnlessTheUserChoseOtherwise) {
-  const auto unset = test::run_program("/usr/bin/env", {"-u", "OMP_WAIT_POLICY", BT_CLI_PATH, "--version"});
+TEST(Cli, RunsWithPassiveOpenMpWaitsAndOneMallocArenaUnlessTheUserChoseOtherwise) {
+  const auto unset = test::run_program(
+      "/usr/bin/env", {"-u", "OMP_WAIT_POLICY", "-u", "MALLOC_ARENA_MAX", BT_CLI_PATH, "--version"});
   EXPECT_EQ(unset.exit_code, 0) << unset.err;
-  EXPECT_NE(unset.out.find("OpenMP waits passive"), std::string::npos) << unset.out;
-  const auto chosen = test::run_program("/usr/bin/env", {"OMP_WAIT_POLICY=active", BT_CLI_PATH, "--version"});
-  EXPECT_NE(chosen.out.find("OpenMP waits active"), std::string::npos) << chosen.out;
+  EXPECT_NE(unset.out.find("OpenMP waits passive, malloc arenas 1"), std::string::npos) << unset.out;
+  const auto chosen = test::run_program(
+      "/usr/bin/env", {"OMP_WAIT_POLICY=active", "MALLOC_ARENA_MAX=4", BT_CLI_PATH, "--version"});
+  EXPECT_NE(chosen.out.find("OpenMP waits active, malloc arenas 4"), std::string::npos) << chosen.out;
+  // One set by the user, the other still set by the program.
+  const auto one = test::run_program(
+      "/usr/bin/env", {"-u", "MALLOC_ARENA_MAX", "OMP_WAIT_POLICY=active", BT_CLI_PATH, "--version"});
+  EXPECT_NE(one.out.find("OpenMP waits active, malloc arenas 1"), std::string::npos) << one.out;
 }
 
 TEST(Cli, NoCommandIsAUsageError) {
