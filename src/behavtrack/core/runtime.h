@@ -7,8 +7,8 @@
 //   freed on the main thread fragment per-thread arenas, which the high trim threshold never
 //   gives back: `analyze` of a 10-minute video peaked at 457-792 MiB against 247 MiB for 1
 //   minute; with one arena 251-261 against 247 MiB, and pose inference is as fast (69.8 vs
-//   67.7 frames/s). mallopt(M_ARENA_MAX) in main is too late (589 MiB measured: Torch's
-//   static initialisers have already fixed the arena limit), so it is set in the
+//   67.7 frames/s). mallopt(M_ARENA_MAX) in main came too late (589 MiB measured; threads
+//   started before main probably fixed the arena limit already), so it is set in the
 //   environment before the program starts again, like the OpenMP wait policy.
 // - OpenCV gets the thread count; Torch's is set by bt::nn::configure_torch_threads.
 // - OpenMP threads (Torch, OpenBLAS, XGBoost) wait passively. By default libgomp spins at
