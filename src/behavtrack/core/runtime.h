@@ -3,13 +3,14 @@
 // - glibc malloc keeps big buffers instead of returning them to the OS every step
 //   (M_MMAP_THRESHOLD 32 MiB, M_TRIM_THRESHOLD 1 GiB): 1.3-1.7x on training and inference
 //   here (shared/reference/toolchain.md).
-// - One malloc arena (MALLOC_ARENA_MAX=1). Frames decoded on the decode-ahead thread and
-//   freed on the main thread fragment per-thread arenas, which the high trim threshold never
-//   gives back: `analyze` of a 10-minute video peaked at 457-792 MiB against 247 MiB for 1
-//   minute; with one arena 251-261 against 247 MiB, and pose inference is as fast (69.8 vs
-//   67.7 frames/s). mallopt(M_ARENA_MAX) in main came too late (589 MiB measured; threads
-//   started before main probably fixed the arena limit already), so it is set in the
-//   environment before the program starts again, like the OpenMP wait policy.
+// - One malloc arena (MALLOC_ARENA_MAX=1), because frames decoded on the decode-ahead thread
+//   are freed on the main thread, which fragments per-thread arenas that the high trim
+//   threshold never gives back. Not yet the whole answer: the peak memory of `analyze` on a
+//   10-minute video, against 247 MiB for 1 minute, was 457-792 MiB with per-thread arenas
+//   (3 runs) and 251, 261, 548 and 615 MiB with one arena (the higher two on a loaded
+//   machine); something else grows with time under load. Inference speed is unchanged (69.8
+//   vs 67.7 frames/s). mallopt(M_ARENA_MAX) in main came too late (589 MiB), so it is set in
+//   the environment before the program starts again, like the OpenMP wait policy.
 // - OpenCV gets the thread count; Torch's is set by bt::nn::configure_torch_threads.
 // - OpenMP threads (Torch, OpenBLAS, XGBoost) wait passively. By default libgomp spins at
 //   every barrier waiting for its team; when there are more runnable threads than cores
