@@ -9,6 +9,7 @@
 #include <opencv2/imgproc.hpp>
 #include <set>
 
+#include "behavtrack/analysis/learning_curve_plot.h"
 #include "behavtrack/core/atomic_file.h"
 #include "behavtrack/core/error.h"
 #include "behavtrack/core/log.h"
@@ -196,45 +197,16 @@ void write_curve_csv(const fs::path& path, const std::vector<CurvePoint>& curve)
   f.commit();
 }
 
-// A plain line chart of OKS AP50-95 against labelled frames, one line per strategy.
+// OKS AP50-95 against labelled frames, one line per strategy.
 void write_curve_png(const fs::path& path, const std::vector<CurvePoint>& curve,
                      const std::vector<std::string>& strategies) {
-  const int w = 720, h = 440, left = 70, right = 170, top = 30, bottom = 60;
-  cv::Mat img(h, w, CV_8UC3, cv::Scalar(255, 255, 255));
-  int max_x = 1;
-  for (const CurvePoint& c : curve) max_x = std::max(max_x, c.labelled);
-  auto px = [&](double x, double y) {
-    return cv::Point(left + static_cast<int>(x / max_x * (w - left - right)),
-                     h - bottom - static_cast<int>(std::clamp(y, 0.0, 1.0) * (h - top - bottom)));
-  };
-  for (int i = 0; i <= 5; ++i) {
-    const double y = i / 5.0;
-    cv::line(img, px(0, y), px(max_x, y), cv::Scalar(225, 225, 225), 1);
-    cv::putText(img, cv::format("%.1f", y), px(0, y) + cv::Point(-40, 5), cv::FONT_HERSHEY_SIMPLEX, 0.45, cv::Scalar(60, 60, 60), 1, cv::LINE_AA);
-  }
-  cv::line(img, px(0, 0), px(max_x, 0), cv::Scalar(0, 0, 0), 1);
-  cv::line(img, px(0, 0), px(0, 1), cv::Scalar(0, 0, 0), 1);
-  cv::putText(img, "labelled frames", cv::Point(left + 180, h - 18), cv::FONT_HERSHEY_SIMPLEX, 0.5, cv::Scalar(0, 0, 0), 1, cv::LINE_AA);
-  cv::putText(img, "test OKS AP50-95", cv::Point(8, 20), cv::FONT_HERSHEY_SIMPLEX, 0.5, cv::Scalar(0, 0, 0), 1, cv::LINE_AA);
-  const cv::Scalar colours[] = {{60, 60, 220}, {180, 110, 30}, {60, 160, 60}, {160, 60, 160}};
-  for (std::size_t s = 0; s < strategies.size(); ++s) {
-    const cv::Scalar colour = colours[s % 4];
-    std::vector<cv::Point> line;
+  std::vector<CurveSeries> series;
+  for (const std::string& name : strategies) {
+    series.push_back({name, {}});
     for (const CurvePoint& c : curve)
-      if (c.strategy == strategies[s]) line.push_back(px(c.labelled, c.test.oks_ap50_95));
-    cv::polylines(img, line, false, colour, 2, cv::LINE_AA);
-    for (const cv::Point& q : line) cv::circle(img, q, 3, colour, cv::FILLED, cv::LINE_AA);
-    for (int i = 0; i < 10 && max_x > 0; ++i) {
-      const int x = static_cast<int>(max_x * i / 10.0);
-      if (s == 0) cv::putText(img, std::to_string(x), px(x, 0) + cv::Point(-8, 18), cv::FONT_HERSHEY_SIMPLEX, 0.4, cv::Scalar(60, 60, 60), 1, cv::LINE_AA);
-    }
-    const cv::Point key(w - right + 15, top + 20 + 22 * static_cast<int>(s));
-    cv::line(img, key, key + cv::Point(25, 0), colour, 2, cv::LINE_AA);
-    cv::putText(img, strategies[s], key + cv::Point(32, 5), cv::FONT_HERSHEY_SIMPLEX, 0.45, cv::Scalar(0, 0, 0), 1, cv::LINE_AA);
+      if (c.strategy == name) series.back().points.emplace_back(c.labelled, c.test.oks_ap50_95);
   }
-  std::vector<unsigned char> png;
-  cv::imencode(".png", img, png);
-  write_file_atomically(path, std::string(png.begin(), png.end()));
+  write_learning_curve_png(path, series, "labelled frames", "test OKS AP50-95");
 }
 
 // Labels each strategy needed to reach the random-stratified strategy's final OKS AP.

@@ -7,13 +7,11 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <numeric>
-#include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
 #include <set>
 #include <sstream>
 #include <tuple>
 
+#include "behavtrack/analysis/learning_curve_plot.h"
 #include "behavtrack/core/atomic_file.h"
 #include "behavtrack/core/error.h"
 #include "behavtrack/core/log.h"
@@ -128,49 +126,17 @@ void rescore(std::vector<BehaviorWindow>& windows, const std::vector<behavior::B
 
 // ---- plotting and tables ----
 
-// A plain line chart of test macro-F1 against labelled windows, one line per strategy.
+// Test macro-F1 against labelled windows, one line per strategy; dashed: random-stratified's
+// final macro-F1, the level the others must reach.
 void write_curve_png(const fs::path& path, const std::vector<BehaviorCurvePoint>& curve,
                      const std::vector<std::string>& strategies, double target) {
-  const int w = 740, h = 440, left = 70, right = 190, top = 30, bottom = 60;
-  cv::Mat img(h, w, CV_8UC3, cv::Scalar(255, 255, 255));
-  int max_x = 1;
-  for (const BehaviorCurvePoint& c : curve) max_x = std::max(max_x, c.windows);
-  auto px = [&](double x, double y) {
-    return cv::Point(left + static_cast<int>(x / max_x * (w - left - right)),
-                     h - bottom - static_cast<int>(std::clamp(y, 0.0, 1.0) * (h - top - bottom)));
-  };
-  const cv::Scalar grey(60, 60, 60), black(0, 0, 0);
-  for (int i = 0; i <= 5; ++i) {
-    const double y = i / 5.0;
-    cv::line(img, px(0, y), px(max_x, y), cv::Scalar(225, 225, 225), 1);
-    cv::putText(img, cv::format("%.1f", y), px(0, y) + cv::Point(-40, 5), cv::FONT_HERSHEY_SIMPLEX, 0.45, grey, 1, cv::LINE_AA);
-  }
-  for (int i = 0; i <= 10; ++i) {
-    const int x = static_cast<int>(std::lround(max_x * i / 10.0));
-    cv::putText(img, std::to_string(x), px(x, 0) + cv::Point(-8, 18), cv::FONT_HERSHEY_SIMPLEX, 0.4, grey, 1, cv::LINE_AA);
-  }
-  cv::line(img, px(0, 0), px(max_x, 0), black, 1);
-  cv::line(img, px(0, 0), px(0, 1), black, 1);
-  // Dashed: random-stratified's final macro-F1, the level the others must reach.
-  for (int x = 0; x < max_x; x += std::max(1, max_x / 60))
-    cv::line(img, px(x, target), px(std::min<double>(max_x, x + std::max(1, max_x / 120)), target), grey, 1);
-  cv::putText(img, "labelled windows", cv::Point(left + 180, h - 18), cv::FONT_HERSHEY_SIMPLEX, 0.5, black, 1, cv::LINE_AA);
-  cv::putText(img, "test macro-F1 (behaviour, per frame)", cv::Point(8, 20), cv::FONT_HERSHEY_SIMPLEX, 0.5, black, 1, cv::LINE_AA);
-  const cv::Scalar colours[] = {{60, 60, 220}, {180, 110, 30}, {60, 160, 60}, {160, 60, 160}};
-  for (std::size_t s = 0; s < strategies.size(); ++s) {
-    const cv::Scalar colour = colours[s % 4];
-    std::vector<cv::Point> line;
+  std::vector<CurveSeries> series;
+  for (const std::string& name : strategies) {
+    series.push_back({name, {}});
     for (const BehaviorCurvePoint& c : curve)
-      if (c.strategy == strategies[s]) line.push_back(px(c.windows, c.test.macro_f1));
-    cv::polylines(img, line, false, colour, 2, cv::LINE_AA);
-    for (const cv::Point& q : line) cv::circle(img, q, 3, colour, cv::FILLED, cv::LINE_AA);
-    const cv::Point key(w - right + 15, top + 20 + 22 * static_cast<int>(s));
-    cv::line(img, key, key + cv::Point(25, 0), colour, 2, cv::LINE_AA);
-    cv::putText(img, strategies[s], key + cv::Point(32, 5), cv::FONT_HERSHEY_SIMPLEX, 0.45, black, 1, cv::LINE_AA);
+      if (c.strategy == name) series.back().points.emplace_back(c.windows, c.test.macro_f1);
   }
-  std::vector<unsigned char> png;
-  cv::imencode(".png", img, png);
-  write_file_atomically(path, std::string(png.begin(), png.end()));
+  write_learning_curve_png(path, series, "labelled windows", "test macro-F1 (behaviour, per frame)", target);
 }
 
 void write_curve_csv(const fs::path& path, const std::vector<BehaviorCurvePoint>& curve) {
