@@ -61,7 +61,8 @@ void add_track_flags(CLI::App* cmd, TrackFlags& f, std::vector<Override>& ov) {
                   "Number of the first frame in YOLO label file names (Ultralytics video labels: 1)")->capture_default_str();
   cmd->add_option("--keypoints", f.run.keypoints, "Expected keypoint names, comma-separated (YOLO: their order; "
                                                   "JSON: checked). Default: nose,earL,earR,tailB for YOLO, any for JSON");
-  cmd->add_flag("--no-appearance", f.no_appearance, "Do not use colour histograms from --video to re-identify");
+  cmd->add_flag("--no-appearance", f.no_appearance,
+                "Do not use colour histograms from --video (re-identification, the offline pass's colour cue)");
   cmd->add_option("--trail-s", f.run.trail_s, "Render: trail length, seconds")->capture_default_str();
   cmd->add_option("--preset", f.preset, "Starting point for the tracker flags: ours, iou (plain IoU + Hungarian) or "
                                         "behavtrack (BehavTrack-style cost, last positions)")->capture_default_str();
@@ -135,6 +136,17 @@ void add_track_flags(CLI::App* cmd, TrackFlags& f, std::vector<Override>& ov) {
               "Offline pass: cost, per mouse, of overruling the forward tracker (higher: fewer changes)");
   add_offline("--offline-continuity-weight", &tr::IdentityResolverOptions::continuity_weight,
               "Offline pass: weight of body-length continuity across a contact against motion, per 3% of length");
+  add_offline("--offline-appearance-weight", &tr::IdentityResolverOptions::appearance_weight,
+              "Offline pass, with --video: cost per unit of colour-histogram distance (Hellinger, 0..1) between a "
+              "tracklet and its identity's colour so far (from boxes holding one mouse); 0 = off");
+  add_offline("--offline-appearance-margin", &tr::IdentityResolverOptions::appearance_margin,
+              "Offline pass, with --video: cost units by which colour alone must favour a continuation of a contact "
+              "that neither the forward nor the backward run chose");
+  add_offline("--offline-appearance-min-s", &tr::IdentityResolverOptions::appearance_min_s,
+              "Offline pass, with --video: seconds of single-mouse boxes a tracklet needs for its colour to count fully");
+  add_offline("--offline-contact-overlap", &tr::IdentityResolverOptions::contact_overlap,
+              "Offline pass, with --video: a box whose central 80% overlaps another mouse's box by more than this "
+              "share of its area (0..1) holds two mice; its colours are not used");
   cmd->add_flag("--no-flip-correction", f.no_flip, "Keep the detector's nose/tail-base orientation")->group("Tracker");
   add_tracker_option(cmd, ov, f, "--head", &tr::TrackerOptions::head, "Flip correction: the head keypoint's name");
   add_tracker_option(cmd, ov, f, "--tail", &tr::TrackerOptions::tail, "Flip correction: the tail keypoint's name");

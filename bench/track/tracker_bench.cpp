@@ -11,7 +11,7 @@
 #include <fstream>
 #include <map>
 
-#include "behavtrack/synth/synth.h"
+#include "track/track_bench_data.h"
 #include "behavtrack/track/detection_damage.h"
 #include "behavtrack/track/identity_resolver.h"
 #include "behavtrack/track/metrics.h"
@@ -20,41 +20,12 @@
 namespace {
 
 namespace tr = bt::track;
-
-std::vector<bt::FrameInstances> truth_of(int mice, double seconds, std::uint64_t seed) {
-  bt::synth::SynthOptions o;
-  o.n_mice = mice;
-  o.seconds = seconds;
-  o.seed = seed;
-  o.render = false;
-  bt::synth::SynthVideo sim(o);
-  bt::synth::SynthFrame f;
-  std::vector<bt::FrameInstances> out;
-  while (sim.next(f)) out.push_back(f.truth);
-  return out;
-}
-
-std::vector<bt::FrameInstances> damage(const std::vector<bt::FrameInstances>& truth, const tr::DamageOptions& d) {
-  tr::DetectionDamager damager(d, 640, 480, 30);
-  std::vector<bt::FrameInstances> out;
-  for (const auto& f : truth) out.push_back(damager.next(f));
-  return out;
-}
-
-// The streaming tracker, then, with a known count and the options asking for it, the
-// offline identity pass with its backward run (as `behavtrack track` does).
-std::vector<bt::FrameInstances> track(const tr::TrackerOptions& o, const std::vector<bt::FrameInstances>& dets) {
-  const bt::Skeleton s = bt::Skeleton::default_mouse();
-  tr::Tracker t(o, s, 30, 640, 480);
-  std::vector<bt::FrameInstances> out;
-  for (const auto& f : dets)
-    for (auto& done : t.push(f)) out.push_back(std::move(done));
-  for (auto& done : t.flush()) out.push_back(std::move(done));
-  if (!o.offline_identities || o.animals == 0) return out;
-  const std::vector<bt::FrameInstances> backward = tr::track_reversed(o, s, 30, 640, 480, dets);
-  return tr::resolve_identities(std::move(out), s.index_of(o.head), s.index_of(o.tail), 30, o.offline, nullptr,
-                                &backward);
-}
+using tr::bench::damage;
+using tr::bench::heavy_damage;
+using tr::bench::light_damage;
+using tr::bench::ours;
+using tr::bench::track;
+using tr::bench::truth_of;
 
 tr::TrackerOptions streaming(tr::TrackerOptions o) {
   o.offline_identities = false;
@@ -93,35 +64,8 @@ struct Scenario {
   tr::DamageOptions damage;
 };
 
-tr::DamageOptions light_damage() {
-  tr::DamageOptions d;
-  d.drop_rate = 0.05;
-  return d;
-}
-
-tr::DamageOptions heavy_damage() {
-  tr::DamageOptions d;
-  d.drop_rate = 0.15;
-  d.false_positive_rate = 0.05;
-  d.occlusions_per_min = 6;
-  d.occlusion_s = 10.0 / 30;
-  d.flip_rate = 0.02;
-  return d;
-}
-
-tr::TrackerOptions ours() {
-  tr::TrackerOptions o;
-  o.animals = 5;
-  return o;
-}
-
-// Videos per scenario: synth seeds 100.., damage seeds 200..; 3, or $BT_TRACK_SEEDS.
-int n_seeds() {
-  const char* text = std::getenv("BT_TRACK_SEEDS");
-  const int n = text ? std::atoi(text) : 3;
-  return n > 0 ? n : 3;
-}
-const int kSeeds = n_seeds();
+const int kSeeds = tr::bench::n_seeds();
+const int kSeed0 = tr::bench::first_seed();
 
 void BM_TrackerComparison(benchmark::State& state) {
   const tr::DamageOptions light = light_damage(), heavy = heavy_damage();
@@ -146,9 +90,9 @@ void BM_TrackerComparison(benchmark::State& state) {
     for (const Scenario& s : scenarios) {
       std::vector<std::vector<bt::FrameInstances>> truths, detections;
       for (int seed = 0; seed < n_seeds; ++seed) {
-        truths.push_back(truth_of(5, 120, 100 + seed));
+        truths.push_back(truth_of(5, 120, kSeed0 + seed));
         tr::DamageOptions d = s.damage;
-        d.seed = 200 + seed;
+        d.seed = kSeed0 + 100 + seed;
         detections.push_back(damage(truths.back(), d));
       }
       for (const auto& [name, options] : trackers) {
@@ -170,7 +114,7 @@ void BM_TrackerComparison(benchmark::State& state) {
     }
   }
   table += "\nMeans over " + std::to_string(n_seeds) +
-           " synthetic 2-minute videos of 5 mice (synth seeds 100.." + std::to_string(99 + n_seeds) +
+           " synthetic 2-minute videos of 5 mice (synth seeds " + std::to_string(kSeed0) + ".." + std::to_string(kSeed0 + n_seeds - 1) +
            ", truth only), 30 fps, 640x480.\n";
   std::fputs(table.c_str(), stdout);
   if (const char* dir = std::getenv("BT_RESULTS")) std::ofstream(std::string(dir) + "/track_comparison.md") << table;
@@ -214,7 +158,7 @@ void BM_TrackerDamageAblation(benchmark::State& state) {
     std::vector<std::vector<bt::FrameInstances>> truths;
     double truth_idf1 = 0;
     for (int seed = 0; seed < kSeeds; ++seed) {
-      truths.push_back(truth_of(5, 120, 100 + seed));
+      truths.push_back(truth_of(5, 120, kSeed0 + seed));
       truth_idf1 += tr::evaluate_tracking(truths.back(), truths.back(), {}).idf1 / kSeeds;
     }
     char row[400];
@@ -225,7 +169,7 @@ void BM_TrackerDamageAblation(benchmark::State& state) {
       std::string per_seed;
       for (int seed = 0; seed < kSeeds; ++seed) {
         tr::DamageOptions d = s.damage;
-        d.seed = 200 + seed;
+        d.seed = kSeed0 + 100 + seed;
         const tr::MotMetrics m = tr::evaluate_tracking(truths[seed], track(ours(), damage(truths[seed], d)), {});
         const auto [identity, detection] = idf1_loss_split(m);
         idf1 += m.idf1 / kSeeds, wrong += identity / kSeeds, missing += detection / kSeeds;
@@ -240,8 +184,9 @@ void BM_TrackerDamageAblation(benchmark::State& state) {
     }
   }
   table += "\nOur tracker (--animals 5), means over " + std::to_string(kSeeds) +
-           " synthetic 2-minute videos of 5 mice (synth seeds 100.." + std::to_string(99 + kSeeds) + ", damage seeds 200.." +
-           std::to_string(199 + kSeeds) + "), 30 fps, 640x480.\n"
+           " synthetic 2-minute videos of 5 mice (synth seeds " + std::to_string(kSeed0) + ".." +
+           std::to_string(kSeed0 + kSeeds - 1) + ", damage seeds " + std::to_string(kSeed0 + 100) + ".." +
+           std::to_string(kSeed0 + 99 + kSeeds) + "), 30 fps, 640x480.\n"
            "Note: taking one kind of damage away also changes the random draws of the others.\n";
   std::fputs(table.c_str(), stdout);
   if (const char* dir = std::getenv("BT_RESULTS")) std::ofstream(std::string(dir) + "/track_damage_ablation.md") << table;

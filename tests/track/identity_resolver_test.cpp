@@ -141,6 +141,130 @@ TEST(IdentityResolver, TrackReversedReturnsForwardOrderAndFrameNumbers) {
     }
 }
 
+// Colour cue. Two mice stand one above the other, touching (centres 35 px apart, boxes
+// apart), both hidden in frames 30..39, and come out exchanged: the mouse that was on top
+// is below. Motion says little (neither moves); both trackers keep ids by position, so
+// both runs (here the same) continue the contact the wrong way. `coat_a`/`coat_b`: the
+// two mice's histograms; a histogram per detection (tracked boxes here are the
+// detections). Returns forward frames, detections and histograms.
+struct ColourScene {
+  std::vector<FrameInstances> forward, detections;
+  std::vector<std::vector<Appearance>> histograms;
+};
+ColourScene exchanged_in_place(const Appearance& coat_a, const Appearance& coat_b, double apart_px = 35) {
+  ColourScene s;
+  for (int t = 0; t < 90; ++t) {
+    const bool hidden = t >= 30 && t <= 39, exchanged = t > 39;
+    const double score = hidden ? 0.0 : 0.9;
+    // Ids follow position (top: 1), as the trackers give them.
+    FrameInstances f{t, {tracked(1, 200, 100, +1, score), tracked(2, 200, 100 + apart_px, +1, score)}};
+    s.forward.push_back(f);
+    if (hidden) {
+      s.detections.push_back({t, {}});
+      s.histograms.emplace_back();
+      continue;
+    }
+    for (Instance& i : f.instances) i.id.reset();
+    s.detections.push_back(f);
+    s.histograms.push_back({exchanged ? coat_b : coat_a, exchanged ? coat_a : coat_b});
+  }
+  return s;
+}
+
+// The id of the upper mouse in frame t.
+int id_on_top(const FrameInstances& f) {
+  for (const Instance& i : f.instances)
+    if (i.box.cy() < 110) return i.id->value;
+  return 0;
+}
+
+const Appearance kBlack = {0.7f, 0.2f, 0.1f, 0.0f}, kWhite = {0.0f, 0.1f, 0.2f, 0.7f};
+
+TEST(IdentityResolver, ColourUndoesAnExchangeBothRunsAgreedOn) {
+  const ColourScene s = exchanged_in_place(kBlack, kWhite);
+  IdentityResolverStats stats;
+  const DetectionAppearances colours{s.detections, s.histograms};
+  // Without the colour cue the two runs agree and the exchange stands.
+  auto out = resolve_identities(s.forward, 0, 3, 30, {}, &stats, &s.forward);
+  EXPECT_EQ(stats.changed, 0);
+  EXPECT_EQ(id_on_top(out.back()), 1);
+  // With it, the black mouse (id 1 at the start, on top) keeps id 1 below.
+  out = resolve_identities(s.forward, 0, 3, 30, {}, &stats, &s.forward, &colours);
+  EXPECT_EQ(stats.episodes, 1);
+  EXPECT_EQ(stats.changed, 1);
+  for (const FrameInstances& f : out) {
+    if (f.frame < 30) {
+      EXPECT_EQ(id_on_top(f), 1) << "frame " << f.frame;
+    }
+    if (f.frame > 39) {
+      EXPECT_EQ(id_on_top(f), 2) << "frame " << f.frame;
+    }
+  }
+  // Off by weight: as without histograms.
+  IdentityResolverOptions o;
+  o.appearance_weight = 0;
+  out = resolve_identities(s.forward, 0, 3, 30, o, &stats, &s.forward, &colours);
+  EXPECT_EQ(stats.changed, 0);
+}
+
+TEST(IdentityResolver, ColourLeavesACorrectContactAlone) {
+  // Not exchanged: the mice come out where they went in, with their own colours.
+  ColourScene s = exchanged_in_place(kBlack, kWhite);
+  for (std::size_t t = 40; t < s.histograms.size(); ++t) std::swap(s.histograms[t][0], s.histograms[t][1]);
+  IdentityResolverStats stats;
+  const DetectionAppearances colours{s.detections, s.histograms};
+  const auto out = resolve_identities(s.forward, 0, 3, 30, {}, &stats, &s.forward, &colours);
+  EXPECT_EQ(stats.changed, 0);
+  EXPECT_EQ(id_on_top(out.back()), 1);
+}
+
+TEST(IdentityResolver, SameCoatsDoNotPretend) {
+  // Two black mice whose histograms differ only by noise: colour cannot tell them apart,
+  // so the pass keeps what the trackers chose (it has no other reason to change it).
+  const Appearance black_a = {0.70f, 0.20f, 0.10f, 0.00f}, black_b = {0.68f, 0.21f, 0.10f, 0.01f};
+  const ColourScene s = exchanged_in_place(black_a, black_b);
+  IdentityResolverStats stats;
+  const DetectionAppearances colours{s.detections, s.histograms};
+  const auto out = resolve_identities(s.forward, 0, 3, 30, {}, &stats, &s.forward, &colours);
+  EXPECT_EQ(stats.episodes, 1);
+  EXPECT_EQ(stats.changed, 0);
+  EXPECT_EQ(id_on_top(out.back()), 1);
+}
+
+TEST(IdentityResolver, BoxesHoldingTwoMiceGiveNoColour) {
+  // The same exchange with the mice 12 px apart: each box overlaps the other mouse's in
+  // every frame, so no histogram is trusted and the trackers' choice stands.
+  const ColourScene s = exchanged_in_place(kBlack, kWhite, 12);
+  IdentityResolverStats stats;
+  const DetectionAppearances colours{s.detections, s.histograms};
+  const auto out = resolve_identities(s.forward, 0, 3, 30, {}, &stats, &s.forward, &colours);
+  EXPECT_EQ(stats.changed, 0);
+  EXPECT_EQ(id_on_top(out.back()), 1);
+  // With every overlap allowed the colours decide again.
+  IdentityResolverOptions o;
+  o.contact_overlap = 1;
+  resolve_identities(s.forward, 0, 3, 30, o, &stats, &s.forward, &colours);
+  EXPECT_EQ(stats.changed, 1);
+}
+
+TEST(IdentityResolver, TrackDetectionsUsesTheColoursEndToEnd) {
+  // The whole pipeline (forward tracker, backward tracker, offline pass) on the scene's
+  // detections: the colours fix what both trackers get wrong.
+  const ColourScene s = exchanged_in_place(kBlack, kWhite);
+  TrackerOptions o;
+  o.animals = 2;
+  IdentityResolverStats stats;
+  const auto plain = track_detections(o, Skeleton::default_mouse(), 30, 640, 480, s.detections);
+  const auto coloured = track_detections(o, Skeleton::default_mouse(), 30, 640, 480, s.detections, s.histograms, &stats);
+  ASSERT_FALSE(plain.empty());
+  ASSERT_FALSE(coloured.empty());
+  const int first = id_on_top(coloured.front());
+  ASSERT_NE(first, 0);
+  EXPECT_EQ(id_on_top(plain.back()), id_on_top(plain.front())) << "without colour: ids follow position";
+  EXPECT_NE(id_on_top(coloured.back()), first) << "with colour: the top mouse's id went below with it";
+  EXPECT_EQ(stats.changed, 1);
+}
+
 TEST(IdentityResolver, RejectsBadOptions) {
   auto message = [](const IdentityResolverOptions& o, double fps = 30) {
     try {
@@ -159,6 +283,15 @@ TEST(IdentityResolver, RejectsBadOptions) {
   o = {};
   o.iterations = 0;
   EXPECT_EQ(message(o), "identity resolver: iterations = 0: must be >= 1");
+  o = {};
+  o.appearance_weight = -1;
+  EXPECT_EQ(message(o), "identity resolver: appearance_weight = -1: must be >= 0");
+  o = {};
+  o.appearance_min_s = 0;
+  EXPECT_EQ(message(o), "identity resolver: appearance_min_s = 0: must be > 0");
+  o = {};
+  o.contact_overlap = 1.5;
+  EXPECT_EQ(message(o), "identity resolver: contact_overlap = 1.5: must be in [0, 1]");
   EXPECT_EQ(message({}, 0), "identity resolver: fps = 0: must be > 0");
 }
 

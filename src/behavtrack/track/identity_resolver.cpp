@@ -36,6 +36,11 @@ void IdentityResolverOptions::validate() const {
   positive("near_s", near_s);
   positive("size_tolerance", size_tolerance);
   non_negative("keep_cost", keep_cost);
+  non_negative("appearance_weight", appearance_weight);
+  non_negative("appearance_margin", appearance_margin);
+  positive("appearance_min_s", appearance_min_s);
+  if (!(contact_overlap >= 0 && contact_overlap <= 1))
+    throw_invalid("identity resolver: contact_overlap = " + num(contact_overlap) + ": must be in [0, 1]");
   if (iterations < 1) throw_invalid("identity resolver: iterations = " + std::to_string(iterations) + ": must be >= 1");
 }
 
@@ -46,6 +51,7 @@ struct Cell {
   bool present = false, detected = false;  // detected: a real detection, not interpolated
   double cx = 0, cy = 0;
   double length_px = -1;  // nose to tail base, detected frames only
+  const Appearance* histogram = nullptr;  // its detection's, when alone in its box
 };
 
 // A stretch of one stream id between two of its episodes, [first, last] frame indices.
@@ -56,6 +62,8 @@ struct Segment {
   double size_px = -1;          // 75th percentile of lengths (-1: too few)
   double first_length_px = -1, last_length_px = -1;  // median of the first / last detected lengths
   int back_first = 0, back_last = 0;  // backward run's id over the first / last detections (0: none)
+  std::vector<double> histogram_sum;  // sum of its clean (one mouse per box) histograms
+  int n_histograms = 0;
   int label = 0;                // identity it belongs to
 };
 
@@ -92,10 +100,12 @@ struct UnionFind {
 
 class Resolver {
  public:
-  Resolver(const std::vector<FrameInstances>& frames, const std::vector<FrameInstances>* backward, int head, int tail,
-           double fps, const IdentityResolverOptions& o)
+  Resolver(const std::vector<FrameInstances>& frames, const std::vector<FrameInstances>* backward,
+           const DetectionAppearances* appearances, int head, int tail, double fps, const IdentityResolverOptions& o)
       : o_(o), fps_(fps), frames_(frames), backward_(backward) {
     build_table(frames, head, tail);
+    appearance_on_ = appearances && o_.appearance_weight > 0;
+    if (appearance_on_) attach_histograms(*appearances);
   }
 
   // Returns label[id][frame index] (ids 0-based) and fills stats.
@@ -140,6 +150,51 @@ class Resolver {
         }
       }
     body_px_ = std::max(1.0, quantile(lengths, 0.75));
+  }
+
+  // Gives each detected cell the histogram of the detection it came from (the best box
+  // overlap, IoU >= 0.5, in the same frame), unless its histogram region (the box's
+  // central 80%, appearance.h) overlaps another tracked mouse's box by more than
+  // contact_overlap of its area: such a box holds two mice's pixels.
+  void attach_histograms(const DetectionAppearances& a) {
+    std::vector<int> index_of_frame;
+    for (std::size_t j = 0; j < a.detections.size() && j < a.histograms.size(); ++j) {
+      const FrameIndex f = a.detections[j].frame;
+      if (f < 0) continue;
+      if (index_of_frame.size() <= static_cast<std::size_t>(f)) index_of_frame.resize(static_cast<std::size_t>(f) + 1, -1);
+      index_of_frame[static_cast<std::size_t>(f)] = static_cast<int>(j);
+    }
+    for (int t = 0; t < n_frames_; ++t) {
+      const FrameInstances& out = frames_[t];
+      if (out.frame < 0 || static_cast<std::size_t>(out.frame) >= index_of_frame.size()) continue;
+      const int j = index_of_frame[static_cast<std::size_t>(out.frame)];
+      if (j < 0) continue;
+      const FrameInstances& dets = a.detections[static_cast<std::size_t>(j)];
+      const std::vector<Appearance>& hists = a.histograms[static_cast<std::size_t>(j)];
+      if (hists.size() != dets.instances.size()) continue;
+      for (const Instance& i : out.instances) {
+        if (!i.id || i.id->value < 1 || !(i.score > 0) || overlaps_another(out, i)) continue;
+        double best = 0.5;
+        const Appearance* h = nullptr;
+        for (std::size_t k = 0; k < dets.instances.size(); ++k) {
+          const double o = iou(i.box, dets.instances[k].box);
+          if (o >= best && !hists[k].empty()) best = o, h = &hists[k];
+        }
+        cell(t, static_cast<int>(i.id->value) - 1).histogram = h;
+      }
+    }
+  }
+
+  bool overlaps_another(const FrameInstances& f, const Instance& mine) const {
+    const Box region = mine.box.enlarged(-0.2);
+    const double area = std::max(1e-9, region.width() * region.height());
+    for (const Instance& other : f.instances) {
+      if (&other == &mine) continue;
+      const double w = std::min(region.x2, other.box.x2) - std::max(region.x1, other.box.x1);
+      const double h = std::min(region.y2, other.box.y2) - std::max(region.y1, other.box.y1);
+      if (w > 0 && h > 0 && w * h > o_.contact_overlap * area) return true;
+    }
+    return false;
   }
 
   Cell& cell(int t, int k) { return cells_[static_cast<std::size_t>(t) * n_ids_ + k]; }
@@ -250,8 +305,15 @@ class Resolver {
     }
     for (int k = 0; k < n_ids_; ++k) segments_[current[k]].last = n_frames_ - 1;
     for (Segment& s : segments_)
-      for (int t = s.first; t <= s.last; ++t)
-        if (cell(t, s.id).length_px > 0) s.lengths.push_back(cell(t, s.id).length_px);
+      for (int t = s.first; t <= s.last; ++t) {
+        const Cell& c = cell(t, s.id);
+        if (c.length_px > 0) s.lengths.push_back(c.length_px);
+        if (!c.histogram) continue;
+        if (s.histogram_sum.empty()) s.histogram_sum.assign(c.histogram->size(), 0.0);
+        if (s.histogram_sum.size() != c.histogram->size()) continue;
+        for (std::size_t b = 0; b < c.histogram->size(); ++b) s.histogram_sum[b] += (*c.histogram)[b];
+        ++s.n_histograms;
+      }
     const std::size_t enough = static_cast<std::size_t>(std::max(3.0, 0.5 * fps_));
     const int near = std::max(3, static_cast<int>(std::lround(o_.near_s * fps_)));
     for (Segment& s : segments_) {
@@ -315,31 +377,61 @@ class Resolver {
   // ---- step 2: each episode's permutation, in time order -------------------------------
   std::vector<std::vector<int>> label_segments() {
     std::vector<std::vector<int>> permutations;
+    start_appearance_models();
     for (const Episode& e : episodes_) {
       const int n = static_cast<int>(e.ids.size());
-      CostMatrix c(n, n);
+      for (int r = 0; r < n; ++r) add_to_appearance_model(segments_[e.enter[r]]);
+      CostMatrix c(n, n), look(n, n);
       for (int r = 0; r < n; ++r)
-        for (int col = 0; col < n; ++col)
-          c(r, col) = motion_cost(segments_[e.enter[r]], segments_[e.leave[col]]) +
-                      continuity_cost(segments_[e.enter[r]], segments_[e.leave[col]]) +
-                      size_cost(segments_[e.leave[col]], segments_[e.enter[r]].label) + (r == col ? 0 : o_.keep_cost);
-      std::vector<int> from(n);
-      std::iota(from.begin(), from.end(), 0);
-      if (backward_) from = backward_choice(e, c);
-      else
-        for (const auto& [r, col] : assign(c, kImpossible).pairs) from[col] = r;
+        for (int col = 0; col < n; ++col) {
+          const Segment &in = segments_[e.enter[r]], &out = segments_[e.leave[col]];
+          look(r, col) = appearance_cost(out, in.label);
+          c(r, col) = motion_cost(in, out) + continuity_cost(in, out) + size_cost(out, in.label) + look(r, col) +
+                      (r == col ? 0 : o_.keep_cost);
+        }
+      const std::vector<int> from = choose_permutation(e, c, look);
       for (int col = 0; col < n; ++col) segments_[e.leave[col]].label = segments_[e.enter[from[col]]].label;
       permutations.push_back(from);
     }
     return permutations;
   }
 
-  // With a backward run: its own continuation of this episode, taken when it differs from
-  // the forward one and costs less (with keep_cost per changed mouse); else the forward.
-  std::vector<int> backward_choice(const Episode& e, const CostMatrix& c) const {
+  // The candidates: the forward run's continuation; with a backward run, its own
+  // continuation; without one, every permutation (optimal assignment). With the colour
+  // cue, also the optimal permutation when appearance alone prefers it to the forward
+  // run's by appearance_margin: a contact both runs continued the same wrong way. The
+  // cheapest candidate wins (the forward one on a tie).
+  std::vector<int> choose_permutation(const Episode& e, const CostMatrix& c, const CostMatrix& look) const {
     const int n = static_cast<int>(e.ids.size());
-    std::vector<int> forward(n), other(n, -1);
+    std::vector<int> forward(n);
     std::iota(forward.begin(), forward.end(), 0);
+    std::vector<std::vector<int>> candidates = {forward};
+    if (backward_) {
+      std::vector<int> other = backward_continuation(e);
+      if (!other.empty()) candidates.push_back(std::move(other));
+    }
+    if (!backward_ || appearance_on_) {
+      std::vector<int> best(n);
+      for (const auto& [r, col] : assign(c, kImpossible).pairs) best[col] = r;
+      if (!backward_ || total(look, forward) - total(look, best) >= o_.appearance_margin) candidates.push_back(best);
+    }
+    std::size_t pick = 0;
+    for (std::size_t k = 1; k < candidates.size(); ++k)
+      if (total(c, candidates[k]) < total(c, candidates[pick])) pick = k;
+    return candidates[pick];
+  }
+
+  static double total(const CostMatrix& c, const std::vector<int>& from) {
+    double sum = 0;
+    for (int col = 0; col < static_cast<int>(from.size()); ++col) sum += c(from[col], col);
+    return sum;
+  }
+
+  // The backward run's continuation of this episode (leaving tracklet -> entering one,
+  // read off its ids on the tracklets' ends); empty when its ids do not pair them up.
+  std::vector<int> backward_continuation(const Episode& e) const {
+    const int n = static_cast<int>(e.ids.size());
+    std::vector<int> other(n, -1);
     for (int col = 0; col < n; ++col) {
       const int b = segments_[e.leave[col]].back_first;
       for (int r = 0; r < n && b > 0; ++r)
@@ -347,12 +439,47 @@ class Resolver {
     }
     std::vector<char> used(n, 0);
     for (int r : other) {
-      if (r < 0 || used[r]) return forward;
+      if (r < 0 || used[r]) return {};
       used[r] = 1;
     }
-    double cost_forward = 0, cost_other = 0;
-    for (int col = 0; col < n; ++col) cost_forward += c(col, col), cost_other += c(other[col], col);
-    return cost_other < cost_forward ? other : forward;
+    return other;
+  }
+
+  // ---- the colour cue: each identity's mean histogram over its tracklets so far -------
+  // Built in time order within a round, from the tracklets that enter each episode (their
+  // labels are final by then): the ids are defined at the video's start, so the model of
+  // an identity comes from its past. A model over the whole video would be a blend of two
+  // coats after a wrong exchange, and one made early in the video would favour the wrong
+  // labels for most of it.
+  void start_appearance_models() {
+    model_sum_.assign(n_ids_, {});
+    model_n_.assign(n_ids_, 0);
+    in_model_.assign(segments_.size(), 0);
+  }
+
+  void add_to_appearance_model(const Segment& s) {
+    const auto index = static_cast<std::size_t>(&s - segments_.data());
+    if (!appearance_on_ || in_model_[index] || s.n_histograms == 0) return;
+    in_model_[index] = 1;
+    std::vector<double>& sum = model_sum_[s.label];
+    if (sum.empty()) sum.assign(s.histogram_sum.size(), 0.0);
+    if (sum.size() != s.histogram_sum.size()) return;
+    for (std::size_t b = 0; b < sum.size(); ++b) sum[b] += s.histogram_sum[b];
+    model_n_[s.label] += s.n_histograms;
+  }
+
+  // appearance_weight x (tracklet's share of appearance_min_s of clean frames, at most 1)
+  // x the Hellinger distance between its mean histogram and the identity's model.
+  double appearance_cost(const Segment& s, int label) const {
+    const double min_frames = std::max(1.0, o_.appearance_min_s * fps_);
+    if (!appearance_on_ || s.n_histograms < 3 || model_n_[label] < min_frames) return 0;
+    const std::vector<double>& model = model_sum_[label];
+    if (model.size() != s.histogram_sum.size()) return 0;
+    double bc = 0;  // Bhattacharyya coefficient of the two mean histograms
+    for (std::size_t b = 0; b < model.size(); ++b)
+      bc += std::sqrt(std::max(0.0, s.histogram_sum[b] / s.n_histograms) * std::max(0.0, model[b] / model_n_[label]));
+    const double w = std::min(1.0, s.n_histograms / min_frames);
+    return o_.appearance_weight * w * std::sqrt(std::max(0.0, 1.0 - bc));
   }
 
   // Where the entering tracklet's mouse was last seen and where the leaving one is first
@@ -441,16 +568,21 @@ class Resolver {
   std::vector<Episode> episodes_;
   std::vector<Segment> segments_;
   std::vector<double> size_px_;
+  bool appearance_on_ = false;
+  std::vector<std::vector<double>> model_sum_;  // per identity: sum of clean histograms
+  std::vector<int> model_n_;                    // per identity: how many
+  std::vector<char> in_model_;                  // per segment: added this round
 };
 
 }  // namespace
 
 std::vector<FrameInstances> resolve_identities(std::vector<FrameInstances> frames, int head, int tail, double fps,
                                                const IdentityResolverOptions& options, IdentityResolverStats* stats,
-                                               const std::vector<FrameInstances>* backward) {
+                                               const std::vector<FrameInstances>* backward,
+                                               const DetectionAppearances* appearances) {
   options.validate();
   if (!(fps > 0 && std::isfinite(fps))) throw_invalid("identity resolver: fps = " + num(fps) + ": must be > 0");
-  Resolver r(frames, backward, head, tail, fps, options);
+  Resolver r(frames, backward, appearances, head, tail, fps, options);
   IdentityResolverStats local;
   const std::vector<std::vector<int>> label = r.solve(local);
   if (stats) *stats = local;

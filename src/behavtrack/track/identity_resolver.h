@@ -56,6 +56,15 @@ struct IdentityResolverOptions {
   double near_s = 0.33;               // "just before/after": this many seconds of detections
   double size_tolerance = 0.03;       // relative body-length difference worth one cost unit
   double keep_cost = 0;               // cost of overruling the streaming tracker, per mouse
+  // Colour cue (needs the detections' histograms, DetectionAppearances): cost per unit of
+  // Hellinger distance (0..1) between a tracklet's mean histogram and its identity's; 0: off.
+  double appearance_weight = 4.0;
+  // Cost units by which appearance alone must prefer a permutation that neither run chose.
+  double appearance_margin = 0.5;
+  double appearance_min_s = 0.5;      // seconds of clean histograms for full weight
+  // A box whose histogram region overlaps another mouse's box by more than this share of
+  // its area holds two mice: its histogram is left out, 0..1.
+  double contact_overlap = 0.05;
   int iterations = 3;                 // size re-estimation rounds
   void validate() const;              // throws bt::Error naming the field and value
 };
@@ -65,10 +74,21 @@ struct IdentityResolverStats {
   int changed = 0;   // episodes whose permutation differs from the streaming tracker's
 };
 
+using Appearance = std::vector<float>;  // as in track_state.h: a normalised colour histogram
+
+// The detections the trackers were given and their colour histograms (appearance.h), for
+// the colour cue: histograms[j] holds one histogram per instance of detections[j] (an
+// empty histogram, or an empty list, where unknown). Frames are found by frame number.
+struct DetectionAppearances {
+  const std::vector<FrameInstances>& detections;
+  const std::vector<std::vector<Appearance>>& histograms;
+};
+
 // `head`/`tail`: keypoint indices of nose and tail base (-1: no size cue).
 std::vector<FrameInstances> resolve_identities(std::vector<FrameInstances> frames, int head, int tail,
                                                double fps, const IdentityResolverOptions& options,
                                                IdentityResolverStats* stats = nullptr,
-                                               const std::vector<FrameInstances>* backward = nullptr);
+                                               const std::vector<FrameInstances>* backward = nullptr,
+                                               const DetectionAppearances* appearances = nullptr);
 
 }  // namespace bt::track

@@ -167,6 +167,9 @@ std::string tracker_options_json(const TrackerOptions& o) {
                    {"join_s", o.offline.join_s}, {"motion_weight", o.offline.motion_weight},
                    {"speed_bodies_s", o.offline.speed_bodies_s}, {"size_weight", o.offline.size_weight},
                    {"size_tolerance", o.offline.size_tolerance}, {"keep_cost", o.offline.keep_cost},
+                   {"continuity_weight", o.offline.continuity_weight}, {"near_s", o.offline.near_s},
+                   {"appearance_weight", o.offline.appearance_weight}, {"appearance_margin", o.offline.appearance_margin},
+                   {"appearance_min_s", o.offline.appearance_min_s}, {"contact_overlap", o.offline.contact_overlap},
                    {"iterations", o.offline.iterations}}}};
   return j.dump();
 }
@@ -202,8 +205,10 @@ TrackRunSummary run_tracking(const TrackRunOptions& o, const ProgressCallback& p
   TracksCsvWriter csv_out(s.tracks_csv, header);
   std::unique_ptr<Renderer> renderer;
   if (!o.render.empty()) renderer = std::make_unique<Renderer>(o, header);
-  const bool use_appearance =
-      video && o.appearance && (o.tracker.appearance_weight > 0 || (o.tracker.reid && o.tracker.reid_appearance_weight > 0));
+  const bool offline = o.tracker.offline_identities && o.tracker.animals > 0;
+  const bool use_appearance = video && o.appearance &&
+                              (o.tracker.appearance_weight > 0 || (o.tracker.reid && o.tracker.reid_appearance_weight > 0) ||
+                               (offline && o.tracker.offline.appearance_weight > 0));
 
   Tracker tracker(o.tracker, header.skeleton, header.fps, header.width, header.height);
   const std::string name = (detector ? o.video : o.detections).filename().string();
@@ -220,8 +225,8 @@ TrackRunSummary run_tracking(const TrackRunOptions& o, const ProgressCallback& p
       s.instances += static_cast<std::int64_t>(f.instances.size());
     }
   };
-  const bool offline = o.tracker.offline_identities && o.tracker.animals > 0;
   std::vector<FrameInstances> pushed;  // the detections again, for the backward run
+  std::vector<std::vector<Appearance>> pushed_appearances;  // and their histograms, when used
   auto consume = [&](std::vector<FrameInstances> done) {
     if (!offline) return write(done);
     for (FrameInstances& f : done) held.push_back(std::move(f));
@@ -234,6 +239,7 @@ TrackRunSummary run_tracking(const TrackRunOptions& o, const ProgressCallback& p
     const auto t0 = Clock::now();
     std::vector<FrameInstances> done = tracker.push(f, appearances);
     if (offline) pushed.push_back(f);
+    if (offline && use_appearance) pushed_appearances.push_back(appearances);
     tracker_s += std::chrono::duration<double>(Clock::now() - t0).count();
     consume(done);
     bar.advance();
@@ -250,10 +256,12 @@ TrackRunSummary run_tracking(const TrackRunOptions& o, const ProgressCallback& p
   consume(tracker.flush());
   if (offline) {
     const std::vector<FrameInstances> backward =
-        track_reversed(o.tracker, header.skeleton, header.fps, header.width, header.height, pushed);
+        track_reversed(o.tracker, header.skeleton, header.fps, header.width, header.height, pushed, pushed_appearances);
     const int head = header.skeleton.index_of(o.tracker.head), tail = header.skeleton.index_of(o.tracker.tail);
     IdentityResolverStats resolved;
-    write(resolve_identities(std::move(held), head, tail, header.fps, o.tracker.offline, &resolved, &backward));
+    const DetectionAppearances colours{pushed, pushed_appearances};
+    write(resolve_identities(std::move(held), head, tail, header.fps, o.tracker.offline, &resolved, &backward,
+                             pushed_appearances.empty() ? nullptr : &colours));
     s.offline_episodes = resolved.episodes, s.offline_changed = resolved.changed;
   }
   bar.finish();

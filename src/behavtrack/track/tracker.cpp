@@ -39,6 +39,13 @@ Instance lerp(const Instance& a, const Instance& b, double t) {
   return out;
 }
 
+void check_appearance_lists(const std::vector<FrameInstances>& detections,
+                            const std::vector<std::vector<Appearance>>& appearances) {
+  if (!appearances.empty() && appearances.size() != detections.size())
+    throw_internal("tracker: " + std::to_string(appearances.size()) + " appearance lists for " +
+                   std::to_string(detections.size()) + " frames of detections");
+}
+
 bool crowded(const std::vector<Instance>& dets, size_t k) {
   for (size_t j = 0; j < dets.size(); ++j)
     if (j != k && iou(dets[j].box, dets[k].box) > 0.1) return true;
@@ -344,22 +351,44 @@ FrameInstances Tracker::smoothed(const FrameInstances& frame) const {
 }
 
 std::vector<FrameInstances> track_reversed(TrackerOptions options, const Skeleton& skeleton, double fps, int width_px,
-                                           int height_px, const std::vector<FrameInstances>& detections) {
+                                           int height_px, const std::vector<FrameInstances>& detections,
+                                           const std::vector<std::vector<Appearance>>& appearances) {
   if (detections.empty()) return {};
+  check_appearance_lists(detections, appearances);
   options.flip_correction = false;
   Tracker tracker(options, skeleton, fps, width_px, height_px);
   // Frame f plays as last - f, so the reversed numbers increase.
   const FrameIndex last = detections.back().frame;
   std::vector<FrameInstances> out;
-  for (auto it = detections.rbegin(); it != detections.rend(); ++it) {
-    FrameInstances f = *it;
+  for (std::size_t j = detections.size(); j-- > 0;) {
+    FrameInstances f = detections[j];
     f.frame = last - f.frame;
-    for (FrameInstances& done : tracker.push(f)) out.push_back(std::move(done));
+    for (FrameInstances& done : tracker.push(f, appearances.empty() ? std::vector<Appearance>{} : appearances[j]))
+      out.push_back(std::move(done));
   }
   for (FrameInstances& done : tracker.flush()) out.push_back(std::move(done));
   std::reverse(out.begin(), out.end());
   for (FrameInstances& f : out) f.frame = last - f.frame;
   return out;
+}
+
+std::vector<FrameInstances> track_detections(const TrackerOptions& options, const Skeleton& skeleton, double fps,
+                                             int width_px, int height_px, const std::vector<FrameInstances>& detections,
+                                             const std::vector<std::vector<Appearance>>& appearances,
+                                             IdentityResolverStats* stats) {
+  check_appearance_lists(detections, appearances);
+  Tracker tracker(options, skeleton, fps, width_px, height_px);
+  std::vector<FrameInstances> out;
+  for (std::size_t j = 0; j < detections.size(); ++j)
+    for (FrameInstances& done : tracker.push(detections[j], appearances.empty() ? std::vector<Appearance>{} : appearances[j]))
+      out.push_back(std::move(done));
+  for (FrameInstances& done : tracker.flush()) out.push_back(std::move(done));
+  if (!options.offline_identities || options.animals == 0) return out;
+  const std::vector<FrameInstances> backward =
+      track_reversed(options, skeleton, fps, width_px, height_px, detections, appearances);
+  const DetectionAppearances colours{detections, appearances};
+  return resolve_identities(std::move(out), skeleton.index_of(options.head), skeleton.index_of(options.tail), fps,
+                            options.offline, stats, &backward, appearances.empty() ? nullptr : &colours);
 }
 
 }  // namespace bt::track

@@ -121,8 +121,19 @@ class Tracker {
 // Tracks `detections` (frames in increasing order) backwards in time with a fresh Tracker
 // and returns its output in forward order under the original frame numbers: the second
 // opinion of the offline identity pass (identity_resolver.h). Flip correction is off (in
-// reverse every mouse walks tail-first).
+// reverse every mouse walks tail-first). `appearances`: empty, or one histogram list per
+// frame of detections (as Tracker::push takes them).
 std::vector<FrameInstances> track_reversed(TrackerOptions options, const Skeleton& skeleton, double fps, int width_px,
-                                           int height_px, const std::vector<FrameInstances>& detections);
+                                           int height_px, const std::vector<FrameInstances>& detections,
+                                           const std::vector<std::vector<Appearance>>& appearances = {});
+
+// What `behavtrack track` does with detections held in memory: the streaming tracker, then,
+// with a known count and options.offline_identities, the backward run and the offline
+// identity pass. `appearances` (empty, or one histogram list per frame of detections)
+// feed both trackers and the pass's colour cue.
+std::vector<FrameInstances> track_detections(const TrackerOptions& options, const Skeleton& skeleton, double fps,
+                                             int width_px, int height_px, const std::vector<FrameInstances>& detections,
+                                             const std::vector<std::vector<Appearance>>& appearances = {},
+                                             IdentityResolverStats* stats = nullptr);
 
 }  // namespace bt::track

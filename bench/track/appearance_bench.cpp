@@ -1,0 +1,271 @@
+// What the colour cue does for identities: the same damaged truth detections as
+// BM_TrackerComparison, tracked without the video and with it (each detection's colour
+// histogram computed from the rendered frame, false positives included; no truth ids
+// used). The lasting identity errors left are split by whether the two mice share a coat
+// (the common all-black C57BL/6 cage has only same-coat pairs) and listed by what the
+// mice were doing. Also the cost of the histograms and of tracking with them.
+// Tables go to $BT_RESULTS/track_appearance.md when set.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+
+#include <opencv2/core.hpp>
+
+#include "behavtrack/synth/synth.h"
+#include "behavtrack/track/appearance.h"
+#include "behavtrack/track/metrics.h"
+#include "track/track_bench_data.h"
+
+namespace {
+
+namespace tr = bt::track;
+
+enum class Coat { kBlack, kWhite, kAgouti };
+const char* coat_name(Coat c) { return c == Coat::kBlack ? "black" : c == Coat::kWhite ? "white" : "agouti"; }
+
+// One rendered video: truth, light- and heavy-damaged detections with their histograms,
+// and each truth mouse's coat (read off its own pixels, for the report only).
+struct RenderedVideo {
+  std::vector<bt::FrameInstances> truth;
+  std::vector<bt::FrameInstances> dets[2];
+  std::vector<std::vector<tr::Appearance>> hists[2];
+  std::map<int, Coat> coat;  // by truth id
+};
+
+// Mean colour of the pixels where a mouse's body is on top (the synth's label image),
+// every 10th frame: the three synthetic coats are far apart (white: bright; agouti: brown,
+// red well above blue; black: dark grey).
+std::map<int, Coat> classify_coats(const std::map<int, cv::Scalar>& sum, const std::map<int, double>& n) {
+  std::map<int, Coat> out;
+  for (const auto& [id, s] : sum) {
+    const double b = s[0] / n.at(id), r = s[2] / n.at(id), mean = (s[0] + s[1] + s[2]) / (3 * n.at(id));
+    out[id] = mean > 140 ? Coat::kWhite : r - b > 15 ? Coat::kAgouti : Coat::kBlack;
+  }
+  return out;
+}
+
+std::unique_ptr<RenderedVideo> render(std::uint64_t seed) {
+  bt::synth::SynthOptions o;
+  o.n_mice = 5;
+  o.seconds = 120;
+  o.seed = seed;
+  bt::synth::SynthVideo sim(o);
+  auto v = std::make_unique<RenderedVideo>();
+  tr::DamageOptions damage[2] = {tr::bench::light_damage(), tr::bench::heavy_damage()};
+  std::vector<tr::DetectionDamager> damagers;
+  for (auto& d : damage) {
+    d.seed = seed + 100;
+    damagers.emplace_back(d, o.width, o.height, o.fps);
+  }
+  std::map<int, cv::Scalar> colour_sum;
+  std::map<int, double> colour_n;
+  bt::synth::SynthFrame f;
+  while (sim.next(f)) {
+    v->truth.push_back(f.truth);
+    for (int s = 0; s < 2; ++s) {
+      v->dets[s].push_back(damagers[s].next(f.truth));
+      std::vector<tr::Appearance> h;
+      for (const bt::Instance& d : v->dets[s].back().instances) h.push_back(tr::appearance_histogram(f.image, d.box));
+      v->hists[s].push_back(std::move(h));
+    }
+    if (f.index % 10) continue;
+    for (const bt::Instance& m : f.truth.instances) {
+      const int id = static_cast<int>(m.id->value);
+      const cv::Mat mask = f.labels == id;
+      const double n = cv::countNonZero(mask);
+      if (n < 50) continue;
+      colour_sum[id] += cv::mean(f.image, mask) * n;
+      colour_n[id] += n;
+    }
+  }
+  v->coat = classify_coats(colour_sum, colour_n);
+  return v;
+}
+
+// Rendered once per seed within a run (~6 s each).
+const RenderedVideo& rendered(std::uint64_t seed) {
+  static std::map<std::uint64_t, std::unique_ptr<RenderedVideo>> cache;
+  auto& slot = cache[seed];
+  if (!slot) slot = render(seed);
+  return *slot;
+}
+
+// A lasting identity error: a predicted id that followed truth mouse `from` for at least
+// a second goes on with mouse `to` for at least a second.
+struct LastingSwitch {
+  int frame = 0, from = 0, to = 0;
+};
+
+// The truth id each predicted id covers per frame (box IoU >= 0.5, best), as runs of at
+// least `min_run` frames; a change between consecutive runs is a lasting switch.
+std::vector<LastingSwitch> lasting_switches(const std::vector<bt::FrameInstances>& truth,
+                                            const std::vector<bt::FrameInstances>& pred, int min_run) {
+  std::map<int, std::vector<std::pair<int, int>>> seq;  // pred id -> (frame, truth id)
+  std::map<bt::FrameIndex, const bt::FrameInstances*> by_frame;
+  for (const auto& f : truth) by_frame[f.frame] = &f;
+  for (const auto& f : pred) {
+    const auto it = by_frame.find(f.frame);
+    if (it == by_frame.end()) continue;
+    for (const bt::Instance& p : f.instances) {
+      double best = 0.5;
+      int who = 0;
+      for (const bt::Instance& t : it->second->instances)
+        if (bt::iou(p.box, t.box) >= best) best = bt::iou(p.box, t.box), who = static_cast<int>(t.id->value);
+      if (who) seq[static_cast<int>(p.id->value)].emplace_back(static_cast<int>(f.frame), who);
+    }
+  }
+  std::vector<LastingSwitch> out;
+  for (const auto& [id, s] : seq) {
+    int current = 0;
+    for (std::size_t i = 0; i < s.size();) {
+      std::size_t j = i;
+      while (j < s.size() && s[j].second == s[i].second) ++j;
+      if (static_cast<int>(j - i) >= min_run) {
+        if (current && current != s[i].second) out.push_back({s[i].first, current, s[i].second});
+        current = s[i].second;
+      }
+      i = j;
+    }
+  }
+  return out;
+}
+
+std::string behaviour_at(const bt::FrameInstances& f, int id) {
+  for (const bt::Instance& i : f.instances)
+    if (static_cast<int>(i.id->value) == id) return i.behavior.empty() ? "?" : i.behavior;
+  return "?";
+}
+
+struct Config {
+  const char* name;
+  bool video;
+  tr::TrackerOptions options;
+};
+
+// $BT_TRACK_OFFLINE_COLOUR="weight,margin,min_s,overlap" replaces the offline pass's colour
+// options in the "video" rows (for choosing them on seeds other than the reported ones).
+tr::TrackerOptions with_colour_override(tr::TrackerOptions o) {
+  if (const char* text = std::getenv("BT_TRACK_OFFLINE_COLOUR"))
+    std::sscanf(text, "%lf,%lf,%lf,%lf", &o.offline.appearance_weight, &o.offline.appearance_margin,
+                &o.offline.appearance_min_s, &o.offline.contact_overlap);
+  return o;
+}
+
+std::vector<Config> configs() {
+  tr::TrackerOptions no_colour_pass = tr::bench::ours();
+  no_colour_pass.offline.appearance_weight = 0;
+  tr::TrackerOptions stage1 = with_colour_override(tr::bench::ours());
+  stage1.appearance_weight = 0.2;
+  return {{"detections only (no video)", false, tr::bench::ours()},
+          {"video: streaming re-id colour only (session 3's --video)", true, no_colour_pass},
+          {"video: + offline pass colour cue (default)", true, with_colour_override(tr::bench::ours())},
+          {"video: + offline colour + --appearance-weight 0.2", true, stage1}};
+}
+
+void BM_TrackerAppearance(benchmark::State& state) {
+  const int n = tr::bench::n_seeds(), seed0 = tr::bench::first_seed();
+  const char* scenario_names[2] = {"light: 5% dropped, 2 px", "heavy: 15% dropped, 5% FP, 10-frame occlusions"};
+  std::string table =
+      "| detections | tracker | IDF1 | IDF1 per seed | HOTA | ID switches | lasting errors: same coat | "
+      "different coats |\n|---|---|---|---|---|---|---|---|\n";
+  std::string details = "\nLasting errors (a predicted id on one mouse >= 1 s, then on another >= 1 s):\n";
+  std::string coats = "\nCoats per video (truth ids 1..5):";
+  for (auto _ : state) {
+    for (int k = 0; k < n; ++k) {
+      const RenderedVideo& v = rendered(static_cast<std::uint64_t>(seed0 + k));
+      coats += " " + std::to_string(seed0 + k) + ":";
+      for (const auto& [id, c] : v.coat) coats += std::string(id > 1 ? "/" : "") + coat_name(c);
+    }
+    for (int s = 0; s < 2; ++s)
+      for (const Config& c : configs()) {
+        if (std::getenv("BT_TRACK_HEAVY_ONLY") && s == 0) continue;
+        double idf1 = 0, hota = 0, switches = 0, same = 0, different = 0;
+        std::string per_seed;
+        for (int k = 0; k < n; ++k) {
+          const RenderedVideo& v = rendered(static_cast<std::uint64_t>(seed0 + k));
+          const auto pred = tr::bench::track(c.options, v.dets[s], c.video ? v.hists[s] : std::vector<std::vector<tr::Appearance>>{});
+          const tr::MotMetrics m = tr::evaluate_tracking(v.truth, pred, {});
+          idf1 += m.idf1 / n, hota += m.hota / n, switches += static_cast<double>(m.id_switches) / n;
+          char one[16];
+          std::snprintf(one, sizeof one, "%s%.3f", k ? " / " : "", m.idf1);
+          per_seed += one;
+          for (const LastingSwitch& e : lasting_switches(v.truth, pred, 30)) {
+            const bool alike = v.coat.at(e.from) == v.coat.at(e.to);
+            (alike ? same : different) += 1.0 / n;
+            char line[256];
+            std::snprintf(line, sizeof line, "- %s | %s | seed %d frame %d: mouse %d (%s, %s) -> %d (%s, %s)\n",
+                          scenario_names[s], c.name, seed0 + k, e.frame, e.from, coat_name(v.coat.at(e.from)),
+                          behaviour_at(v.truth[e.frame], e.from).c_str(), e.to, coat_name(v.coat.at(e.to)),
+                          behaviour_at(v.truth[e.frame], e.to).c_str());
+            details += line;
+          }
+        }
+        char row[400];
+        std::snprintf(row, sizeof row, "| %s | %s | %.4f | %s | %.4f | %.1f | %.2f | %.2f |\n", scenario_names[s], c.name,
+                      idf1, per_seed.c_str(), hota, switches, same, different);
+        table += row;
+      }
+  }
+  table += "\nMeans over " + std::to_string(n) + " rendered 2-minute videos of 5 mice (synth seeds " +
+           std::to_string(seed0) + ".." + std::to_string(seed0 + n - 1) + ", damage seeds " + std::to_string(seed0 + 100) +
+           "..), 30 fps, 640x480; histograms from the uncompressed rendered frames.\n" + coats + "\n" + details;
+  std::fputs(table.c_str(), stdout);
+  if (const char* dir = std::getenv("BT_RESULTS")) std::ofstream(std::string(dir) + "/track_appearance.md") << table;
+}
+BENCHMARK(BM_TrackerAppearance)->Iterations(1)->Unit(benchmark::kSecond);
+
+// Colour histograms per second (appearance_histogram on one detection box of a rendered
+// 640x480 frame): the per-detection price of the colour cue, apart from tracking.
+void BM_AppearanceHistogram(benchmark::State& state) {
+  const RenderedVideo& v = rendered(static_cast<std::uint64_t>(tr::bench::first_seed()));
+  bt::synth::SynthOptions o;
+  o.n_mice = 5;
+  o.seconds = 1;
+  o.seed = static_cast<std::uint64_t>(tr::bench::first_seed());
+  bt::synth::SynthVideo sim(o);
+  bt::synth::SynthFrame f;
+  sim.next(f);
+  std::int64_t boxes = 0;
+  for (auto _ : state)
+    for (const bt::Instance& d : v.dets[0][0].instances) {
+      benchmark::DoNotOptimize(tr::appearance_histogram(f.image, d.box));
+      ++boxes;
+    }
+  state.SetItemsProcessed(boxes);
+  state.SetLabel("items = detections, one core");
+}
+BENCHMARK(BM_AppearanceHistogram)->Unit(benchmark::kMicrosecond);
+
+// Frames per second of the streaming tracker given histograms (5 mice, light damage,
+// histograms precomputed): the tracking side of the colour cue.
+void BM_TrackerAssociationWithAppearance(benchmark::State& state) {
+  const RenderedVideo& v = rendered(static_cast<std::uint64_t>(tr::bench::first_seed()));
+  const std::vector<bt::FrameInstances> dets(v.dets[0].begin(), v.dets[0].begin() + 600);
+  const std::vector<std::vector<tr::Appearance>> hists(v.hists[0].begin(), v.hists[0].begin() + 600);
+  tr::TrackerOptions o = tr::bench::ours();
+  o.offline_identities = false;
+  o.appearance_weight = state.range(0) / 10.0;
+  for (auto _ : state) benchmark::DoNotOptimize(tr::bench::track(o, dets, hists));
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(dets.size()));
+  state.SetLabel("items = frames, one core; arg = stage-1 appearance weight x 10");
+}
+BENCHMARK(BM_TrackerAssociationWithAppearance)->Arg(0)->Arg(2)->Unit(benchmark::kMillisecond);
+
+// Frames per second of track's whole identity work with histograms (forward and backward
+// runs, the offline pass with its colour cue), 5 mice, light damage.
+void BM_TrackerWithOfflinePassAndAppearance(benchmark::State& state) {
+  const RenderedVideo& v = rendered(static_cast<std::uint64_t>(tr::bench::first_seed()));
+  const std::vector<bt::FrameInstances> dets(v.dets[0].begin(), v.dets[0].begin() + 600);
+  const std::vector<std::vector<tr::Appearance>> hists(v.hists[0].begin(), v.hists[0].begin() + 600);
+  for (auto _ : state) benchmark::DoNotOptimize(tr::bench::track(tr::bench::ours(), dets, hists));
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(dets.size()));
+  state.SetLabel("items = frames, one core");
+}
+BENCHMARK(BM_TrackerWithOfflinePassAndAppearance)->Unit(benchmark::kMillisecond);
+
+}  // namespace
