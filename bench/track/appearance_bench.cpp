@@ -69,9 +69,7 @@ std::unique_ptr<RenderedVideo> render(std::uint64_t seed) {
     v->truth.push_back(f.truth);
     for (int s = 0; s < 2; ++s) {
       v->dets[s].push_back(damagers[s].next(f.truth));
-      std::vector<tr::Appearance> h;
-      for (const bt::Instance& d : v->dets[s].back().instances) h.push_back(tr::appearance_histogram(f.image, d.box));
-      v->hists[s].push_back(std::move(h));
+      v->hists[s].push_back(tr::appearance_histograms(f.image, v->dets[s].back().instances));
     }
     if (f.index % 10) continue;
     for (const bt::Instance& m : f.truth.instances) {
@@ -147,12 +145,12 @@ struct Config {
   tr::TrackerOptions options;
 };
 
-// $BT_TRACK_OFFLINE_COLOUR="weight,margin,min_s,overlap" replaces the offline pass's colour
+// $BT_TRACK_OFFLINE_COLOUR="weight,margin,min_s,overlap,alike" replaces the offline pass's colour
 // options in the "video" rows (for choosing them on seeds other than the reported ones).
 tr::TrackerOptions with_colour_override(tr::TrackerOptions o) {
   if (const char* text = std::getenv("BT_TRACK_OFFLINE_COLOUR"))
-    std::sscanf(text, "%lf,%lf,%lf,%lf", &o.offline.appearance_weight, &o.offline.appearance_margin,
-                &o.offline.appearance_min_s, &o.offline.contact_overlap);
+    std::sscanf(text, "%lf,%lf,%lf,%lf,%lf", &o.offline.appearance_weight, &o.offline.appearance_margin,
+                &o.offline.appearance_min_s, &o.offline.contact_overlap, &o.offline.appearance_alike);
   return o;
 }
 
@@ -219,8 +217,9 @@ void BM_TrackerAppearance(benchmark::State& state) {
 }
 BENCHMARK(BM_TrackerAppearance)->Iterations(1)->Unit(benchmark::kSecond);
 
-// Colour histograms per second (appearance_histogram on one detection box of a rendered
-// 640x480 frame): the per-detection price of the colour cue, apart from tracking.
+// Colour histograms per second (appearance_histograms on the detections of a rendered
+// 640x480 frame, each leaving out its neighbours' boxes): the per-detection price of the
+// colour cue, apart from tracking.
 void BM_AppearanceHistogram(benchmark::State& state) {
   const RenderedVideo& v = rendered(static_cast<std::uint64_t>(tr::bench::first_seed()));
   bt::synth::SynthOptions o;
@@ -231,11 +230,10 @@ void BM_AppearanceHistogram(benchmark::State& state) {
   bt::synth::SynthFrame f;
   sim.next(f);
   std::int64_t boxes = 0;
-  for (auto _ : state)
-    for (const bt::Instance& d : v.dets[0][0].instances) {
-      benchmark::DoNotOptimize(tr::appearance_histogram(f.image, d.box));
-      ++boxes;
-    }
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(tr::appearance_histograms(f.image, v.dets[0][0].instances));
+    boxes += static_cast<std::int64_t>(v.dets[0][0].instances.size());
+  }
   state.SetItemsProcessed(boxes);
   state.SetLabel("items = detections, one core");
 }

@@ -50,9 +50,11 @@ inline DamageOptions heavy_damage() {
   return d;
 }
 
+// $BT_TRACK_JOIN_S overrides the offline pass's join_s (for choosing it on other seeds).
 inline TrackerOptions ours() {
   TrackerOptions o;
   o.animals = 5;
+  if (const char* text = std::getenv("BT_TRACK_JOIN_S")) o.offline.join_s = std::atof(text);
   return o;
 }
 

@@ -77,5 +77,39 @@ TEST(Appearance, ColourHistogramsTellCoatsApart) {
   EXPECT_DOUBLE_EQ(appearance_distance({}, black), 0.5);
 }
 
+TEST(Appearance, HistogramsOfAFrameKeepOneMouseAndNoFloor) {
+  // A light floor; a black mouse (box 10..70) and a brown one (box 50..110) side by side,
+  // overlapping: the black box's central region reaches into the brown mouse. A white
+  // mouse apart (box 120..150), brighter than the floor.
+  cv::Mat img(60, 160, CV_8UC3, cv::Scalar(192, 194, 195));
+  cv::rectangle(img, cv::Rect(10, 10, 40, 40), cv::Scalar(20, 20, 20), cv::FILLED);
+  cv::rectangle(img, cv::Rect(50, 10, 60, 40), cv::Scalar(40, 90, 160), cv::FILLED);
+  cv::rectangle(img, cv::Rect(120, 10, 30, 40), cv::Scalar(242, 245, 248), cv::FILLED);
+  auto mouse = [](double x1, double x2) {
+    Instance m;
+    m.box = {x1, 10, x2, 50};
+    return m;
+  };
+  const std::vector<Instance> three = {mouse(10, 70), mouse(50, 110), mouse(120, 150)};
+  const std::vector<Appearance> h = appearance_histograms(img, three);
+  ASSERT_EQ(h.size(), 3u);
+  ASSERT_EQ(h[0].size(), 128u);
+  EXPECT_NEAR(std::accumulate(h[0].begin(), h[0].end(), 0.0), 1.0, 1e-6);
+  // The same black mouse alone, with floor around it: the same histogram (floor left out).
+  const Appearance alone = appearance_histograms(img, {mouse(5, 55)})[0];
+  EXPECT_LT(appearance_distance(h[0], alone), 0.05) << "neighbour's box and floor left out";
+  EXPECT_GT(appearance_distance(h[0], h[1]), 0.9) << "black vs brown";
+  EXPECT_GT(appearance_distance(h[0], h[2]), 0.9) << "black vs white";
+  EXPECT_GT(appearance_distance(h[1], h[2]), 0.9) << "brown vs white";
+  // The plain box histogram of the black box holds both mice.
+  EXPECT_GT(appearance_distance(appearance_histogram(img, three[0].box), appearance_histogram(img, {10, 10, 50, 50})),
+            0.3);
+  // A box almost inside its neighbour's has too little of its own left; floor alone none.
+  EXPECT_TRUE(appearance_histograms(img, {mouse(52, 108), mouse(50, 110)})[0].empty());
+  Instance floor_only;
+  floor_only.box = {0, 52, 160, 60};
+  EXPECT_TRUE(appearance_histograms(img, {floor_only})[0].empty());
+}
+
 }  // namespace
 }  // namespace bt::track

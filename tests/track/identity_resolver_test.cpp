@@ -233,17 +233,23 @@ TEST(IdentityResolver, SameCoatsDoNotPretend) {
 
 TEST(IdentityResolver, BoxesHoldingTwoMiceGiveNoColour) {
   // The same exchange with the mice 12 px apart: each box overlaps the other mouse's in
-  // every frame, so no histogram is trusted and the trackers' choice stands.
+  // every frame. Whole-box histograms (appearance_histogram) then hold both mice, so none
+  // is trusted and the trackers' choice stands.
   const ColourScene s = exchanged_in_place(kBlack, kWhite, 12);
   IdentityResolverStats stats;
-  const DetectionAppearances colours{s.detections, s.histograms};
-  const auto out = resolve_identities(s.forward, 0, 3, 30, {}, &stats, &s.forward, &colours);
+  const DetectionAppearances whole_boxes{s.detections, s.histograms, false};
+  const auto out = resolve_identities(s.forward, 0, 3, 30, {}, &stats, &s.forward, &whole_boxes);
   EXPECT_EQ(stats.changed, 0);
   EXPECT_EQ(id_on_top(out.back()), 1);
   // With every overlap allowed the colours decide again.
   IdentityResolverOptions o;
   o.contact_overlap = 1;
-  resolve_identities(s.forward, 0, 3, 30, o, &stats, &s.forward, &colours);
+  resolve_identities(s.forward, 0, 3, 30, o, &stats, &s.forward, &whole_boxes);
+  EXPECT_EQ(stats.changed, 1);
+  // Histograms that leave out the neighbour's box (appearance_histograms, the default)
+  // hold one mouse even so: trusted.
+  const DetectionAppearances masked{s.detections, s.histograms};
+  resolve_identities(s.forward, 0, 3, 30, {}, &stats, &s.forward, &masked);
   EXPECT_EQ(stats.changed, 1);
 }
 

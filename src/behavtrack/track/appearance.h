@@ -1,12 +1,24 @@
 // A cheap appearance cue for re-identifying a mouse: the colour histogram of its box.
 //
 //   bt::track::Appearance a = bt::track::appearance_histogram(bgr_frame, detection.box);
+//   std::vector<bt::track::Appearance> all = bt::track::appearance_histograms(bgr_frame, frame.instances);
 //
 // Colour frames: hue x saturation histogram (8 x 4 bins) in HSV; gray frames: 16 gray
 // levels. Only the central 80% of the box is used (less background), clipped to the
 // image; the histogram sums to 1 (empty when the box misses the image).
-// Thread safety: pure function.
+// appearance_histograms gives one per detection of a colour frame, for telling coats apart
+// over a whole video (identity_resolver.h): it leaves out the pixels inside the other
+// detections' boxes (a box bounds its mouse's body, the tail aside, so a box overlapping
+// a neighbour in contact still holds one mouse's colours) and the pixels within 32 grey
+// levels of the floor (the median colour of the frame), and counts hue x saturation x
+// value (8 x 4 x 4 bins): black, white and agouti coats differ mostly in brightness, which
+// a hue x saturation histogram does not see. Empty where less than min_visible of the
+// central region is outside other boxes, or fewer than 30 mouse pixels are left. Gray
+// frames: as appearance_histogram.
+// Thread safety: pure functions.
 #pragma once
+
+#include <vector>
 
 #include <opencv2/core/mat.hpp>
 
@@ -16,5 +28,8 @@
 namespace bt::track {
 
 Appearance appearance_histogram(const cv::Mat& image, const Box& box);
+
+std::vector<Appearance> appearance_histograms(const cv::Mat& image, const std::vector<Instance>& detections,
+                                              double min_visible = 0.5);
 
 }  // namespace bt::track

@@ -38,6 +38,8 @@ void IdentityResolverOptions::validate() const {
   non_negative("keep_cost", keep_cost);
   non_negative("appearance_weight", appearance_weight);
   non_negative("appearance_margin", appearance_margin);
+  if (!(appearance_alike >= 0 && appearance_alike < 1))
+    throw_invalid("identity resolver: appearance_alike = " + num(appearance_alike) + ": must be in [0, 1)");
   positive("appearance_min_s", appearance_min_s);
   if (!(contact_overlap >= 0 && contact_overlap <= 1))
     throw_invalid("identity resolver: contact_overlap = " + num(contact_overlap) + ": must be in [0, 1]");
@@ -155,7 +157,9 @@ class Resolver {
   // Gives each detected cell the histogram of the detection it came from (the best box
   // overlap, IoU >= 0.5, in the same frame), unless its histogram region (the box's
   // central 80%, appearance.h) overlaps another tracked mouse's box by more than
-  // contact_overlap of its area: such a box holds two mice's pixels.
+  // contact_overlap of its area: such a box holds two mice's pixels. With histograms that
+  // leave out the other detections' boxes (others_masked), only a neighbour that was not
+  // detected (interpolated, score 0) can have put its pixels there.
   void attach_histograms(const DetectionAppearances& a) {
     std::vector<int> index_of_frame;
     for (std::size_t j = 0; j < a.detections.size() && j < a.histograms.size(); ++j) {
@@ -173,7 +177,7 @@ class Resolver {
       const std::vector<Appearance>& hists = a.histograms[static_cast<std::size_t>(j)];
       if (hists.size() != dets.instances.size()) continue;
       for (const Instance& i : out.instances) {
-        if (!i.id || i.id->value < 1 || !(i.score > 0) || overlaps_another(out, i)) continue;
+        if (!i.id || i.id->value < 1 || !(i.score > 0) || overlaps_another(out, i, a.others_masked)) continue;
         double best = 0.5;
         const Appearance* h = nullptr;
         for (std::size_t k = 0; k < dets.instances.size(); ++k) {
@@ -185,11 +189,11 @@ class Resolver {
     }
   }
 
-  bool overlaps_another(const FrameInstances& f, const Instance& mine) const {
+  bool overlaps_another(const FrameInstances& f, const Instance& mine, bool detected_masked) const {
     const Box region = mine.box.enlarged(-0.2);
     const double area = std::max(1e-9, region.width() * region.height());
     for (const Instance& other : f.instances) {
-      if (&other == &mine) continue;
+      if (&other == &mine || (detected_masked && other.score > 0)) continue;
       const double w = std::min(region.x2, other.box.x2) - std::max(region.x1, other.box.x1);
       const double h = std::min(region.y2, other.box.y2) - std::max(region.y1, other.box.y1);
       if (w > 0 && h > 0 && w * h > o_.contact_overlap * area) return true;
@@ -396,11 +400,11 @@ class Resolver {
     return permutations;
   }
 
-  // The candidates: the forward run's continuation; with a backward run, its own
-  // continuation; without one, every permutation (optimal assignment). With the colour
-  // cue, also the optimal permutation when appearance alone prefers it to the forward
-  // run's by appearance_margin: a contact both runs continued the same wrong way. The
-  // cheapest candidate wins (the forward one on a tie).
+  // The candidates: the forward run's continuation; without a backward run, every
+  // permutation (optimal assignment); with one, its own continuation and, with the colour
+  // cue, the permutation colour prefers (colour_permutation) when it beats the forward
+  // run's colour cost by appearance_margin: a contact both runs continued the same wrong
+  // way. The cheapest candidate on the whole cost wins (the forward one on a tie).
   std::vector<int> choose_permutation(const Episode& e, const CostMatrix& c, const CostMatrix& look) const {
     const int n = static_cast<int>(e.ids.size());
     std::vector<int> forward(n);
@@ -410,15 +414,31 @@ class Resolver {
       std::vector<int> other = backward_continuation(e);
       if (!other.empty()) candidates.push_back(std::move(other));
     }
-    if (!backward_ || appearance_on_) {
+    if (!backward_) {
       std::vector<int> best(n);
       for (const auto& [r, col] : assign(c, kImpossible).pairs) best[col] = r;
-      if (!backward_ || total(look, forward) - total(look, best) >= o_.appearance_margin) candidates.push_back(best);
+      candidates.push_back(std::move(best));
+    } else if (appearance_on_) {
+      std::vector<int> by_colour = colour_permutation(look);
+      if (total(look, forward) - total(look, by_colour) >= o_.appearance_margin) candidates.push_back(std::move(by_colour));
     }
     std::size_t pick = 0;
     for (std::size_t k = 1; k < candidates.size(); ++k)
       if (total(c, candidates[k]) < total(c, candidates[pick])) pick = k;
     return candidates[pick];
+  }
+
+  // The permutation colour alone prefers, moving a mouse off the forward run's choice only
+  // for a gain of half the margin: two mice of one coat stay as the forward run put them
+  // (motion alone re-decides contacts worse than the trackers do, identity_resolver.h).
+  std::vector<int> colour_permutation(const CostMatrix& look) const {
+    const int n = look.rows();
+    CostMatrix c(n, n);
+    for (int r = 0; r < n; ++r)
+      for (int col = 0; col < n; ++col) c(r, col) = look(r, col) + (r == col ? 0 : o_.appearance_margin / 2);
+    std::vector<int> from(n);
+    for (const auto& [r, col] : assign(c, kImpossible).pairs) from[col] = r;
+    return from;
   }
 
   static double total(const CostMatrix& c, const std::vector<int>& from) {
@@ -469,7 +489,9 @@ class Resolver {
   }
 
   // appearance_weight x (tracklet's share of appearance_min_s of clean frames, at most 1)
-  // x the Hellinger distance between its mean histogram and the identity's model.
+  // x how far the Hellinger distance between its mean histogram and the identity's model
+  // exceeds appearance_alike (closer counts as the same coat: two mice of one coat differ
+  // by noise, and the noise must not decide between them).
   double appearance_cost(const Segment& s, int label) const {
     const double min_frames = std::max(1.0, o_.appearance_min_s * fps_);
     if (!appearance_on_ || s.n_histograms < 3 || model_n_[label] < min_frames) return 0;
@@ -479,7 +501,8 @@ class Resolver {
     for (std::size_t b = 0; b < model.size(); ++b)
       bc += std::sqrt(std::max(0.0, s.histogram_sum[b] / s.n_histograms) * std::max(0.0, model[b] / model_n_[label]));
     const double w = std::min(1.0, s.n_histograms / min_frames);
-    return o_.appearance_weight * w * std::sqrt(std::max(0.0, 1.0 - bc));
+    const double d = std::sqrt(std::max(0.0, 1.0 - bc));
+    return o_.appearance_weight * w * std::max(0.0, d - o_.appearance_alike);
   }
 
   // Where the entering tracklet's mouse was last seen and where the leaving one is first

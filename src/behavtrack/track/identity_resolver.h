@@ -6,11 +6,15 @@
 //       bt::track::track_reversed(options, skeleton, fps, w, h, detections);   // tracker.h
 //   bt::track::IdentityResolverStats stats;
 //   auto fixed = bt::track::resolve_identities(forward, head, tail, fps, o, &stats, &backward);
+//   // with the video: each detection's colour histogram (appearance_histograms, appearance.h)
+//   bt::track::DetectionAppearances colours{detections, histograms};
+//   fixed = bt::track::resolve_identities(forward, head, tail, fps, o, &stats, &backward, &colours);
+//   // or all of it at once: bt::track::track_detections (tracker.h)
 //
 // Input: every frame of a tracked video, in order, ids 1..N (interpolated instances have
 // score 0); optionally a second tracking of the same detections run backwards in time
-// (any ids, same frames). Output: the same frames and instances, with ids exchanged from
-// some frames on; nothing else changes.
+// (any ids, same frames); optionally the detections' colour histograms. Output: the same
+// frames and instances, with ids exchanged from some frames on; nothing else changes.
 // Method (identity assignment over tracklets):
 //  1. Ambiguous contacts: two mice closer than contact_bodies body lengths while either is
 //     undetected (dropped, hidden, interpolated) within uncertain_margin_s. Contacts sharing
@@ -21,14 +25,28 @@
 //     forward and the leaving one's start backward, each by half the gap up to 0.2 s: the
 //     hindsight a streaming tracker lacks); body-length continuity (median length over
 //     near_s just before against just after); optionally body size against the identity's
-//     75th-percentile length over the whole video (size_weight); keep_cost per mouse
-//     moved off the forward tracker's choice.
+//     75th-percentile length over the whole video (size_weight); with histograms, colour:
+//     appearance_weight x the Hellinger distance, beyond appearance_alike, between the
+//     leaving tracklet's mean histogram and the identity's colour model (below); keep_cost
+//     per mouse moved off the forward tracker's choice.
 //     Without a backward run the permutation is the optimal assignment (assignment.h) on
-//     that cost. With one, only two candidates exist: the forward run's continuation and
-//     the backward run's (read off its ids on the tracklets' ends); the cheaper wins.
-//     A contact the two runs continue alike is left alone.
+//     that cost. With one, the candidates are the forward run's continuation, the backward
+//     run's (read off its ids on the tracklets' ends) and, with colour, the permutation
+//     colour alone prefers (each mouse moved off the forward choice costing half of
+//     appearance_margin, so two mice of one coat stay put) when it beats the forward
+//     one's colour cost by appearance_margin: a contact both runs continued the same wrong
+//     way. The cheapest on the whole cost wins. Otherwise a contact the two runs continue
+//     alike is left alone.
+//     Colour model: an identity's mean histogram over its tracklets so far, in time order
+//     (the tracklets entering each episode, whose labels are final by then). Only boxes
+//     holding one mouse count: detected, and not overlapping an undetected neighbour by
+//     more than contact_overlap (appearance_histograms already leaves out the detected
+//     neighbours' boxes). Not a model over the whole video: after one wrong exchange it
+//     would blend two coats, and an exchange early in the video would make it favour the
+//     wrong labels for most of it; the ids are defined at the video's start.
 //  3. Identity sizes are re-estimated from the new labelling and step 2 repeated
-//     (`iterations` rounds of coordinate descent on the video's labelling).
+//     (`iterations` rounds of coordinate descent on the video's labelling; the colour
+//     models are rebuilt in each round from that round's labels).
 // The new ids apply from the middle of each episode.
 // Measured (bench/track, 2-minute videos of 5 mice, heavy damage: 15% dropped, 5% false
 // positives, 10-frame occlusions): with the backward run IDF1 0.758 -> 0.847 (synth seeds
@@ -36,6 +54,7 @@
 // 0.982 -> 0.9997 (100..105). Without it (assignment over all permutations) no gain:
 // posture moves a tracklet's length by +-20% against ~5% between mice, and of ~400
 // contacts per video only ~3 need a change, so false changes outweigh the right ones.
+// COLOUR_FIGURES
 // Coordinates: pixels, origin top-left. Thread safety: pure function.
 #pragma once
 
@@ -58,7 +77,9 @@ struct IdentityResolverOptions {
   double keep_cost = 0;               // cost of overruling the streaming tracker, per mouse
   // Colour cue (needs the detections' histograms, DetectionAppearances): cost per unit of
   // Hellinger distance (0..1) between a tracklet's mean histogram and its identity's; 0: off.
-  double appearance_weight = 4.0;
+  double appearance_weight = 8.0;
+  // Hellinger distance up to which two colours count as the same coat (no cost).
+  double appearance_alike = 0.2;
   // Cost units by which appearance alone must prefer a permutation that neither run chose.
   double appearance_margin = 0.5;
   double appearance_min_s = 0.5;      // seconds of clean histograms for full weight
@@ -79,9 +100,12 @@ using Appearance = std::vector<float>;  // as in track_state.h: a normalised col
 // The detections the trackers were given and their colour histograms (appearance.h), for
 // the colour cue: histograms[j] holds one histogram per instance of detections[j] (an
 // empty histogram, or an empty list, where unknown). Frames are found by frame number.
+// others_masked: each histogram leaves out the other detections' boxes
+// (appearance_histograms), so only an undetected neighbour can mix into it.
 struct DetectionAppearances {
   const std::vector<FrameInstances>& detections;
   const std::vector<std::vector<Appearance>>& histograms;
+  bool others_masked = true;
 };
 
 // `head`/`tail`: keypoint indices of nose and tail base (-1: no size cue).

@@ -235,7 +235,7 @@ TrackRunSummary run_tracking(const TrackRunOptions& o, const ProgressCallback& p
   auto step = [&](const FrameInstances& f, const cv::Mat* image) {
     std::vector<Appearance> appearances;
     if (use_appearance && image)
-      for (const Instance& inst : f.instances) appearances.push_back(appearance_histogram(*image, inst.box));
+      appearances = appearance_histograms(*image, f.instances);
     const auto t0 = Clock::now();
     std::vector<FrameInstances> done = tracker.push(f, appearances);
     if (offline) pushed.push_back(f);
