@@ -142,11 +142,15 @@ void add_track_flags(CLI::App* cmd, TrackFlags& f, std::vector<Override>& ov) {
   add_offline("--offline-appearance-margin", &tr::IdentityResolverOptions::appearance_margin,
               "Offline pass, with --video: cost units by which colour alone must favour a continuation of a contact "
               "that neither the forward nor the backward run chose");
+  add_offline("--offline-appearance-alike", &tr::IdentityResolverOptions::appearance_alike,
+              "Offline pass, with --video: colour-histogram distance (Hellinger, 0..1) up to which two colours count "
+              "as one coat (no cost)");
   add_offline("--offline-appearance-min-s", &tr::IdentityResolverOptions::appearance_min_s,
               "Offline pass, with --video: seconds of single-mouse boxes a tracklet needs for its colour to count fully");
   add_offline("--offline-contact-overlap", &tr::IdentityResolverOptions::contact_overlap,
-              "Offline pass, with --video: a box whose central 80% overlaps another mouse's box by more than this "
-              "share of its area (0..1) holds two mice; its colours are not used");
+              "Offline pass, with --video: a box whose central 80% overlaps an undetected (interpolated) mouse's box "
+              "by more than this share of its area (0..1) holds two mice; its colours are not used (detected "
+              "neighbours' boxes are left out of every histogram)");
   cmd->add_flag("--no-flip-correction", f.no_flip, "Keep the detector's nose/tail-base orientation")->group("Tracker");
   add_tracker_option(cmd, ov, f, "--head", &tr::TrackerOptions::head, "Flip correction: the head keypoint's name");
   add_tracker_option(cmd, ov, f, "--tail", &tr::TrackerOptions::tail, "Flip correction: the tail keypoint's name");

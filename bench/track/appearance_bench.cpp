@@ -139,6 +139,23 @@ std::string behaviour_at(const bt::FrameInstances& f, int id) {
   return "?";
 }
 
+// The longest run of frames within +-window of `frame` in which truth mouse `id` has no
+// detection (none overlapping it by IoU >= 0.5): how long it was hidden or dropped there.
+int longest_miss(const std::vector<bt::FrameInstances>& truth, const std::vector<bt::FrameInstances>& dets, int frame,
+                 int id, int window) {
+  int longest = 0, run = 0;
+  for (int t = std::max(0, frame - window); t <= std::min<int>(static_cast<int>(truth.size()) - 1, frame + window); ++t) {
+    const bt::Instance* mouse = nullptr;
+    for (const bt::Instance& i : truth[t].instances)
+      if (static_cast<int>(i.id->value) == id) mouse = &i;
+    bool seen = false;
+    for (const bt::Instance& d : dets[t].instances) seen |= mouse && bt::iou(d.box, mouse->box) >= 0.5;
+    run = seen ? 0 : run + 1;
+    longest = std::max(longest, run);
+  }
+  return longest;
+}
+
 struct Config {
   const char* name;
   bool video;
@@ -171,7 +188,9 @@ void BM_TrackerAppearance(benchmark::State& state) {
   std::string table =
       "| detections | tracker | IDF1 | IDF1 per seed | HOTA | ID switches | lasting errors: same coat | "
       "different coats |\n|---|---|---|---|---|---|---|---|\n";
-  std::string details = "\nLasting errors (a predicted id on one mouse >= 1 s, then on another >= 1 s):\n";
+  std::string details =
+      "\nLasting errors (a predicted id on one mouse >= 1 s, then on another >= 1 s), with the truth behaviours "
+      "and each mouse's longest run of undetected frames within 1 s (10+: an occlusion):\n";
   std::string coats = "\nCoats per video (truth ids 1..5):";
   for (auto _ : state) {
     for (int k = 0; k < n; ++k) {
@@ -195,11 +214,15 @@ void BM_TrackerAppearance(benchmark::State& state) {
           for (const LastingSwitch& e : lasting_switches(v.truth, pred, 30)) {
             const bool alike = v.coat.at(e.from) == v.coat.at(e.to);
             (alike ? same : different) += 1.0 / n;
-            char line[256];
-            std::snprintf(line, sizeof line, "- %s | %s | seed %d frame %d: mouse %d (%s, %s) -> %d (%s, %s)\n",
+            char line[320];
+            std::snprintf(line, sizeof line,
+                          "- %s | %s | seed %d frame %d: mouse %d (%s, %s) -> %d (%s, %s); longest miss within 1 s: "
+                          "%d / %d frames\n",
                           scenario_names[s], c.name, seed0 + k, e.frame, e.from, coat_name(v.coat.at(e.from)),
                           behaviour_at(v.truth[e.frame], e.from).c_str(), e.to, coat_name(v.coat.at(e.to)),
-                          behaviour_at(v.truth[e.frame], e.to).c_str());
+                          behaviour_at(v.truth[e.frame], e.to).c_str(),
+                          longest_miss(v.truth, v.dets[s], e.frame, e.from, 30),
+                          longest_miss(v.truth, v.dets[s], e.frame, e.to, 30));
             details += line;
           }
         }

@@ -73,7 +73,7 @@ TEST(TrackCli, OfflineIdentityPassRunsByDefaultAndIsRecorded) {
   TempDir dir;
   write_scene(dir / "truth.json", dir / "dets.json");
   const auto r = run_cli({"track", (dir / "dets.json").string(), "--animals", "3", "--out", (dir / "run").string(),
-                          "--offline-keep-cost", "0.7"});
+                          "--offline-keep-cost", "0.7", "--offline-appearance-weight", "3.5"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("offline identity pass:"), std::string::npos) << r.out;
   const InstancesFile tracks = read_instances_json(dir / "run" / "tracks.json");
@@ -83,6 +83,7 @@ TEST(TrackCli, OfflineIdentityPassRunsByDefaultAndIsRecorded) {
   const std::string run = slurp(dir / "run" / "run.json");
   EXPECT_NE(run.find("\"offline_identities\": true"), std::string::npos);
   EXPECT_NE(run.find("\"keep_cost\": 0.7"), std::string::npos);
+  EXPECT_NE(run.find("\"appearance_weight\": 3.5"), std::string::npos) << run;
   EXPECT_NE(run.find("\"offline_episodes\""), std::string::npos);
 
   const auto off = run_cli({"track", (dir / "dets.json").string(), "--animals", "3", "--out", (dir / "run2").string(),
@@ -94,6 +95,12 @@ TEST(TrackCli, OfflineIdentityPassRunsByDefaultAndIsRecorded) {
                             "--offline-contact-bodies", "0"});
   EXPECT_EQ(bad.exit_code, 2);
   EXPECT_NE(bad.err.find("identity resolver: contact_bodies = 0: must be > 0"), std::string::npos) << bad.err;
+  const auto bad_colour = run_cli({"track", (dir / "dets.json").string(), "--animals", "3", "--out",
+                                   (dir / "run4").string(), "--offline-contact-overlap", "2"});
+  EXPECT_EQ(bad_colour.exit_code, 2);
+  EXPECT_NE(bad_colour.err.find("identity resolver: contact_overlap = 2: must be in [0, 1]"), std::string::npos)
+      << bad_colour.err;
+  EXPECT_FALSE(fs::exists(dir / "run4" / "tracks.json")) << "no partial output";
 }
 
 TEST(TrackCli, SwapExchangesIdsFromAFrameOn) {
@@ -234,7 +241,8 @@ TEST(TrackCli, HelpDocumentsEveryTrackerParameterWithUnits) {
   for (const char* flag : {"--animals", "--max-gap-s", "--smooth-s", "--confirm-s", "--coast-s", "--max-lost-s",
                            "--reid-speed-bodies-s", "--accel-noise-px-s2", "--measurement-noise-px", "--cost",
                            "--alpha", "--score-high", "--score-low", "--render", "--preset", "--flip-after-s",
-                           "--model", "--device", "--switch-margin", "--hold-s"})
+                           "--model", "--device", "--switch-margin", "--hold-s", "--offline-appearance-weight",
+                           "--offline-appearance-margin", "--offline-appearance-alike", "--offline-appearance-min-s", "--offline-contact-overlap"})
     EXPECT_NE(r.out.find(flag), std::string::npos) << flag;
   EXPECT_NE(r.out.find("seconds"), std::string::npos);
 }

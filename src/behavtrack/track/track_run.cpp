@@ -169,6 +169,7 @@ std::string tracker_options_json(const TrackerOptions& o) {
                    {"size_tolerance", o.offline.size_tolerance}, {"keep_cost", o.offline.keep_cost},
                    {"continuity_weight", o.offline.continuity_weight}, {"near_s", o.offline.near_s},
                    {"appearance_weight", o.offline.appearance_weight}, {"appearance_margin", o.offline.appearance_margin},
+                   {"appearance_alike", o.offline.appearance_alike},
                    {"appearance_min_s", o.offline.appearance_min_s}, {"contact_overlap", o.offline.contact_overlap},
                    {"iterations", o.offline.iterations}}}};
   return j.dump();

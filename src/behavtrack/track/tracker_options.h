@@ -35,6 +35,10 @@ struct TrackerOptions {
   // is given (its boxes' histograms); 0: motion and shape only. Off by default: on
   // synthetic colonies of mixed coats, 0.2 and 0.4 helped on some videos and hurt on
   // others (IDF1 0.95/0.93/0.93 and 0.81/0.84/0.66 for 0/0.2/0.4), no consistent gain.
+  // Session 4, with track's floor-free histograms (appearance_histograms) and the offline
+  // pass's colour cue, heavy damage: 0.2 gave 0.872 against 0.848 on synth seeds
+  // 300..302 but 0.887 against 0.921 on 100..105 (bench/track BM_TrackerAppearance):
+  // the colour at contacts is better left to the offline pass.
   double appearance_weight = 0;
 
   // Crowds: when a track seen within hold_s goes unmatched and the detection it would have
