@@ -6,7 +6,8 @@
 #    labelled from the synthetic truth, which stands in for the person.
 # Training is bounded by epochs, not minutes, so the curves do not depend on machine load.
 # Env: BT_BIN, BT_RESULTS; BT_AL_SETS (default "dlc synth"), BT_AL_EPOCHS (30), BT_AL_BATCH
-# (4), BT_AL_INITIAL (10), BT_AL_PER_CYCLE (10), BT_AL_CYCLES (4), BT_AL_SEED (42).
+# (4), BT_AL_INITIAL (10), BT_AL_PER_CYCLE (10), BT_AL_CYCLES (4), BT_AL_SEED (42),
+# BT_AL_SYNTH_FRAMES (150: synthetic frames sampled, 20% of them held out for testing).
 # Writes $BT_RESULTS/active-<set>/{learning_curve.csv,learning_curve.png,summary.json}.
 set -euo pipefail
 bin="${BT_BIN:-build/bin/behavtrack}"
@@ -22,7 +23,7 @@ dlc_project() {  # folder
   "$bin" -q frames split "$1" --test 0.2 --seed 7
 }
 
-# Three 60-second videos of 5 mice; 150 frames sampled by appearance, each labelled from its
+# Three 60-second videos of 5 mice; BT_AL_SYNTH_FRAMES frames sampled by appearance, each labelled from its
 # video's truth (only the sampled frames: the pool a person would have labelled).
 synth_project() {  # folder
   local dir=$1
@@ -31,7 +32,7 @@ synth_project() {  # folder
     "$bin" -q synth --out "$work/synth$seed" --mice 5 --seconds 60 --seed "$seed"
     "$bin" -q video add "$dir" "$work/synth$seed/video.mp4"
   done
-  "$bin" -q frames sample "$dir" --n 150 --every 5 --seed 3
+  "$bin" -q frames sample "$dir" --n "${BT_AL_SYNTH_FRAMES:-150}" --every 5 --seed 3
   local video=1
   for seed in 11 12 13; do
     sqlite3 "$dir/behavtrack.db" "SELECT frame_index FROM frames WHERE video_id = $video" > "$work/picked"

@@ -14,10 +14,12 @@
 #include "behavtrack/behavior/pose_classifier.h"
 #include "behavtrack/behavior/prediction.h"
 #include "behavtrack/core/atomic_file.h"
+#include "behavtrack/core/compact_frames.h"
 #include "behavtrack/core/error.h"
 #include "behavtrack/core/instances_json.h"
 #include "behavtrack/core/log.h"
 #include "behavtrack/core/resources.h"
+#include "behavtrack/core/runtime.h"
 #include "behavtrack/track/appearance.h"
 #include "behavtrack/track/detections_io.h"
 #include "behavtrack/track/track_render.h"
@@ -146,16 +148,24 @@ TrackedVideo detect_and_track(const fs::path& video_path, FrameDetector& detecto
   std::unique_ptr<RenderQueue> render;
   if (o.render) render = std::make_unique<RenderQueue>(out / "tracks.mp4", info, header.skeleton);
 
-  auto take = [&](std::vector<FrameInstances> done) {
-    for (FrameInstances& f : done) {
+  // The tracks stay for the behaviour classifier and the report, kept flat so that memory
+  // stays flat in video length (compact_frames.h).
+  CompactFrames kept;
+  const auto n_frames = static_cast<std::size_t>(std::max<std::int64_t>(0, info.n_frames));
+  const auto animals = static_cast<std::size_t>(std::max(1, o.animals));
+  kept.reserve(n_frames, n_frames * animals, n_frames * animals * header.skeleton.keypoints.size());
+  auto take = [&](const std::vector<FrameInstances>& done) {
+    for (const FrameInstances& f : done) {
       tracks_json.add_frame(f);
       if (render) render->draw(f);
-      result.tracks.frames.push_back(std::move(f));
+      kept.push_back(f);
     }
   };
   Progress bar(header.video, info.n_frames, progress);
+  HeapReleaser heap = HeapReleaser::per_second_of_video(header.fps);  // memory flat in video length
   video::Frame frame;
   while (reader.read(frame)) {
+    heap.tick();
     FrameInstances detections{frame.index, detector.detect(frame.image, frame.index)};
     std::vector<track::Appearance> appearances;
     for (const Instance& d : detections.instances)
@@ -168,6 +178,7 @@ TrackedVideo detect_and_track(const fs::path& video_path, FrameDetector& detecto
   if (render) render->close();
   tracks_json.commit();
   bar.finish();
+  result.tracks.frames = kept.expand();
   result.identities = tracker.stats().identities;
   return result;
 }

@@ -23,6 +23,8 @@ void configure_malloc() {
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
 }
 
+void release_free_heap_memory() { malloc_trim(0); }
+
 void ensure_runtime_environment(char** argv) {
   const bool wait_policy_set = std::getenv("OMP_WAIT_POLICY") != nullptr;
   const bool arena_max_set = std::getenv("MALLOC_ARENA_MAX") != nullptr;

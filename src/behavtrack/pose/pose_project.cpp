@@ -8,6 +8,7 @@
 
 #include "behavtrack/core/error.h"
 #include "behavtrack/core/instances_json.h"
+#include "behavtrack/core/runtime.h"
 #include "behavtrack/project/project.h"
 #include "behavtrack/video/video_reader.h"
 
@@ -214,8 +215,10 @@ VideoPredictSummary predict_video(const fs::path& video, const fs::path& out_jso
   InstancesJsonWriter writer(out_json, header);
   Progress bar("pose " + header.video, info.n_frames, progress);
   VideoPredictSummary s;
+  HeapReleaser heap = HeapReleaser::per_second_of_video(header.fps);  // memory flat in video length
   video::Frame frame;
   while (reader.read(frame)) {
+    heap.tick();
     FrameInstances fi;
     fi.frame = frame.index;
     fi.instances = classical ? detector->track(frame.image) : model->predict(frame.image, options.predict);
