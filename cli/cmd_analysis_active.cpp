@@ -178,10 +178,10 @@ void add_behavior_next(CLI::App& active, bt::cli::Context& ctx) {
     for (std::size_t i = 0; i < f->tracks.size(); ++i)
       inputs.push_back({f->tracks[i], f->videos.empty() ? std::filesystem::path() : std::filesystem::path(f->videos[i])});
     const auto s = bt::analysis::behavior_next(f->dir, f->model, inputs, o, ctx.progress());
-    std::printf("proposed %zu windows of %.2f s (mean uncertainty %.3f vs %.3f over %zu candidates; %zu windows "
-                "already labelled skipped)\n",
+    std::printf("proposed %zu windows of %.2f s (mean uncertainty %.3f vs %.3f over %zu candidates; skipped %zu "
+                "windows already labelled and %zu queued with unconfirmed proposals)\n",
                 s.windows.size(), o.windows.window_s, s.mean_uncertainty_selected, s.mean_uncertainty_candidates,
-                s.candidates, s.labelled);
+                s.candidates, s.labelled, s.queued);
     std::printf("%-8s %4s %8s %8s %11s  %s\n", "video_id", "id", "start", "end", "uncertainty", "predicted");
     for (const auto& w : s.windows)
       std::printf("%-8lld %4d %8lld %8lld %11.3f  %s\n", static_cast<long long>(w.video_id), w.id.value,
@@ -192,6 +192,9 @@ void add_behavior_next(CLI::App& active, bt::cli::Context& ctx) {
                   s.bouts_written, static_cast<long long>(s.run_id), f->dir.c_str());
     else
       std::printf("no bouts written (--no-bouts); run %lld\n", static_cast<long long>(s.run_id));
+    std::printf("%lld proposed bouts wait for confirmation in the project; training and exports skip them until "
+                "then\n",
+                static_cast<long long>(s.proposals_waiting));
     std::printf("windows: %s\n", s.csv.c_str());
   });
 }

@@ -56,6 +56,9 @@ void run_info(const std::string& dir) {
   const bp::FramePage page = p.list_frames(q);
   std::printf("frames: %lld (%lld complete)\n", static_cast<long long>(page.total), static_cast<long long>(page.complete));
   if (auto c = p.latest_cycle()) std::printf("latest cycle: %d\n", *c);
+  const bp::BoutCounts bouts = p.count_bouts();
+  std::printf("bouts: %lld (%lld proposed, waiting for confirmation)\n", static_cast<long long>(bouts.total),
+              static_cast<long long>(bouts.unconfirmed));
 }
 
 // ---- video ----
@@ -177,6 +180,10 @@ void run_export(const LabelFlags& f, const bt::cli::Context& ctx) {
   std::printf("labels export (%s): %lld frames, %lld instances, %lld bouts to %s\n", f.format.c_str(),
               static_cast<long long>(s.frames), static_cast<long long>(s.instances), static_cast<long long>(s.bouts),
               f.path.c_str());
+  if (s.bouts_unconfirmed_skipped > 0)
+    std::printf("left out %lld unconfirmed proposed bouts (confirm them in 'behavtrack annotate', or pass "
+                "--include-unconfirmed)\n",
+                static_cast<long long>(s.bouts_unconfirmed_skipped));
 }
 
 const char* const kFormats = "behavtrack, behavtrack-annotation, yolo, coco, dlc, npy, boris";
@@ -297,7 +304,8 @@ const bt::cli::CommandRegistration kLabels(
       e->add_option("--split", out->split, "Only frames of this split: test, train, val, predict or reserve");
       e->add_option("--cycle", out->cycle, "Active-learning cycle whose splits to use (default: the latest)");
       e->add_option("--video", out->video, "npy, boris, behavtrack: id of the video to export");
-      e->add_flag("--include-unconfirmed", out->unconfirmed, "Also export unconfirmed predictions");
+      e->add_flag("--include-unconfirmed", out->unconfirmed,
+                  "Also export unconfirmed predictions (instances, and for boris the proposed bouts)");
       e->add_option("--scorer", out->out.scorer, "dlc: scorer name (default behavtrack)");
       e->add_option("--class-name", out->out.class_name, "yolo, coco: class name (default mouse)");
       e->callback([out, &ctx] { run_export(*out, ctx); });

@@ -224,7 +224,8 @@ TEST_F(BehaviorNextCli, ProposesWindowsIntoTheProjectAndNeverTheSameTwice) {
                                 "--tracks", tracks, "--n", "4", "--window-s", "1", "--out", (tmp / "w1.csv").string()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("proposed 4 windows of 1.00 s"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("0 windows already labelled skipped"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("skipped 0 windows already labelled and 0 queued with unconfirmed proposals"), std::string::npos)
+      << r.out;
 
   const auto rows = lines_of(slurp(tmp / "w1.csv"));
   ASSERT_EQ(rows.size(), 5u);
@@ -235,7 +236,14 @@ TEST_F(BehaviorNextCli, ProposesWindowsIntoTheProjectAndNeverTheSameTwice) {
   const project::VideoId video = p.list_videos().at(0).id;
   const std::vector<project::Bout> bouts = p.list_bouts(video);
   std::set<std::int64_t> bout_ids;
-  for (const auto& b : bouts) bout_ids.insert(b.id);
+  for (const auto& b : bouts) {
+    bout_ids.insert(b.id);
+    EXPECT_EQ(b.source, project::Source::kPredicted) << b.id;
+    EXPECT_FALSE(b.confirmed) << "a proposal waits for a person: " << b.id;
+  }
+  EXPECT_NE(r.out.find(std::to_string(bouts.size()) + " proposed bouts wait for confirmation"), std::string::npos)
+      << r.out;
+  EXPECT_TRUE(p.frame_labels(video).empty()) << "proposals are no labels";
   double previous_u = 2;
   std::set<std::pair<int, std::int64_t>> first_windows;
   for (std::size_t i = 1; i < rows.size(); ++i) {
@@ -270,12 +278,27 @@ TEST_F(BehaviorNextCli, ProposesWindowsIntoTheProjectAndNeverTheSameTwice) {
   EXPECT_EQ(runs[0].kind, "behavior-proposals");
   EXPECT_EQ(nlohmann::json::parse(runs[0].metrics_json).at("windows").size(), 4u);
 
-  // A second round skips the proposed (now bout-covered) windows; default CSV in runs/.
+  // A person confirms the first window's proposals. A second round skips that labelled
+  // window and the three still queued ones (never proposing a window twice); default CSV
+  // in runs/.
+  std::vector<project::BoutVersion> first;
+  {
+    std::stringstream ids(fields(rows[1])[13]);
+    for (std::int64_t bid; ids >> bid;) first.push_back({bid, 1});
+  }
+  ASSERT_EQ(p.confirm_bouts(first).status, project::PutStatus::kOk);
   const auto again = test::run_cli({"--quiet", "active", "behavior-next", study.string(), "--model",
                                     path("model").string(), "--tracks", tracks, "--n", "3", "--window-s", "1",
                                     "--strategy", "uncertainty"});
   ASSERT_EQ(again.exit_code, 0) << again.err;
-  EXPECT_NE(again.out.find("4 windows already labelled skipped"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("skipped 1 windows already labelled and 3 queued with unconfirmed proposals"),
+            std::string::npos)
+      << again.out;
+  const project::BoutCounts counts = p.count_bouts();
+  EXPECT_EQ(counts.unconfirmed, counts.total - static_cast<std::int64_t>(first.size()));
+  EXPECT_NE(again.out.find(std::to_string(counts.unconfirmed) + " proposed bouts wait for confirmation"),
+            std::string::npos)
+      << again.out;
   const fs::path csv = study / "runs" / "2" / "behavior_windows.csv";
   ASSERT_TRUE(fs::exists(csv)) << again.out;
   const auto second = lines_of(slurp(csv));

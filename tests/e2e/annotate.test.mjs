@@ -235,6 +235,89 @@ test('behaviour bout start/stop by key in the video mode, and its export', async
   await page.close();
 });
 
+// Distinct colours along the middle row of a strip between two frames (device pixels).
+async function stripColours(page, track, fromFrame, toFrame) {
+  return page.evaluate(([t, a, b]) => {
+    const canvas = document.querySelector(`#ethogram canvas[data-track="${t}"]`);
+    const ctx = canvas.getContext('2d');
+    const x1 = Math.ceil((a / bt.video.video.n_frames) * canvas.width) + 4;
+    const x2 = Math.floor((b / bt.video.video.n_frames) * canvas.width) - 4;
+    const row = ctx.getImageData(x1, Math.round(canvas.height / 2), x2 - x1, 1).data;
+    const seen = new Set();
+    for (let i = 0; i < row.length; i += 4) seen.add(`${row[i]},${row[i + 1]},${row[i + 2]}`);
+    return seen.size;
+  }, [track, fromFrame, toFrame]);
+}
+
+test('proposed bouts are hatched; C, an edit and Shift+C confirm them; exports skip the unconfirmed', async () => {
+  const video = (await api(server.port, '/api/videos')).body.videos[0];
+  const route = `/api/videos/${video.id}/bouts`;
+  for (const b of (await api(server.port, route)).body.bouts) await api(server.port, `/api/bouts/${b.id}?version=${b.version}`, { method: 'DELETE' });
+  const propose = (track, behavior, start, end) => api(server.port, route, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ track_id: track, behavior, start_frame: start, end_frame: end, predicted: true, confirmed: false }),
+  });
+  for (const [behavior, start, end] of [['resting', 0, 3], ['running', 6, 9], ['exploring', 14, 16]])
+    assert.equal((await propose(1, behavior, start, end)).status, 201);
+  const exported = await fetch(`http://127.0.0.1:${server.port}/api/videos/${video.id}/export/labels.csv`);
+  assert.equal(exported.headers.get('x-unconfirmed-bouts-skipped'), '3');
+  assert.equal(await exported.text(), 'frame,time_s,id,behavior\n');
+
+  const page = await openApp(browser.context, server.port);
+  await page.locator('[data-mode="video"]').click();
+  await page.waitForFunction(() => bt.video.bouts.length === 3 && bt.video.bouts.every((b) => b.confirmed === false));
+  assert.equal(await page.locator('#proposals').textContent(), '3 proposed bouts to confirm');
+  assert.ok(await page.locator('.bout-legend').isVisible());
+  assert.ok(await stripColours(page, 1, 0, 4) > 1, 'a proposal is hatched, not one flat colour');
+  await screenshot(page, 'video-proposals');
+
+  const strip = await page.locator('#ethogram canvas[data-track="1"]').boundingBox();
+  const xOf = (frame) => strip.x + (frame / video.n_frames) * strip.width;
+  const y = strip.y + strip.height / 2;
+  const listed = async () => Object.fromEntries((await api(server.port, route)).body.bouts
+    .map((b) => [b.start_frame, [b.behavior, b.end_frame, b.predicted, b.confirmed]]));
+
+  // C confirms the selected proposal: drawn solid from then on, still marked as predicted.
+  await page.mouse.click(xOf(2), y);
+  await page.waitForFunction(() => bt.video.selected?.start_frame === 0);
+  await page.keyboard.press('c');
+  await page.waitForFunction(() => bt.video.bouts.find((b) => b.start_frame === 0).confirmed === true);
+  assert.deepEqual((await listed())[0], ['resting', 3, true, true]);
+  assert.equal(await stripColours(page, 1, 0, 4), 1, 'a confirmed bout is one flat colour');
+  assert.equal(await page.locator('#proposals').textContent(), '2 proposed bouts to confirm');
+
+  // Changing a proposal's behaviour confirms it.
+  await page.mouse.click(xOf(8), y);
+  await page.waitForFunction(() => bt.video.selected?.start_frame === 6);
+  await page.locator('#bout-behavior').selectOption('rearing');
+  await page.waitForFunction(() => bt.video.bouts.find((b) => b.start_frame === 6).confirmed === true);
+  assert.deepEqual((await listed())[6], ['rearing', 9, true, true]);
+
+  // So does moving its end.
+  await page.mouse.move(xOf(17) - 1, y);
+  await page.mouse.down();
+  await page.mouse.move(xOf(19) - 1, y, { steps: 4 });
+  await page.mouse.up();
+  await page.waitForFunction(() => bt.video.bouts.find((b) => b.start_frame === 14).confirmed === true);
+  assert.deepEqual((await listed())[14], ['exploring', 18, true, true]);
+
+  // Shift+C confirms every proposal on the strips in one request.
+  for (const [track, start] of [[1, 20], [2, 0]]) assert.equal((await propose(track, 'resting', start, start + 2)).status, 201);
+  await page.evaluate(() => bt.video.openVideo(bt.video.video.id));
+  await page.waitForFunction(() => bt.video.bouts.length === 5);
+  assert.equal(await page.locator('#proposals').textContent(), '2 proposed bouts to confirm');
+  await page.keyboard.press('Shift+C');
+  await page.waitForFunction(() => bt.video.bouts.every((b) => b.confirmed === true));
+  const all = (await api(server.port, route)).body.bouts;
+  assert.equal(all.filter((b) => b.confirmed).length, 5);
+  assert.equal(await page.locator('#proposals').textContent(), 'no proposals waiting');
+  const csv = await fetch(`http://127.0.0.1:${server.port}/api/videos/${video.id}/export/labels.csv`);
+  assert.equal(csv.headers.get('x-unconfirmed-bouts-skipped'), '0');
+  assert.match(await csv.text(), /\n7,0\.233333,1,rearing\n/);
+  for (const b of all) assert.equal((await api(server.port, `/api/bouts/${b.id}?version=${b.version}`, { method: 'DELETE' })).status, 204);
+  await page.close();
+});
+
 test('two tabs on one frame: the second writer gets 409, reloads and is told', async () => {
   const pageA = await openApp(browser.context, server.port);
   const pageB = await openApp(browser.context, server.port);

@@ -244,6 +244,67 @@ TEST_F(ServerApi, FrameImagesAreTheExactVideoFrames) {
   EXPECT_EQ(videos["videos"][0]["width"], 320);
 }
 
+TEST_F(ServerApi, ProposedBoutsCarryTheFlagAndAreConfirmedByConfirmOrEdit) {
+  const std::string vid = std::to_string(get_json("/api/videos")["videos"][0]["id"].get<int>());
+  const std::string bouts = "/api/videos/" + vid + "/bouts";
+  auto res = post(bouts, R"({"track_id": 1, "behavior": "running", "start_frame": 0, "end_frame": 4, "predicted": true, "confirmed": false})");
+  ASSERT_EQ(res->status, 201) << res->body;
+  const json a = json::parse(res->body);
+  EXPECT_EQ(a["predicted"], true);
+  EXPECT_EQ(a["confirmed"], false);
+  res = post(bouts, R"({"track_id": 1, "behavior": "resting", "start_frame": 5, "end_frame": 9, "predicted": true, "confirmed": false})");
+  const json b = json::parse(res->body);
+  res = post(bouts, R"({"track_id": 2, "behavior": "rearing", "start_frame": 0, "end_frame": 9})");
+  const json manual = json::parse(res->body);
+  EXPECT_EQ(manual["predicted"], false);
+  EXPECT_EQ(manual["confirmed"], true);
+  EXPECT_EQ(error_of(post(bouts, R"({"track_id": 2, "behavior": "resting", "start_frame": 20, "end_frame": 21, "confirmed": "yes"})"), 400),
+            "confirmed: expected true or false");
+
+  // Exports feed training: unconfirmed proposals are left out and counted, unless asked.
+  auto labels = client_->Get(("/api/videos/" + vid + "/export/labels.csv").c_str());
+  ASSERT_EQ(labels->status, 200);
+  EXPECT_EQ(labels->get_header_value("X-Unconfirmed-Bouts-Skipped"), "2");
+  EXPECT_EQ(std::count(labels->body.begin(), labels->body.end(), '\n'), 1 + 10) << labels->body;
+  EXPECT_EQ(labels->body.find("running"), std::string::npos);
+  auto events = client_->Get(("/api/videos/" + vid + "/export/events.csv?include_unconfirmed=1").c_str());
+  EXPECT_EQ(events->get_header_value("X-Unconfirmed-Bouts-Skipped"), "0");
+  EXPECT_NE(events->body.find("mouse 1,running,,,START"), std::string::npos) << events->body;
+  EXPECT_EQ(error_of(client_->Get(("/api/videos/" + vid + "/export/labels.csv?include_unconfirmed=yes").c_str()), 400),
+            "include_unconfirmed: expected an integer, got 'yes'");
+  EXPECT_EQ(error_of(client_->Get(("/api/videos/" + vid + "/export/labels.csv?include_unconfirmed=2").c_str()), 400),
+            "include_unconfirmed: expected 0 or 1, got 2");
+
+  // An edit without the flag is a person's: it confirms; the source stays "predicted".
+  res = put("/api/bouts/" + std::to_string(b["id"].get<int>()),
+            json{{"track_id", 1}, {"behavior", "exploring"}, {"start_frame", 5}, {"end_frame", 12}, {"version", 1}}.dump());
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(json::parse(res->body)["confirmed"], true);
+  EXPECT_EQ(json::parse(res->body)["predicted"], true);
+
+  // Confirm: all or none. A stale version answers 409 naming the bout and changes nothing.
+  const std::string confirm = "/api/bouts/confirm";
+  const std::string aid = std::to_string(a["id"].get<int>()), bid = std::to_string(b["id"].get<int>());
+  res = post(confirm, R"({"bouts": [{"id": )" + aid + R"(, "version": 1}, {"id": )" + bid + R"(, "version": 1}]})");
+  ASSERT_EQ(res->status, 409) << res->body;
+  EXPECT_EQ(json::parse(res->body)["bouts"], json::parse(R"([{"id": )" + bid + R"(, "version": 2}])"));
+  for (const json& x : get_json(bouts)["bouts"])
+    if (x["id"] == a["id"]) {
+      EXPECT_EQ(x["confirmed"], false);
+    }
+  res = post(confirm, R"({"bouts": [{"id": )" + aid + R"(, "version": 1}, {"id": )" + bid + R"(, "version": 2}]})");
+  ASSERT_EQ(res->status, 200) << res->body;
+  EXPECT_EQ(json::parse(res->body)["bouts"],
+            json::parse(R"([{"id": )" + aid + R"(, "version": 2}, {"id": )" + bid + R"(, "version": 2}])"));
+  for (const json& x : get_json(bouts)["bouts"]) EXPECT_EQ(x["confirmed"], true) << x.dump();
+  labels = client_->Get(("/api/videos/" + vid + "/export/labels.csv").c_str());
+  EXPECT_EQ(labels->get_header_value("X-Unconfirmed-Bouts-Skipped"), "0");
+
+  EXPECT_EQ(error_of(post(confirm, R"({"bouts": []})"), 400), "bouts: expected a non-empty array of {id, version}");
+  EXPECT_EQ(error_of(post(confirm, R"({"bouts": [{"id": 1}]})"), 400), "bouts[0]: missing field 'version'");
+  EXPECT_EQ(error_of(post(confirm, R"({"bouts": [{"id": 999, "version": 1}]})"), 404), "bout 999: no such bout");
+}
+
 TEST_F(ServerApi, BoutsCrudWithValidationAndExports) {
   const std::string vid = std::to_string(get_json("/api/videos")["videos"][0]["id"].get<int>());
   const std::string bouts = "/api/videos/" + vid + "/bouts";

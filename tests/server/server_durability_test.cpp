@@ -76,5 +76,43 @@ TEST(ServerDurability, AcknowledgedEditsSurviveKill9) {
   RecordProperty("acknowledged_edits", acknowledged);
 }
 
+// A confirm is one transaction like every edit: acknowledged, it survives kill -9.
+TEST(ServerDurability, AcknowledgedBoutConfirmSurvivesKill9) {
+  test::TempDir dir;
+  test::FixtureOptions o;
+  o.n_frames = 6;
+  test::make_annotation_project(dir / "p", o);
+  std::string bouts;
+  json confirmed;
+  {
+    test::ServerProcess server(dir / "p");
+    httplib::Client c("127.0.0.1", server.port());
+    const int vid = json::parse(c.Get("/api/videos")->body)["videos"][0]["id"];
+    bouts = "/api/videos/" + std::to_string(vid) + "/bouts";
+    json list = json::array();
+    for (int start : {0, 5}) {
+      auto res = c.Post(bouts.c_str(),
+                        json{{"track_id", 1}, {"behavior", "running"}, {"start_frame", start}, {"end_frame", start + 3},
+                             {"predicted", true}, {"confirmed", false}}.dump(),
+                        "application/json");
+      ASSERT_EQ(res->status, 201) << res->body;
+      const json b = json::parse(res->body);
+      list.push_back({{"id", b["id"]}, {"version", b["version"]}});
+    }
+    auto res = c.Post("/api/bouts/confirm", json{{"bouts", list}}.dump(), "application/json");
+    ASSERT_EQ(res->status, 200) << res->body;
+    confirmed = json::parse(res->body)["bouts"];
+    server.kill9();  // right after the acknowledgement
+  }
+  test::ServerProcess again(dir / "p");
+  httplib::Client c("127.0.0.1", again.port());
+  const json listed = json::parse(c.Get(bouts.c_str())->body)["bouts"];
+  ASSERT_EQ(listed.size(), 2u);
+  for (std::size_t i = 0; i < listed.size(); ++i) {
+    EXPECT_EQ(listed[i]["confirmed"], true) << listed[i].dump();
+    EXPECT_EQ(listed[i]["version"], confirmed[i]["version"]);
+  }
+}
+
 }  // namespace
 }  // namespace bt::server

@@ -83,5 +83,8 @@ export const bouts = (videoId) => request('GET', `/api/videos/${videoId}/bouts`)
 export const addBout = (videoId, bout) => request('POST', `/api/videos/${videoId}/bouts`, { body: bout });
 export const updateBout = (id, bout, version) =>
   request('PUT', `/api/bouts/${id}`, { body: { ...bout, version }, expect: [409] });
+// [{id, version}] -> {bouts: [{id, version}]}, all or none; ApiError 409 (body.bouts: the
+// stale ones) when any version is stale.
+export const confirmBouts = (list) => request('POST', '/api/bouts/confirm', { body: { bouts: list }, expect: [409] });
 export const deleteBout = (id, version) => request('DELETE', `/api/bouts/${id}${query({ version })}`, { expect: [409] });
 export const exportUrl = (videoId, kind) => `/api/videos/${videoId}/export/${kind}.csv`;

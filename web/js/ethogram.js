@@ -2,10 +2,13 @@
 // a playhead. Press on a bout selects it; dragging its middle moves it, dragging within a
 // few pixels of an edge resizes it; press on empty strip seeks there. A finished drag
 // calls onChange(bout, {start_frame, end_frame}); the owner saves it.
+// Confirmed bouts are solid; unconfirmed proposals (a model's, `active behavior-next`) are
+// drawn faded and hatched, the way the frame canvas dashes unconfirmed boxes.
 
 export const BEHAVIOR_COLOURS = ['#8d6e63', '#ab47bc', '#42a5f5', '#26a69a', '#9ccc65', '#ef5350', '#ffa726', '#ec407a', '#78909c', '#d4e157'];
 const EDGE_PX = 5;
 const STRIP_PX = 22;
+const HATCH_PX = 6;
 
 export class Ethogram {
   constructor(container, { behaviors, onSeek, onSelect, onChange }) {
@@ -134,7 +137,8 @@ export class Ethogram {
       const x1 = this.xOf(canvas, b.start_frame);
       const x2 = Math.max(x1 + 2, this.xOf(canvas, b.end_frame + 1));
       ctx.fillStyle = this.colour(b.behavior);
-      ctx.fillRect(x1, 2, x2 - x1, STRIP_PX - 4);
+      if (b.confirmed === false) this.drawProposal(ctx, x1, x2);
+      else ctx.fillRect(x1, 2, x2 - x1, STRIP_PX - 4);
       if (b.id === this.selectedId) {
         ctx.strokeStyle = '#fff';
         ctx.lineWidth = 2;
@@ -144,5 +148,30 @@ export class Ethogram {
     const x = this.xOf(canvas, this.current);
     ctx.fillStyle = '#fff';
     ctx.fillRect(x, 0, 1.5, STRIP_PX);
+  }
+
+  // A proposal: its colour at 45% with diagonal white hatching, inside a dashed outline.
+  drawProposal(ctx, x1, x2) {
+    const h = STRIP_PX - 4;
+    ctx.save();
+    ctx.globalAlpha = 0.45;
+    ctx.fillRect(x1, 2, x2 - x1, h);
+    ctx.globalAlpha = 1;
+    ctx.beginPath();
+    ctx.rect(x1, 2, x2 - x1, h);
+    ctx.clip();
+    ctx.strokeStyle = 'rgba(255, 255, 255, 0.55)';
+    ctx.lineWidth = 1;
+    for (let hx = x1 - h; hx < x2; hx += HATCH_PX) {
+      ctx.moveTo(hx, 2 + h);
+      ctx.lineTo(hx + h, 2);
+    }
+    ctx.stroke();
+    ctx.restore();
+    ctx.save();
+    ctx.setLineDash([3, 2]);
+    ctx.strokeStyle = ctx.fillStyle;
+    ctx.strokeRect(x1 + 0.5, 2.5, x2 - x1 - 1, h - 1);
+    ctx.restore();
   }
 }

@@ -6,8 +6,12 @@
 // f ends it at f - 1 (BORIS's stop time is the press time), never before its start.
 // Starting another behaviour for the same mouse stops the open one first (a mouse does one
 // thing at a time; the store refuses overlapping bouts of one track).
+// Proposals (bouts a model proposed, `active behavior-next`) are unconfirmed until a person
+// confirms them: C confirms the selected one, Shift+C every proposal on the strips (one
+// all-or-none request); moving, resizing or changing the behaviour of a proposal confirms
+// it too, since a person has then looked at it.
 // Keys: Space play/pause, ← → step (Shift: 10 frames), 1…9, 0 behaviours, M or Tab next
-// mouse, Delete removes the selected bout.
+// mouse, Delete removes the selected bout, C / Shift+C confirm.
 
 import * as api from './api.js';
 import { BEHAVIOR_COLOURS, Ethogram } from './ethogram.js';
@@ -52,6 +56,12 @@ export class VideoMode {
       if (b) this.toggleBout(b.dataset.behavior);
     });
     $('#delete-bout').addEventListener('click', () => this.deleteSelected());
+    $('#confirm-bout').addEventListener('click', () => this.confirmSelected());
+    $('#confirm-shown').addEventListener('click', () => this.confirmShown());
+    $('#bout-behavior').addEventListener('change', (e) => {
+      e.target.blur(); // give the keys back to the strips
+      this.changeBehavior(e.target.value);
+    });
   }
 
   async show() {
@@ -77,6 +87,7 @@ export class VideoMode {
     $('#scrub').max = String(this.video.n_frames - 1);
     $('#export-events').href = api.exportUrl(id, 'events');
     $('#export-labels').href = api.exportUrl(id, 'labels');
+    $('#bout-behavior').innerHTML = this.project.behaviors.map((b) => `<option value="${escapeHtml(b)}">${escapeHtml(b)}</option>`).join('');
     this.ethogram.setTracks(tracks, this.video.n_frames);
     this.bouts = (await api.bouts(id)).bouts;
     await this.seek(0);
@@ -128,7 +139,15 @@ export class VideoMode {
   }
 
   // ---- bouts ----
-  async toggleBout(behavior) {
+  // Start/stop presses run one after another: a stop pressed while its start is still being
+  // saved must find the bout open, or it would start a second one. (Failed requests are
+  // already reported by api.js.)
+  toggleBout(behavior) {
+    this.pending = (this.pending ?? Promise.resolve()).then(() => this.toggleBoutNow(behavior)).catch(() => {});
+    return this.pending;
+  }
+
+  async toggleBoutNow(behavior) {
     const open = this.open.get(this.track);
     if (open) await this.stop(open);
     if (open?.behavior === behavior) return;
@@ -159,6 +178,47 @@ export class VideoMode {
     this.render();
   }
 
+  // The proposals the strips show: unconfirmed bouts of mice 1..expected_animals.
+  shownProposals() {
+    return this.bouts.filter((b) => b.confirmed === false && b.track_id >= 1 && b.track_id <= this.project.expected_animals);
+  }
+
+  async confirm(list, what) {
+    if (!list.length) return this.message(`No proposal to confirm${what}.`);
+    try {
+      const saved = await api.confirmBouts(list.map((b) => ({ id: b.id, version: b.version })));
+      const versions = new Map(saved.bouts.map((b) => [b.id, b.version]));
+      for (const b of this.bouts) {
+        if (!versions.has(b.id)) continue;
+        b.version = versions.get(b.id);
+        b.confirmed = true;
+      }
+      this.message(`Confirmed ${list.length} proposed bout${list.length === 1 ? '' : 's'}${what}.`);
+    } catch (error) {
+      if (error.status === 409) this.message('A bout was changed elsewhere; reloaded the bouts, nothing confirmed.', 'conflict');
+      this.bouts = (await api.bouts(this.video.id)).bouts;
+      this.selected = this.bouts.find((b) => b.id === this.selected?.id) ?? null;
+    }
+    this.render();
+  }
+
+  confirmSelected() {
+    const b = this.selected;
+    if (!b) return this.message('Click a bout in the strips first.');
+    if (b.confirmed !== false) return this.message('That bout is already confirmed.');
+    return this.confirm([b], '');
+  }
+
+  confirmShown() {
+    return this.confirm(this.shownProposals(), ' on the strips');
+  }
+
+  changeBehavior(behavior) {
+    const b = this.selected;
+    if (!b || b.behavior === behavior) return;
+    return this.saveBout(b, { behavior });
+  }
+
   async deleteSelected() {
     const b = this.selected;
     if (!b) return this.message('Click a bout in the strips first.');
@@ -180,6 +240,8 @@ export class VideoMode {
     if (key === 'ArrowRight' || key === '.') return this.seek(this.current + step), true;
     if (key === 'ArrowLeft' || key === ',') return this.seek(this.current - step), true;
     if (key === 'Delete' || key === 'Backspace') return this.deleteSelected(), true;
+    if (key === 'c') return this.confirmSelected(), true;
+    if (key === 'C') return this.confirmShown(), true;
     if (key === 'm' || key === 'Tab') return this.pickTrack((this.track % this.project.expected_animals) + 1), true;
     const i = BEHAVIOR_KEYS.indexOf(key);
     if (i >= 0 && i < this.project.behaviors.length) return this.toggleBout(this.project.behaviors[i]), true;
@@ -197,6 +259,16 @@ export class VideoMode {
     for (const b of document.querySelectorAll('#behaviors [data-behavior]')) b.classList.toggle('recording', open?.behavior === b.dataset.behavior);
     const growing = [...this.open.values()].map((b) => ({ ...b, end_frame: Math.max(b.start_frame, this.current - 1) }));
     this.ethogram.update(this.bouts, this.current, this.selected?.id ?? null, growing);
+    const waiting = this.shownProposals().length;
+    $('#proposals').textContent = waiting ? `${waiting} proposed bout${waiting === 1 ? '' : 's'} to confirm` : 'no proposals waiting';
+    $('#confirm-shown').disabled = waiting === 0;
+    const b = this.selected;
+    $('#confirm-bout').disabled = !b || b.confirmed !== false;
+    $('#bout-behavior').disabled = !b;
+    if (b) $('#bout-behavior').value = b.behavior;
+    $('#selected-bout').textContent = b
+      ? `Mouse ${b.track_id}, frames ${b.start_frame}–${b.end_frame}, ${b.confirmed === false ? 'proposed (unconfirmed)' : 'confirmed'}`
+      : 'none';
     document.body.dataset.videoFrame = String(this.current);
   }
 }

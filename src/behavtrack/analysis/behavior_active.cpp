@@ -507,10 +507,18 @@ bool has_ids(const InstancesFile& tracks) {
 }
 
 // Frames [a, b] of `track` overlap a bout of the video.
-bool overlaps_bout(const std::vector<project::Bout>& bouts, TrackId track, FrameIndex a, FrameIndex b) {
-  return std::any_of(bouts.begin(), bouts.end(), [&](const project::Bout& x) {
-    return x.track == track && x.start_frame <= b && a <= x.end_frame;
-  });
+// What the project holds for one mouse's frames [a, b]: a confirmed bout there makes the
+// window labelled; proposals alone (unconfirmed) make it queued for a person.
+enum class WindowStatus { kOpen, kQueued, kLabelled };
+
+WindowStatus window_status(const std::vector<project::Bout>& bouts, TrackId track, FrameIndex a, FrameIndex b) {
+  bool queued = false;
+  for (const project::Bout& x : bouts) {
+    if (x.track != track || x.start_frame > b || x.end_frame < a) continue;
+    if (x.confirmed) return WindowStatus::kLabelled;
+    queued = true;
+  }
+  return queued ? WindowStatus::kQueued : WindowStatus::kOpen;
 }
 
 // The smoothed classes of the window as bouts: a class change or a frame gap ends one.
@@ -527,6 +535,8 @@ std::vector<project::Bout> window_bouts(const BehaviorWindow& w, const NextVideo
     project::Bout b;
     b.video_id = v.record.id, b.track = m.id, b.behavior = v.prediction.behaviors[m.classes[r]];
     b.start_frame = b.end_frame = m.frames[r];
+    b.source = project::Source::kPredicted;
+    b.confirmed = false;
     out.push_back(b);
   }
   return out;
@@ -579,7 +589,7 @@ BehaviorNextSummary behavior_next(const fs::path& project_dir, const fs::path& m
   std::vector<NextVideo> videos;
   WindowFeatureSums sums(clf.feature_names().size());
   std::vector<BehaviorWindow> windows;
-  std::vector<bool> is_labelled;
+  std::vector<WindowStatus> status;
   for (const TracksInput& in : inputs) {
     InstancesFile tracks = read_instances_json(in.tracks);
     if (!has_ids(tracks))
@@ -600,7 +610,7 @@ BehaviorNextSummary behavior_next(const fs::path& project_dir, const fs::path& m
     const std::vector<project::Bout> bouts = p.list_bouts(v.record.id);
     for (const BehaviorWindow& win : behavior_windows(v.prediction, index, o.windows)) {
       windows.push_back(win);
-      is_labelled.push_back(overlaps_bout(bouts, win.id, win.tile * w, (win.tile + 1) * w - 1));
+      status.push_back(window_status(bouts, win.id, win.tile * w, (win.tile + 1) * w - 1));
     }
     for (const behavior::MousePrediction& m : v.prediction.mice)
       if (m.id.value > p.expected_animals())
@@ -609,14 +619,18 @@ BehaviorNextSummary behavior_next(const fs::path& project_dir, const fs::path& m
     videos.push_back(std::move(v));
   }
 
-  // Step 3: pick among the windows no bout covers yet.
-  std::vector<std::size_t> open, done;
-  for (std::size_t i = 0; i < windows.size(); ++i) (is_labelled[i] ? done : open).push_back(i);
+  // Step 3: pick among the windows no bout covers yet. Diversity moves away from the
+  // labelled windows and from those queued for a person (a near-copy of a window already
+  // waiting for review teaches little more).
+  std::vector<std::size_t> open, done, queued;
+  for (std::size_t i = 0; i < windows.size(); ++i)
+    (status[i] == WindowStatus::kOpen ? open : status[i] == WindowStatus::kQueued ? queued : done).push_back(i);
   if (windows.empty()) throw_invalid("active behavior-next: the tracks hold no window of a tracked mouse");
   std::vector<std::vector<float>> features;
   for (const BehaviorWindow& w : windows) features.push_back(sums.feature(w.video, w.id, w.tile));
   std::vector<std::vector<float>> labelled_features;
-  for (std::size_t i : done) labelled_features.push_back(features[i]);
+  for (const auto* set : {&done, &queued})
+    for (std::size_t i : *set) labelled_features.push_back(features[i]);
   const std::vector<Candidate> candidates = candidates_of(windows, open, features);
   std::vector<std::size_t> picked = pick_windows(candidates, labelled_features, o.n, o.strategy, o.seed);
   std::stable_sort(picked.begin(), picked.end(), [&](std::size_t a, std::size_t b) {
@@ -626,6 +640,7 @@ BehaviorNextSummary behavior_next(const fs::path& project_dir, const fs::path& m
   BehaviorNextSummary s;
   s.candidates = open.size();
   s.labelled = done.size();
+  s.queued = queued.size();
   s.mean_uncertainty_candidates = mean_uncertainty(windows, open);
   s.mean_uncertainty_selected = mean_uncertainty(windows, picked);
   for (std::size_t i : picked) {
@@ -656,7 +671,9 @@ BehaviorNextSummary behavior_next(const fs::path& project_dir, const fs::path& m
     project::RunRecord run;
     run.kind = "behavior-proposals";
     run.options_json = options.dump();
+    s.proposals_waiting = p.count_bouts().unconfirmed;
     run.metrics_json = json({{"windows", listed}, {"candidates", s.candidates}, {"labelled", s.labelled},
+                             {"queued", s.queued}, {"proposals_waiting", s.proposals_waiting},
                              {"mean_uncertainty_selected", s.mean_uncertainty_selected},
                              {"mean_uncertainty_candidates", s.mean_uncertainty_candidates}}).dump();
     s.run_id = p.add_run(run);

@@ -31,19 +31,22 @@
 // behavior_next, step by step:
 //  1. each tracks file (Instances JSON with ids, as `behavior predict` takes) is matched to
 //     a registered video of the project (--video, else the tracks' own video name);
-//  2. the model predicts every mouse-frame; windows are scored; windows overlapping a bout
-//     the project already holds for that mouse are labelled (or already proposed): they are
-//     no candidates and are the "labelled" set the diversity term moves away from;
+//  2. the model predicts every mouse-frame; windows are scored; a window overlapping a
+//     confirmed bout of that mouse is labelled, one overlapping only unconfirmed proposals
+//     (an earlier behavior-next nobody has reviewed yet) is queued: neither is a candidate,
+//     and both are the set the diversity term moves away from;
 //  3. n windows are picked; in one transaction their predicted bouts (the smoothed classes
 //     over the window, split where the class changes or the track has a gap) are added to
-//     the project's bouts, where the annotation app shows them on each mouse's ethogram for
-//     correction, and a run (kind "behavior-proposals") records the options and every
-//     window with the ids of its bouts; the windows CSV is written (atomic):
-//     video_id,video,id,start_frame,end_frame,start_s,end_s,mouse_frames,uncertainty,
-//     entropy,margin,disagreement,predicted,bout_ids (sorted by uncertainty, highest first).
-//  The store has no "unconfirmed" flag for bouts (only for instances): a proposal is a
-//  bout listed in a behavior-proposals run; with write_bouts = false only the CSV and the
-//  run are written and the project's bouts stay untouched.
+//     the project's bouts as predicted and unconfirmed (project::Bout), where the annotation
+//     app shows them as proposals on each mouse's ethogram for confirmation or correction;
+//     training and exports skip them until a person confirms them. A run (kind
+//     "behavior-proposals") records the options, every window with the ids of its bouts,
+//     and the counts (candidates, labelled, queued, proposals_waiting); the windows CSV is
+//     written (atomic): video_id,video,id,start_frame,end_frame,start_s,end_s,mouse_frames,
+//     uncertainty,entropy,margin,disagreement,predicted,bout_ids (sorted by uncertainty,
+//     highest first).
+//  With write_bouts = false only the CSV and the run are written and the project's bouts
+//  stay untouched.
 //
 // simulate_behavior_active_learning runs cycles with the truth labels standing in for the
 // person: the windows of the pool videos are the pool, the test videos are held out whole.
@@ -140,7 +143,9 @@ struct ProposedWindow {
 struct BehaviorNextSummary {
   std::vector<ProposedWindow> windows;  // highest uncertainty first
   std::size_t candidates = 0;           // windows that could be proposed
-  std::size_t labelled = 0;             // windows skipped: overlapping a bout already in the project
+  std::size_t labelled = 0;             // windows skipped: overlapping a confirmed bout
+  std::size_t queued = 0;               // windows skipped: only unconfirmed proposals there
+  std::int64_t proposals_waiting = 0;   // unconfirmed bouts in the project after this call
   double mean_uncertainty_selected = 0, mean_uncertainty_candidates = 0;
   std::int64_t run_id = 0;
   std::size_t bouts_written = 0;

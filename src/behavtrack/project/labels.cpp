@@ -338,7 +338,7 @@ ExportSummary export_labels(Project& p, const ExportOptions& o, const ProgressCa
   ExportSummary s;
   try {
     if (o.format == LabelFormat::kBoris) {
-      s.bouts = write_boris(p, o, tmp);
+      s.bouts = write_boris(p, o, tmp, &s.bouts_unconfirmed_skipped);
     } else {
       const bool need_size = o.format == LabelFormat::kYolo || o.format == LabelFormat::kCoco ||
                              o.format == LabelFormat::kBehavtrack;

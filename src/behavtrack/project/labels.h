@@ -67,7 +67,7 @@ struct ExportOptions {
   std::optional<Split> split;       // only frames of this split (latest cycle)
   std::optional<int> cycle;         // the cycle whose splits to use (default: the latest)
   std::optional<VideoId> video_id;  // npy, boris, behavtrack: the video to export
-  bool include_unconfirmed = false; // also export unconfirmed predictions
+  bool include_unconfirmed = false; // also export unconfirmed predictions (instances and bouts)
   std::string scorer = "behavtrack";  // dlc: the scorer row
   std::string class_name = "mouse";   // yolo / coco category name
 
@@ -78,6 +78,7 @@ struct ExportSummary {
   std::int64_t frames = 0;
   std::int64_t instances = 0;
   std::int64_t bouts = 0;
+  std::int64_t bouts_unconfirmed_skipped = 0;  // boris: proposals left out (include_unconfirmed off)
 };
 
 ExportSummary export_labels(Project& project, const ExportOptions& options, const ProgressCallback& progress);

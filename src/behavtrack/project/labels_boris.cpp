@@ -136,11 +136,17 @@ ImportBatch parse_boris(const Project& p, const ImportOptions& o) {
                     "; behavtrack keeps one behaviour per animal and frame");
   ImportBatch batch;
   batch.bouts_video = video.id;
-  for (const Raw& r : raw) batch.bouts.push_back(r.bout);
+  // Imported labels are a person's work (manual, confirmed) unless the import says
+  // otherwise, as for instances.
+  for (Raw& r : raw) {
+    r.bout.source = o.confirmed ? Source::kManual : Source::kPredicted;
+    r.bout.confirmed = o.confirmed;
+    batch.bouts.push_back(r.bout);
+  }
   return batch;
 }
 
-std::int64_t write_boris(const Project& p, const ExportOptions& o, const fs::path& out) {
+std::int64_t write_boris(const Project& p, const ExportOptions& o, const fs::path& out, std::int64_t* skipped) {
   const VideoRecord video = target_video(p, o.video_id, "boris export");
   if (!(video.fps > 0)) throw_invalid("boris export: video " + std::to_string(video.id) + " has no frame rate");
   const char sep = o.path.extension() == ".csv" ? ',' : '\t';
@@ -150,7 +156,10 @@ std::int64_t write_boris(const Project& p, const ExportOptions& o, const fs::pat
     std::string subject, behavior, status;
   };
   std::vector<Event> events;
-  const auto bouts = p.list_bouts(video.id);
+  const std::vector<Bout> all = p.list_bouts(video.id);
+  std::size_t unconfirmed = 0;
+  const std::vector<Bout> bouts = o.include_unconfirmed ? all : confirmed_bouts(all, &unconfirmed);
+  *skipped = static_cast<std::int64_t>(unconfirmed);
   for (const Bout& b : bouts) {
     const std::string subj = "mouse " + std::to_string(b.track.value);
     events.push_back({b.start_frame / video.fps, 1, subj, b.behavior, "START"});

@@ -63,8 +63,10 @@ void write_dlc(const Project& p, const std::vector<ExportFrame>& frames, const E
                const std::filesystem::path& out);
 void write_npy(const Project& p, const std::vector<ExportFrame>& frames, const ExportOptions& o,
                const std::filesystem::path& out);
-// BORIS exports bouts, not frames: writes the video's bouts as tabular events.
-std::int64_t write_boris(const Project& p, const ExportOptions& o, const std::filesystem::path& out);
+// BORIS exports bouts, not frames: writes the video's confirmed bouts (all with
+// include_unconfirmed) as tabular events; `skipped` receives the unconfirmed ones left out.
+std::int64_t write_boris(const Project& p, const ExportOptions& o, const std::filesystem::path& out,
+                         std::int64_t* skipped);
 
 // ---- helpers shared by the formats ----
 // Parses a JSON file; a syntax error names the file and the byte offset (kInvalidInput).

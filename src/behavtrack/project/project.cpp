@@ -107,6 +107,20 @@ Split split_from_string(const std::string& s) {
 
 const char* to_string(Source s) { return s == Source::kManual ? "manual" : "predicted"; }
 
+Source source_from_string(const std::string& s) {
+  for (Source v : {Source::kManual, Source::kPredicted})
+    if (s == to_string(v)) return v;
+  throw_invalid("source " + bt::quoted(s) + ": expected manual or predicted");
+}
+
+std::vector<Bout> confirmed_bouts(const std::vector<Bout>& bouts, std::size_t* n_unconfirmed) {
+  std::vector<Bout> out;
+  for (const Bout& b : bouts)
+    if (b.confirmed) out.push_back(b);
+  if (n_unconfirmed) *n_unconfirmed = bouts.size() - out.size();
+  return out;
+}
+
 void ProjectOptions::validate() const {
   if (skeleton.keypoints.empty()) throw_invalid("project options: skeleton.keypoints: must not be empty");
   try {
@@ -720,8 +734,10 @@ BoutId Project::add_bout(const Bout& bout) {
   b.id = 0;
   impl_->check_bout(b);
   Statement st(impl_->db->handle(),
-               "INSERT INTO bouts (video_id, track_id, behavior, start_frame, end_frame, version) VALUES (?,?,?,?,?,1)");
-  st.bind(1, b.video_id).bind(2, b.track.value).bind(3, b.behavior).bind(4, b.start_frame).bind(5, b.end_frame).run();
+               "INSERT INTO bouts (video_id, track_id, behavior, start_frame, end_frame, version, source, confirmed) "
+               "VALUES (?,?,?,?,?,1,?,?)");
+  st.bind(1, b.video_id).bind(2, b.track.value).bind(3, b.behavior).bind(4, b.start_frame).bind(5, b.end_frame);
+  st.bind(6, to_string(b.source)).bind(7, b.confirmed ? 1 : 0).run();
   const BoutId id = impl_->db->last_insert_id();
   tx.commit();
   return id;
@@ -744,9 +760,9 @@ PutResult Project::update_bout(const Bout& b, std::int64_t expected_version) {
   impl_->check_bout(b);
   Statement st(impl_->db->handle(),
                "UPDATE bouts SET video_id = ?, track_id = ?, behavior = ?, start_frame = ?, end_frame = ?, "
-               "version = version + 1 WHERE id = ?");
+               "confirmed = ?, version = version + 1 WHERE id = ?");
   st.bind(1, b.video_id).bind(2, b.track.value).bind(3, b.behavior).bind(4, b.start_frame).bind(5, b.end_frame);
-  st.bind(6, b.id).run();
+  st.bind(6, b.confirmed ? 1 : 0).bind(7, b.id).run();
   tx.commit();
   return {PutStatus::kOk, expected_version + 1};
 }
@@ -764,8 +780,8 @@ PutResult Project::delete_bout(BoutId id, std::int64_t expected_version) {
 
 std::vector<Bout> Project::list_bouts(VideoId video) const {
   Statement st(impl_->db->handle(),
-               "SELECT id, video_id, track_id, behavior, start_frame, end_frame, version FROM bouts "
-               "WHERE video_id = ? ORDER BY track_id, start_frame");
+               "SELECT id, video_id, track_id, behavior, start_frame, end_frame, version, source, confirmed "
+               "FROM bouts WHERE video_id = ? ORDER BY track_id, start_frame");
   st.bind(1, video);
   std::vector<Bout> out;
   while (st.step()) {
@@ -777,9 +793,46 @@ std::vector<Bout> Project::list_bouts(VideoId video) const {
     b.start_frame = st.int64(4);
     b.end_frame = st.int64(5);
     b.version = st.int64(6);
+    b.source = st.text(7) == "manual" ? Source::kManual : Source::kPredicted;
+    b.confirmed = st.int64(8) != 0;
     out.push_back(b);
   }
   return out;
+}
+
+ConfirmBoutsResult Project::confirm_bouts(const std::vector<BoutVersion>& bouts) {
+  std::set<BoutId> seen;
+  for (const BoutVersion& b : bouts)
+    if (!seen.insert(b.id).second) throw_invalid("bout " + std::to_string(b.id) + ": listed twice");
+  Transaction tx(*impl_->db);
+  ConfirmBoutsResult r;
+  for (const BoutVersion& b : bouts) {
+    const auto current = bout_version(*impl_->db, b.id);
+    if (!current) throw_not_found("bout " + std::to_string(b.id) + ": no such bout");
+    if (*current != b.version) r.bouts.push_back({b.id, *current});
+  }
+  if (!r.bouts.empty()) {
+    r.status = PutStatus::kConflict;
+    return r;
+  }
+  // Only unconfirmed bouts change (and get a new version); a confirmed one is left alone,
+  // so confirming twice, or a view that mixes both, is harmless.
+  Statement up(impl_->db->handle(), "UPDATE bouts SET confirmed = 1, version = version + 1 WHERE id = ? AND confirmed = 0");
+  for (const BoutVersion& b : bouts) {
+    up.reset();
+    up.bind(1, b.id).run();
+    r.bouts.push_back({b.id, b.version + impl_->db->changes()});
+  }
+  tx.commit();
+  return r;
+}
+
+BoutCounts Project::count_bouts(std::optional<VideoId> video) const {
+  Statement st(impl_->db->handle(),
+               "SELECT count(*), coalesce(sum(confirmed = 0), 0) FROM bouts WHERE ?1 IS NULL OR video_id = ?1");
+  if (video) st.bind(1, *video); else st.bind_null(1);
+  st.step();
+  return {st.int64(0), st.int64(1)};
 }
 
 void Project::replace_bouts(VideoId video, const std::vector<Bout>& bouts) {
@@ -795,7 +848,7 @@ void Project::replace_bouts(VideoId video, const std::vector<Bout>& bouts) {
 
 std::vector<FrameLabel> Project::frame_labels(VideoId video) const {
   std::vector<FrameLabel> out;
-  for (const Bout& b : list_bouts(video))
+  for (const Bout& b : confirmed_bouts(list_bouts(video)))
     for (FrameIndex f = b.start_frame; f <= b.end_frame; ++f) out.push_back({f, b.track, b.behavior});
   std::sort(out.begin(), out.end(), [](const FrameLabel& a, const FrameLabel& b) {
     return a.frame != b.frame ? a.frame < b.frame : a.track < b.track;

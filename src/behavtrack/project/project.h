@@ -37,7 +37,7 @@
 namespace bt::project {
 
 // The schema version this build reads and writes (numbered migrations 1..kSchemaVersion).
-inline constexpr int kSchemaVersion = 1;
+inline constexpr int kSchemaVersion = 2;
 // The database file inside a project folder.
 inline constexpr const char* kDatabaseName = "behavtrack.db";
 
@@ -119,6 +119,7 @@ struct FramePage {
 
 enum class Source { kManual, kPredicted };
 const char* to_string(Source s);
+Source source_from_string(const std::string& s);  // "manual" | "predicted"; throws bt::Error
 
 // One animal's annotation in one frame.
 struct Annotation {
@@ -143,6 +144,9 @@ struct PutResult {
 };
 
 // A behaviour bout: one track doing one behaviour over frames [start_frame, end_frame].
+// Like an instance, a bout says where it came from: a model's proposal (`active
+// behavior-next`) is predicted and unconfirmed until a person confirms or edits it; only
+// confirmed bouts are labels (training, evaluation, exports). Schema 2 added the two fields.
 struct Bout {
   BoutId id = 0;
   VideoId video_id = 0;
@@ -150,6 +154,30 @@ struct Bout {
   std::string behavior;
   FrameIndex start_frame = 0, end_frame = 0;  // inclusive
   std::int64_t version = 0;
+  Source source = Source::kManual;
+  bool confirmed = true;  // proposals start unconfirmed
+};
+
+// The confirmed bouts of `bouts`, in order: what training and evaluation may treat as
+// truth. `n_unconfirmed` (optional) receives how many were left out.
+std::vector<Bout> confirmed_bouts(const std::vector<Bout>& bouts, std::size_t* n_unconfirmed = nullptr);
+
+struct BoutCounts {
+  std::int64_t total = 0;
+  std::int64_t unconfirmed = 0;  // proposals still waiting for a person
+};
+
+// One bout to confirm and the version the caller last saw.
+struct BoutVersion {
+  BoutId id = 0;
+  std::int64_t version = 0;
+};
+
+struct ConfirmBoutsResult {
+  PutStatus status = PutStatus::kOk;
+  // kOk: every bout with its new version (a bout already confirmed keeps its version);
+  // kConflict: the bouts whose version was stale, with their current version.
+  std::vector<BoutVersion> bouts;
 };
 
 // Per-frame behaviour of one track, derived from the bouts.
@@ -260,13 +288,25 @@ class Project {
                                std::optional<int> instance_index = std::nullopt);
 
   // ---- behaviour bouts ----
-  // Bouts of one track may not overlap; the behaviour must be one of behaviors().
+  // Bouts of one track may not overlap (proposals included); the behaviour must be one of
+  // behaviors(). add_bout stores the bout's source and confirmed flag as given.
   BoutId add_bout(const Bout& bout);
+  // Writes frames, behaviour and the confirmed flag when `expected_version` is current
+  // (kConflict otherwise, nothing written); the source is provenance and never changes.
   PutResult update_bout(const Bout& bout, std::int64_t expected_version);
   PutResult delete_bout(BoutId id, std::int64_t expected_version);
+  // Every bout of the video, proposals included (the annotation app's view); training and
+  // evaluation take confirmed_bouts() of it.
   std::vector<Bout> list_bouts(VideoId video) const;
+  // Confirms the bouts in one transaction when every given version is current; on any
+  // stale version nothing is written (kConflict naming the stale bouts). Throws kNotFound
+  // for an unknown id.
+  ConfirmBoutsResult confirm_bouts(const std::vector<BoutVersion>& bouts);
+  // Bouts of one video, or of the whole project when `video` is nullopt.
+  BoutCounts count_bouts(std::optional<VideoId> video = std::nullopt) const;
   // Replaces all bouts of a video in one transaction (imports).
   void replace_bouts(VideoId video, const std::vector<Bout>& bouts);
+  // Per-frame labels from the video's confirmed bouts.
   std::vector<FrameLabel> frame_labels(VideoId video) const;
 
   // ---- splits (per active-learning cycle) ----

@@ -91,6 +91,26 @@ CREATE TABLE runs (
   metrics_json TEXT NOT NULL DEFAULT '{}',
   created_at TEXT NOT NULL);
 )sql",
+      // 2: bouts say where they came from, like annotations. Bouts written before were
+      // manual except the proposals a behavior-proposals run lists (by id, and on the
+      // window's video, mouse and frames, so a reused id is not mistaken); a proposal a person
+      // has edited since (version > 1) counts as confirmed, as an edit confirms from now on.
+      R"sql(
+ALTER TABLE bouts ADD COLUMN source TEXT NOT NULL DEFAULT 'manual' CHECK (source IN ('manual', 'predicted'));
+ALTER TABLE bouts ADD COLUMN confirmed INTEGER NOT NULL DEFAULT 1 CHECK (confirmed IN (0, 1));
+UPDATE bouts SET source = 'predicted', confirmed = (version > 1)
+WHERE EXISTS (
+  SELECT 1 FROM runs r,
+    json_each(CASE WHEN json_valid(r.metrics_json) THEN r.metrics_json ELSE '{}' END, '$.windows') w,
+    json_each(w.value, '$.bout_ids') b
+  WHERE r.kind = 'behavior-proposals'
+    AND b.value = bouts.id
+    AND json_extract(w.value, '$.video_id') = bouts.video_id
+    AND json_extract(w.value, '$.id') = bouts.track_id
+    AND bouts.start_frame <= json_extract(w.value, '$.end_frame')
+    AND bouts.end_frame >= json_extract(w.value, '$.start_frame'));
+CREATE INDEX bouts_unconfirmed ON bouts(video_id) WHERE confirmed = 0;
+)sql",
   };
   return m;
 }

@@ -94,6 +94,8 @@ struct VideoRow {
 };
 
 // A behaviour bout of one animal (a BORIS state event): frames start..end inclusive.
+// Like an instance, a model's proposal is predicted and stays unconfirmed until a person
+// confirms or edits it; only confirmed bouts are labels.
 struct Bout {
   std::int64_t id = 0;
   std::int64_t video_id = 0;
@@ -101,6 +103,21 @@ struct Bout {
   std::string behavior;
   FrameIndex start_frame = 0, end_frame = 0;
   std::int64_t version = 0;  // bumped by every change, for optimistic concurrency
+  bool predicted = false;    // where it came from; never changes
+  bool confirmed = true;
+};
+
+// A bout and the version its client last saw (confirming several at once).
+struct BoutVersion {
+  std::int64_t id = 0;
+  std::int64_t version = 0;
+};
+
+struct ConfirmResult {
+  SaveOutcome outcome = SaveOutcome::kSaved;
+  // kSaved: each bout with its new version; kConflict: the stale bouts with their current
+  // version (nothing was written).
+  std::vector<BoutVersion> bouts;
 };
 
 class AnnotationBackend {
@@ -135,8 +152,11 @@ class AnnotationBackend {
   virtual std::vector<Bout> bouts(std::int64_t video_id) = 0;
   // Bouts of one track may not overlap (kInvalidInput).
   virtual Bout add_bout(const Bout& bout) = 0;  // returns it with its id and version
-  // By bout.id, when `expected_version` is current.
+  // By bout.id, when `expected_version` is current: frames, behaviour and the confirmed
+  // flag (the predicted flag is provenance and is kept).
   virtual SaveResult update_bout(const Bout& bout, std::int64_t expected_version) = 0;
+  // Confirms the bouts in one transaction, all or none (same version rule for each).
+  virtual ConfirmResult confirm_bouts(const std::vector<BoutVersion>& bouts) = 0;
   virtual SaveResult delete_bout(std::int64_t bout_id, std::int64_t expected_version) = 0;
 };
 

@@ -6,6 +6,7 @@
 
 #include "behavtrack/core/atomic_file.h"
 #include "behavtrack/core/error.h"
+#include "behavtrack/core/log.h"
 #include "behavtrack/server/exports.h"
 #include "behavtrack/server/json_codec.h"
 #include "behavtrack/server/path_safety.h"
@@ -118,6 +119,7 @@ class Routes : public std::enable_shared_from_this<Routes> {
     http.Get(R"(/api/videos/(\d+)/frames/(\d+)/image)", guarded([self](auto& req, auto& res) { self->video_image(req, res); }));
     http.Get(R"(/api/videos/(\d+)/bouts)", guarded([self](auto& req, auto& res) { self->bouts(req, res); }));
     http.Post(R"(/api/videos/(\d+)/bouts)", guarded([self](auto& req, auto& res) { self->add_bout(req, res); }));
+    http.Post("/api/bouts/confirm", guarded([self](auto& req, auto& res) { self->confirm_bouts(req, res); }));
     http.Put(R"(/api/bouts/(\d+))", guarded([self](auto& req, auto& res) { self->update_bout(req, res); }));
     http.Delete(R"(/api/bouts/(\d+))", guarded([self](auto& req, auto& res) { self->delete_bout(req, res); }));
     http.Get(R"(/api/videos/(\d+)/export/events\.csv)", guarded([self](auto& req, auto& res) { self->export_csv(req, res, true); }));
@@ -244,10 +246,22 @@ class Routes : public std::enable_shared_from_this<Routes> {
     const Bout existing = find_bout(bout_id);
     Bout bout = checked_bout(body, find_video(c_.backend, existing.video_id));
     bout.id = bout_id;
+    bout.predicted = existing.predicted;  // provenance: a person's edit confirms, it does not re-author
     const SaveResult r = c_.backend.update_bout(bout, version);
     if (r.outcome == SaveOutcome::kConflict) return send_save(res, r);
     bout.version = r.version;
     send_json(res, to_json(bout));
+  }
+
+  // All or none: a stale version anywhere answers 409 with the stale bouts' versions.
+  void confirm_bouts(const httplib::Request& req, httplib::Response& res) {
+    const std::vector<BoutVersion> wanted = parse_bout_versions(parse_body(req.body));
+    const ConfirmResult r = c_.backend.confirm_bouts(wanted);
+    json rows = json::array();
+    for (const BoutVersion& b : r.bouts) rows.push_back({{"id", b.id}, {"version", b.version}});
+    if (r.outcome == SaveOutcome::kConflict)
+      return send_json(res, {{"error", "changed since this version was read; reload it"}, {"bouts", rows}}, 409);
+    send_json(res, {{"bouts", rows}});
   }
 
   void delete_bout(const httplib::Request& req, httplib::Response& res) {
@@ -263,7 +277,17 @@ class Routes : public std::enable_shared_from_this<Routes> {
   void export_csv(const httplib::Request& req, httplib::Response& res, bool events) {
     const std::int64_t video_id = path_id(req, 1, "video id");
     const VideoRow video = find_video(c_.backend, video_id);
-    const std::vector<Bout> bouts = c_.backend.bouts(video_id);
+    // Exports feed training (`behavior train --labels`): proposals nobody confirmed are
+    // left out unless asked for, and the reply says how many.
+    const std::int64_t include = query_int(req, "include_unconfirmed", 0);
+    if (include != 0 && include != 1) throw_invalid("include_unconfirmed: expected 0 or 1, got " + std::to_string(include));
+    const bool include_unconfirmed = include == 1;
+    std::vector<Bout> bouts;
+    std::int64_t skipped = 0;
+    for (const Bout& b : c_.backend.bouts(video_id))
+      if (b.confirmed || include_unconfirmed) bouts.push_back(b); else ++skipped;
+    if (skipped > 0) log_info("export of video {}: left out {} unconfirmed proposed bouts", video_id, skipped);
+    res.set_header("X-Unconfirmed-Bouts-Skipped", std::to_string(skipped));
     const std::string stem = std::filesystem::path(video.path).stem().string();
     res.set_header("Content-Disposition",
                    "attachment; filename=\"" + stem + (events ? "_events.csv\"" : "_labels.csv\""));

@@ -123,7 +123,31 @@ Bout parse_bout(const json& body, std::int64_t video_id, const std::vector<std::
   b.end_frame = require_int(body, "end_frame");
   if (b.start_frame < 0) bad("start_frame", "expected >= 0");
   if (b.end_frame < b.start_frame) bad("end_frame", "expected >= start_frame");
+  // A bout a person sends is confirmed unless it says otherwise (as instances).
+  auto flag = [&body](const char* key, bool fallback) {
+    const auto it = body.find(key);
+    if (it == body.end()) return fallback;
+    if (!it->is_boolean()) bad(key, "expected true or false");
+    return it->get<bool>();
+  };
+  b.predicted = flag("predicted", false);
+  b.confirmed = flag("confirmed", true);
   return b;
+}
+
+std::vector<BoutVersion> parse_bout_versions(const json& body) {
+  const json& list = require_field(body, "bouts");
+  if (!list.is_array() || list.empty()) bad("bouts", "expected a non-empty array of {id, version}");
+  std::vector<BoutVersion> out;
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    const std::string where = "bouts[" + std::to_string(i) + "]";
+    const std::int64_t id = require_int(list[i], "id", where);
+    const std::int64_t version = require_int(list[i], "version", where);
+    if (id < 1) bad(where + ".id", "expected a bout id >= 1");
+    if (version < 0) bad(where + ".version", "expected >= 0");
+    out.push_back({id, version});
+  }
+  return out;
 }
 
 json to_json(const LabeledInstance& li) {
@@ -174,7 +198,7 @@ json to_json(const VideoRow& v) {
 json to_json(const Bout& b) {
   return {{"id", b.id},       {"video_id", b.video_id},       {"track_id", b.track_id},
           {"behavior", b.behavior}, {"start_frame", b.start_frame}, {"end_frame", b.end_frame},
-          {"version", b.version}};
+          {"version", b.version}, {"predicted", b.predicted}, {"confirmed", b.confirmed}};
 }
 
 }  // namespace bt::server

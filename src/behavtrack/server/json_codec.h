@@ -30,9 +30,12 @@ std::string require_string(const nlohmann::json& object, const std::string& key,
 
 // {"instances": [...]} -> instances; each needs a bbox and `n_keypoints` keypoints.
 std::vector<LabeledInstance> parse_instances(const nlohmann::json& body, int n_keypoints);
-// A bout body for `video_id`; `behaviors` is the project's list.
+// A bout body for `video_id`; `behaviors` is the project's list. Optional booleans
+// `predicted` (default false) and `confirmed` (default true).
 Bout parse_bout(const nlohmann::json& body, std::int64_t video_id,
                 const std::vector<std::string>& behaviors);
+// {"bouts": [{"id": N, "version": V}, ...]} (at least one).
+std::vector<BoutVersion> parse_bout_versions(const nlohmann::json& body);
 
 nlohmann::json to_json(const LabeledInstance& instance);
 nlohmann::json to_json(const FrameLabels& labels);

@@ -40,7 +40,8 @@ SaveResult from_store(const project::PutResult& r) {
 }
 
 Bout from_store(const project::Bout& b) {
-  return {b.id, b.video_id, b.track.value, b.behavior, b.start_frame, b.end_frame, b.version};
+  return {b.id,      b.video_id, b.track.value, b.behavior, b.start_frame, b.end_frame,
+          b.version, b.source == project::Source::kPredicted, b.confirmed};
 }
 
 project::Bout to_store(const Bout& b) {
@@ -51,6 +52,8 @@ project::Bout to_store(const Bout& b) {
   out.behavior = b.behavior;
   out.start_frame = b.start_frame;
   out.end_frame = b.end_frame;
+  out.source = b.predicted ? project::Source::kPredicted : project::Source::kManual;
+  out.confirmed = b.confirmed;
   return out;
 }
 
@@ -227,6 +230,16 @@ class ProjectBackend : public AnnotationBackend {
 
   SaveResult update_bout(const Bout& bout, std::int64_t expected_version) override {
     return from_store(pool_.lease()->update_bout(to_store(bout), expected_version));
+  }
+
+  ConfirmResult confirm_bouts(const std::vector<BoutVersion>& bouts) override {
+    std::vector<project::BoutVersion> wanted;
+    for (const BoutVersion& b : bouts) wanted.push_back({b.id, b.version});
+    const project::ConfirmBoutsResult r = pool_.lease()->confirm_bouts(wanted);
+    ConfirmResult out;
+    out.outcome = r.status == project::PutStatus::kConflict ? SaveOutcome::kConflict : SaveOutcome::kSaved;
+    for (const project::BoutVersion& b : r.bouts) out.bouts.push_back({b.id, b.version});
+    return out;
   }
 
   SaveResult delete_bout(std::int64_t bout_id, std::int64_t expected_version) override {
