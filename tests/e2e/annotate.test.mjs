@@ -249,7 +249,7 @@ async function stripColours(page, track, fromFrame, toFrame) {
   }, [track, fromFrame, toFrame]);
 }
 
-test('proposed bouts are hatched; C, an edit and Shift+C confirm them; exports skip the unconfirmed', async () => {
+test('proposed bouts are hatched; N walks them; C, an edit, Shift+C and Ctrl+S confirm them; exports skip the unconfirmed', async () => {
   const video = (await api(server.port, '/api/videos')).body.videos[0];
   const route = `/api/videos/${video.id}/bouts`;
   for (const b of (await api(server.port, route)).body.bouts) await api(server.port, `/api/bouts/${b.id}?version=${b.version}`, { method: 'DELETE' });
@@ -277,7 +277,14 @@ test('proposed bouts are hatched; C, an edit and Shift+C confirm them; exports s
   const listed = async () => Object.fromEntries((await api(server.port, route)).body.bouts
     .map((b) => [b.start_frame, [b.behavior, b.end_frame, b.predicted, b.confirmed]]));
 
-  // C confirms the selected proposal: drawn solid from then on, still marked as predicted.
+  // N walks the proposals in time order (wrapping); C confirms the selected one: drawn
+  // solid from then on, still marked as predicted.
+  await page.keyboard.press('n');
+  await page.waitForFunction(() => bt.video.selected?.start_frame === 6 && document.body.dataset.videoFrame === '6');
+  await page.keyboard.press('n');
+  await page.waitForFunction(() => bt.video.selected?.start_frame === 14);
+  await page.keyboard.press('n');
+  await page.waitForFunction(() => bt.video.selected?.start_frame === 0 && document.body.dataset.videoFrame === '0');
   await page.mouse.click(xOf(2), y);
   await page.waitForFunction(() => bt.video.selected?.start_frame === 0);
   await page.keyboard.press('c');
@@ -301,15 +308,22 @@ test('proposed bouts are hatched; C, an edit and Shift+C confirm them; exports s
   await page.waitForFunction(() => bt.video.bouts.find((b) => b.start_frame === 14).confirmed === true);
   assert.deepEqual((await listed())[14], ['exploring', 18, true, true]);
 
-  // Shift+C confirms every proposal on the strips in one request.
+  // Shift+C, or Ctrl+S, confirms every proposal on the strips in one request.
+  const reload = async (n) => {
+    await page.evaluate(() => bt.video.openVideo(bt.video.video.id));
+    await page.waitForFunction((count) => bt.video.bouts.length === count, n);
+  };
   for (const [track, start] of [[1, 20], [2, 0]]) assert.equal((await propose(track, 'resting', start, start + 2)).status, 201);
-  await page.evaluate(() => bt.video.openVideo(bt.video.video.id));
-  await page.waitForFunction(() => bt.video.bouts.length === 5);
+  await reload(5);
   assert.equal(await page.locator('#proposals').textContent(), '2 proposed bouts to confirm');
   await page.keyboard.press('Shift+C');
   await page.waitForFunction(() => bt.video.bouts.every((b) => b.confirmed === true));
+  assert.equal((await propose(2, 'running', 5, 6)).status, 201);
+  await reload(6);
+  await page.keyboard.press('Control+s');
+  await page.waitForFunction(() => bt.video.bouts.every((b) => b.confirmed === true));
   const all = (await api(server.port, route)).body.bouts;
-  assert.equal(all.filter((b) => b.confirmed).length, 5);
+  assert.equal(all.filter((b) => b.confirmed).length, 6);
   assert.equal(await page.locator('#proposals').textContent(), 'no proposals waiting');
   const csv = await fetch(`http://127.0.0.1:${server.port}/api/videos/${video.id}/export/labels.csv`);
   assert.equal(csv.headers.get('x-unconfirmed-bouts-skipped'), '0');

@@ -7,11 +7,12 @@
 // Starting another behaviour for the same mouse stops the open one first (a mouse does one
 // thing at a time; the store refuses overlapping bouts of one track).
 // Proposals (bouts a model proposed, `active behavior-next`) are unconfirmed until a person
-// confirms them: C confirms the selected one, Shift+C every proposal on the strips (one
-// all-or-none request); moving, resizing or changing the behaviour of a proposal confirms
-// it too, since a person has then looked at it.
+// confirms them: N selects the next one (and shows its first frame), C confirms the
+// selected one, Shift+C or Ctrl+S every proposal on the strips (one all-or-none request,
+// as Ctrl+S confirms a frame's predictions in the frame mode); moving, resizing or changing
+// the behaviour of a proposal confirms it too, since a person has then looked at it.
 // Keys: Space play/pause, ← → step (Shift: 10 frames), 1…9, 0 behaviours, M or Tab next
-// mouse, Delete removes the selected bout, C / Shift+C confirm.
+// mouse, Delete removes the selected bout, N next proposal, C / Shift+C / Ctrl+S confirm.
 
 import * as api from './api.js';
 import { BEHAVIOR_COLOURS, Ethogram } from './ethogram.js';
@@ -213,6 +214,15 @@ export class VideoMode {
     return this.confirm(this.shownProposals(), ' on the strips');
   }
 
+  // The first proposal starting after the current frame (wrapping), selected and shown.
+  nextProposal() {
+    const list = this.shownProposals().sort((a, b) => a.start_frame - b.start_frame || a.track_id - b.track_id);
+    if (!list.length) return this.message('No proposals waiting.');
+    const next = list.find((b) => b.start_frame > this.current) ?? list[0];
+    this.select(next);
+    return this.seek(next.start_frame);
+  }
+
   changeBehavior(behavior) {
     const b = this.selected;
     if (!b || b.behavior === behavior) return;
@@ -234,12 +244,14 @@ export class VideoMode {
 
   onKey(e) {
     const key = e.key;
+    if ((e.ctrlKey || e.metaKey) && !e.altKey && key.toLowerCase() === 's') return this.confirmShown(), true;
     if (e.ctrlKey || e.metaKey || e.altKey) return false;
     const step = e.shiftKey ? 10 : 1;
     if (key === ' ') return this.togglePlay(), true;
     if (key === 'ArrowRight' || key === '.') return this.seek(this.current + step), true;
     if (key === 'ArrowLeft' || key === ',') return this.seek(this.current - step), true;
     if (key === 'Delete' || key === 'Backspace') return this.deleteSelected(), true;
+    if (key === 'n') return this.nextProposal(), true;
     if (key === 'c') return this.confirmSelected(), true;
     if (key === 'C') return this.confirmShown(), true;
     if (key === 'm' || key === 'Tab') return this.pickTrack((this.track % this.project.expected_animals) + 1), true;
