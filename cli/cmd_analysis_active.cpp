@@ -147,7 +147,8 @@ void add_behavior_next(CLI::App& active, bt::cli::Context& ctx) {
   auto f = std::make_shared<Flags>();
   CLI::App* cmd = active.add_subcommand(
       "behavior-next", "Score every mouse's video windows with a behaviour model and queue the N windows it is least "
-                       "sure of for labelling: their predicted bouts go into the project (annotation app) and a "
+                       "sure of for labelling: their predicted bouts go into the project as unconfirmed proposals "
+                       "(shown for review in the annotation app, skipped by training exports until confirmed) and a "
                        "windows CSV is written");
   cmd->add_option("dir", f->dir, "Project folder holding the videos")->required();
   cmd->add_option("--model", f->model, "Pose-feature behaviour model folder (behavior train)")->required();
