@@ -134,6 +134,9 @@ void add_track_flags(CLI::App* cmd, TrackFlags& f, std::vector<Override>& ov) {
               "Offline pass: mice closer than this, body lengths, while one is undetected are an ambiguous contact");
   add_offline("--offline-keep-cost", &tr::IdentityResolverOptions::keep_cost,
               "Offline pass: cost, per mouse, of overruling the forward tracker (higher: fewer changes)");
+  add_offline("--offline-backward-bias", &tr::IdentityResolverOptions::backward_bias,
+              "Offline pass: cost credited to the backward run's continuation of a contact where it differs from the "
+              "forward run's (higher: trust the backward run more)");
   add_offline("--offline-continuity-weight", &tr::IdentityResolverOptions::continuity_weight,
               "Offline pass: weight of body-length continuity across a contact against motion, per 3% of length");
   add_offline("--offline-appearance-weight", &tr::IdentityResolverOptions::appearance_weight,

@@ -113,6 +113,26 @@ TEST(IdentityResolver, WithABackwardRunOnlyItsDisagreementsAreReopened) {
     }
 }
 
+TEST(IdentityResolver, BackwardBiasTrustsTheBackwardRunOnlyAsFarAsItGoes) {
+  // The forward run is right; the backward run continues the crossing the other way.
+  const auto forward = crossing(false);
+  auto backward = crossing(true);
+  for (FrameInstances& f : backward)
+    for (Instance& i : f.instances) i.id = TrackId(i.id->value == 1 ? 7 : 9);
+  IdentityResolverStats stats;
+  // Motion across the gap clearly favours the forward continuation: the default bias
+  // does not overturn it.
+  auto out = resolve_identities(forward, 0, 3, 30, {}, &stats, &backward);
+  EXPECT_EQ(stats.changed, 0);
+  EXPECT_EQ(id_of_a(out.back()), 1);
+  // A bias beyond any cost difference follows the backward run.
+  IdentityResolverOptions o;
+  o.backward_bias = 100;
+  out = resolve_identities(forward, 0, 3, 30, o, &stats, &backward);
+  EXPECT_EQ(stats.changed, 1);
+  EXPECT_EQ(id_of_a(out.back()), 2);
+}
+
 TEST(IdentityResolver, TrackReversedReturnsForwardOrderAndFrameNumbers) {
   std::vector<FrameInstances> dets;
   for (int t = 3; t < 40; ++t) {
@@ -289,6 +309,9 @@ TEST(IdentityResolver, RejectsBadOptions) {
   o = {};
   o.iterations = 0;
   EXPECT_EQ(message(o), "identity resolver: iterations = 0: must be >= 1");
+  o = {};
+  o.backward_bias = -0.5;
+  EXPECT_EQ(message(o), "identity resolver: backward_bias = -0.5: must be >= 0");
   o = {};
   o.appearance_weight = -1;
   EXPECT_EQ(message(o), "identity resolver: appearance_weight = -1: must be >= 0");

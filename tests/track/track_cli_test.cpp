@@ -242,7 +242,7 @@ TEST(TrackCli, HelpDocumentsEveryTrackerParameterWithUnits) {
                            "--reid-speed-bodies-s", "--accel-noise-px-s2", "--measurement-noise-px", "--cost",
                            "--alpha", "--score-high", "--score-low", "--render", "--preset", "--flip-after-s",
                            "--model", "--device", "--switch-margin", "--hold-s", "--offline-appearance-weight",
-                           "--offline-appearance-margin", "--offline-appearance-alike", "--offline-appearance-min-s", "--offline-contact-overlap"})
+                           "--offline-appearance-margin", "--offline-appearance-alike", "--offline-backward-bias", "--offline-appearance-min-s", "--offline-contact-overlap"})
     EXPECT_NE(r.out.find(flag), std::string::npos) << flag;
   EXPECT_NE(r.out.find("seconds"), std::string::npos);
 }

@@ -36,6 +36,7 @@ void IdentityResolverOptions::validate() const {
   positive("near_s", near_s);
   positive("size_tolerance", size_tolerance);
   non_negative("keep_cost", keep_cost);
+  non_negative("backward_bias", backward_bias);
   non_negative("appearance_weight", appearance_weight);
   non_negative("appearance_margin", appearance_margin);
   if (!(appearance_alike >= 0 && appearance_alike < 1))
@@ -404,15 +405,17 @@ class Resolver {
   // permutation (optimal assignment); with one, its own continuation and, with the colour
   // cue, the permutation colour prefers (colour_permutation) when it beats the forward
   // run's colour cost by appearance_margin: a contact both runs continued the same wrong
-  // way. The cheapest candidate on the whole cost wins (the forward one on a tie).
+  // way. The cheapest candidate on the whole cost wins (the forward one on a tie), the
+  // backward run's with backward_bias taken off its cost.
   std::vector<int> choose_permutation(const Episode& e, const CostMatrix& c, const CostMatrix& look) const {
     const int n = static_cast<int>(e.ids.size());
     std::vector<int> forward(n);
     std::iota(forward.begin(), forward.end(), 0);
     std::vector<std::vector<int>> candidates = {forward};
+    std::size_t backward_index = 0;  // 0: none
     if (backward_) {
       std::vector<int> other = backward_continuation(e);
-      if (!other.empty()) candidates.push_back(std::move(other));
+      if (!other.empty()) backward_index = candidates.size(), candidates.push_back(std::move(other));
     }
     if (!backward_) {
       std::vector<int> best(n);
@@ -423,8 +426,9 @@ class Resolver {
       if (total(look, forward) - total(look, by_colour) >= o_.appearance_margin) candidates.push_back(std::move(by_colour));
     }
     std::size_t pick = 0;
+    auto score = [&](std::size_t k) { return total(c, candidates[k]) - (k == backward_index ? o_.backward_bias : 0.0); };
     for (std::size_t k = 1; k < candidates.size(); ++k)
-      if (total(c, candidates[k]) < total(c, candidates[pick])) pick = k;
+      if (score(k) < score(pick)) pick = k;
     return candidates[pick];
   }
 

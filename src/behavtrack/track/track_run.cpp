@@ -167,6 +167,7 @@ std::string tracker_options_json(const TrackerOptions& o) {
                    {"join_s", o.offline.join_s}, {"motion_weight", o.offline.motion_weight},
                    {"speed_bodies_s", o.offline.speed_bodies_s}, {"size_weight", o.offline.size_weight},
                    {"size_tolerance", o.offline.size_tolerance}, {"keep_cost", o.offline.keep_cost},
+                   {"backward_bias", o.offline.backward_bias},
                    {"continuity_weight", o.offline.continuity_weight}, {"near_s", o.offline.near_s},
                    {"appearance_weight", o.offline.appearance_weight}, {"appearance_margin", o.offline.appearance_margin},
                    {"appearance_alike", o.offline.appearance_alike},
