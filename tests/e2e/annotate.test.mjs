@@ -266,7 +266,7 @@ test('proposed bouts are hatched; N walks them; C, an edit, Shift+C and Ctrl+S c
   const page = await openApp(browser.context, server.port);
   await page.locator('[data-mode="video"]').click();
   await page.waitForFunction(() => bt.video.bouts.length === 3 && bt.video.bouts.every((b) => b.confirmed === false));
-  assert.equal(await page.locator('#proposals').textContent(), '3 proposed bouts to confirm');
+  await page.waitForFunction((text) => document.querySelector('#proposals').textContent === text, '3 proposed bouts to confirm');
   assert.ok(await page.locator('.bout-legend').isVisible());
   assert.ok(await stripColours(page, 1, 0, 4) > 1, 'a proposal is hatched, not one flat colour');
   await screenshot(page, 'video-proposals');
@@ -291,7 +291,7 @@ test('proposed bouts are hatched; N walks them; C, an edit, Shift+C and Ctrl+S c
   await page.waitForFunction(() => bt.video.bouts.find((b) => b.start_frame === 0).confirmed === true);
   assert.deepEqual((await listed())[0], ['resting', 3, true, true]);
   assert.equal(await stripColours(page, 1, 0, 4), 1, 'a confirmed bout is one flat colour');
-  assert.equal(await page.locator('#proposals').textContent(), '2 proposed bouts to confirm');
+  await page.waitForFunction((text) => document.querySelector('#proposals').textContent === text, '2 proposed bouts to confirm');
 
   // Changing a proposal's behaviour confirms it.
   await page.mouse.click(xOf(8), y);
@@ -315,7 +315,7 @@ test('proposed bouts are hatched; N walks them; C, an edit, Shift+C and Ctrl+S c
   };
   for (const [track, start] of [[1, 20], [2, 0]]) assert.equal((await propose(track, 'resting', start, start + 2)).status, 201);
   await reload(5);
-  assert.equal(await page.locator('#proposals').textContent(), '2 proposed bouts to confirm');
+  await page.waitForFunction((text) => document.querySelector('#proposals').textContent === text, '2 proposed bouts to confirm');
   await page.keyboard.press('Shift+C');
   await page.waitForFunction(() => bt.video.bouts.every((b) => b.confirmed === true));
   assert.equal((await propose(2, 'running', 5, 6)).status, 201);
@@ -324,7 +324,7 @@ test('proposed bouts are hatched; N walks them; C, an edit, Shift+C and Ctrl+S c
   await page.waitForFunction(() => bt.video.bouts.every((b) => b.confirmed === true));
   const all = (await api(server.port, route)).body.bouts;
   assert.equal(all.filter((b) => b.confirmed).length, 6);
-  assert.equal(await page.locator('#proposals').textContent(), 'no proposals waiting');
+  await page.waitForFunction((text) => document.querySelector('#proposals').textContent === text, 'no proposals waiting');
   const csv = await fetch(`http://127.0.0.1:${server.port}/api/videos/${video.id}/export/labels.csv`);
   assert.equal(csv.headers.get('x-unconfirmed-bouts-skipped'), '0');
   assert.match(await csv.text(), /\n7,0\.233333,1,rearing\n/);

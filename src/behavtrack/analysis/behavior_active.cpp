@@ -506,7 +506,6 @@ bool has_ids(const InstancesFile& tracks) {
   return false;
 }
 
-// Frames [a, b] of `track` overlap a bout of the video.
 // What the project holds for one mouse's frames [a, b]: a confirmed bout there makes the
 // window labelled; proposals alone (unconfirmed) make it queued for a person.
 enum class WindowStatus { kOpen, kQueued, kLabelled };
