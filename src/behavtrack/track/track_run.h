@@ -7,8 +7,9 @@
 //
 // Inputs: an Instances JSON file (ids ignored) or a folder of YOLO pose label files
 // (detections_io.h), or, with `model` set, detections made from every frame of the video
-// by a pose model or the classical detector (frame_detector.h); optionally the video, for the colour-histogram re-identification cue
-// and for --render. Outputs in out_dir (each written atomically, all or nothing):
+// by a pose model or the classical detector (frame_detector.h); optionally the video, for
+// colour histograms per detection (appearance_histograms: re-identification of lost mice
+// and the offline pass's colour cue) and for --render. Outputs in out_dir (each written atomically, all or nothing):
 // tracks.json (Instances JSON with ids), tracks.csv, run.json (every option used, and
 // later corrections), and the render when asked.
 // Frames stream through the tracker: memory holds the detections file (none with a model)
@@ -39,7 +40,7 @@ struct TrackRunOptions {
   int width_px = 0, height_px = 0;   // 0: from the detections or the video
   int yolo_frame_base = 0;           // number of the first frame in YOLO file names
   std::string keypoints;             // expected keypoint names "a,b,c"; empty: any
-  bool appearance = true;            // use the video's colour histograms to re-identify
+  bool appearance = true;            // use the video's colour histograms (re-identification, offline pass)
   double trail_s = 1.0;              // render: trail length, seconds
   TrackerOptions tracker;
 
