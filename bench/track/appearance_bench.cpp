@@ -67,7 +67,7 @@ std::unique_ptr<RenderedVideo> render(std::uint64_t seed) {
   }
   bt::synth::SynthVideo sim(o);
   auto v = std::make_unique<RenderedVideo>();
-  tr::DamageOptions damage[2] = {tr::bench::light_damage(), tr::bench::heavy_damage()};
+  tr::DamageOptions damage[2] = {tr::light_damage(), tr::heavy_damage()};
   std::vector<tr::DetectionDamager> damagers;
   for (auto& d : damage) {
     d.seed = seed + 100;

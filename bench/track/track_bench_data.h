@@ -17,37 +17,13 @@ inline std::vector<FrameInstances> truth_of(int mice, double seconds, std::uint6
   o.n_mice = mice;
   o.seconds = seconds;
   o.seed = seed;
-  o.render = false;
-  synth::SynthVideo sim(o);
-  synth::SynthFrame f;
-  std::vector<FrameInstances> out;
-  while (sim.next(f)) out.push_back(f.truth);
-  return out;
+  return synth::simulate_truth(o);
 }
 
+// As a 640x480, 30 fps video; the scenarios are light_damage() and heavy_damage()
+// (detection_damage.h).
 inline std::vector<FrameInstances> damage(const std::vector<FrameInstances>& truth, const DamageOptions& d) {
-  DetectionDamager damager(d, 640, 480, 30);
-  std::vector<FrameInstances> out;
-  for (const auto& f : truth) out.push_back(damager.next(f));
-  return out;
-}
-
-// Issue 6's two bars: 5% dropped with 2 px noise; 15% dropped, 5% false positives and
-// 10-frame occlusions (plus 2% nose/tail flips).
-inline DamageOptions light_damage() {
-  DamageOptions d;
-  d.drop_rate = 0.05;
-  return d;
-}
-
-inline DamageOptions heavy_damage() {
-  DamageOptions d;
-  d.drop_rate = 0.15;
-  d.false_positive_rate = 0.05;
-  d.occlusions_per_min = 6;
-  d.occlusion_s = 10.0 / 30;
-  d.flip_rate = 0.02;
-  return d;
+  return damage_video(truth, d, 640, 480, 30);
 }
 
 // $BT_TRACK_JOIN_S overrides the offline pass's join_s (for choosing it on other seeds).

@@ -21,8 +21,8 @@ namespace {
 
 namespace tr = bt::track;
 using tr::bench::damage;
-using tr::bench::heavy_damage;
-using tr::bench::light_damage;
+using tr::heavy_damage;
+using tr::light_damage;
 using tr::bench::ours;
 using tr::bench::track;
 using tr::bench::truth_of;

@@ -16,17 +16,6 @@
 namespace bt::track {
 namespace {
 
-DamageOptions heavy(std::uint64_t seed) {
-  DamageOptions d;
-  d.drop_rate = 0.15;
-  d.false_positive_rate = 0.05;
-  d.occlusions_per_min = 6;
-  d.occlusion_s = 10.0 / 30;
-  d.flip_rate = 0.02;
-  d.seed = seed;
-  return d;
-}
-
 // Detections with the id of the truth instance they overlap (IoU >= 0.5, optimal
 // assignment), false positives with ids 1000, 1001, ...
 struct Labelled {
@@ -93,7 +82,7 @@ double fraction(std::int64_t part, std::int64_t whole) { return static_cast<doub
 
 TEST(DetectionDamage, HeavyDamageIsWhatTheHeaderSays) {
   const auto truth = test::synth_truth(5, 60, 41);
-  const Labelled l = label(truth, test::damaged(truth, heavy(7)));
+  const Labelled l = label(truth, test::damaged(truth, heavy_damage(7)));
   const std::int64_t n_truth = 5 * static_cast<std::int64_t>(truth.size());
   // Kept: 85% survive the drops, and occlusions hide 6 x 10 frames of every 1800.
   EXPECT_NEAR(fraction(l.kept, n_truth), 0.85 * (1 - 60.0 / 1800), 0.015);
@@ -122,7 +111,7 @@ TEST(DetectionDamage, HeavyDamageIsWhatTheHeaderSays) {
 
 TEST(DetectionDamage, SameSeedSameDetectionsOtherSeedOthers) {
   const auto truth = test::synth_truth(3, 5, 2);
-  const auto a = test::damaged(truth, heavy(5)), b = test::damaged(truth, heavy(5)), c = test::damaged(truth, heavy(6));
+  const auto a = test::damaged(truth, heavy_damage(5)), b = test::damaged(truth, heavy_damage(5)), c = test::damaged(truth, heavy_damage(6));
   auto first_x = [](const std::vector<FrameInstances>& d) {
     std::vector<double> xs;
     for (const auto& f : d)
@@ -163,7 +152,7 @@ TEST(DetectionDamage, MetricsScoreTruthAndLabelledDetectionsExactly) {
   EXPECT_NEAR(perfect.hota, 1.0, 1e-9);
   EXPECT_EQ(perfect.id_switches, 0);
 
-  const Labelled l = label(truth, test::damaged(truth, heavy(7)));
+  const Labelled l = label(truth, test::damaged(truth, heavy_damage(7)));
   const MotMetrics m = evaluate_tracking(truth, l.frames, {});
   EXPECT_EQ(m.idtp, l.kept);
   EXPECT_EQ(m.idfn, m.n_truth - l.kept);

@@ -16,20 +16,12 @@ inline std::vector<FrameInstances> synth_truth(int mice, double seconds, std::ui
   o.n_mice = mice;
   o.seconds = seconds;
   o.seed = seed;
-  o.render = false;
-  synth::SynthVideo sim(o);
-  synth::SynthFrame f;
-  std::vector<FrameInstances> out;
-  while (sim.next(f)) out.push_back(f.truth);
-  return out;
+  return synth::simulate_truth(o);
 }
 
 inline std::vector<FrameInstances> damaged(const std::vector<FrameInstances>& truth, const DamageOptions& d,
                                            double fps = 30) {
-  DetectionDamager damager(d, 640, 480, fps);
-  std::vector<FrameInstances> out;
-  for (const FrameInstances& f : truth) out.push_back(damager.next(f));
-  return out;
+  return damage_video(truth, d, 640, 480, fps);
 }
 
 inline std::vector<FrameInstances> track_all(const TrackerOptions& o, const std::vector<FrameInstances>& dets,

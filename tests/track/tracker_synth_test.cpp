@@ -34,11 +34,8 @@ std::vector<FrameInstances> track_with_offline_pass(const TrackerOptions& o, con
 TEST(TrackerSynth, LightDamageFiveMice) {
   const auto truth = synth_truth(5, 120, 3);
   ASSERT_GT(test::contact_fraction(truth), 0.2) << "the scene must have frequent contact";
-  DamageOptions d;
-  d.drop_rate = 0.05;
-  d.position_noise_px = 2;
-  d.seed = 11;
-  const MotMetrics m = evaluate_tracking(truth, track_all(ours(), damaged(truth, d)), {});
+  const auto dets = damaged(truth, light_damage(11));
+  const MotMetrics m = evaluate_tracking(truth, track_all(ours(), dets), {});
   std::printf("light damage: %s", format_metrics(m).c_str());
   EXPECT_EQ(m.pred_ids, 5);
   EXPECT_GE(m.mota, 0.98);   // drops are filled in: almost every truth box is there
@@ -48,7 +45,7 @@ TEST(TrackerSynth, LightDamageFiveMice) {
   // ids for good until the crowd abstention (switch_margin) and the wider OKS kappa.
   EXPECT_GE(m.idf1, 0.98);  // measured 0.9996, no switch
   EXPECT_LE(m.id_switches, 2);
-  const MotMetrics offline = evaluate_tracking(truth, track_with_offline_pass(ours(), damaged(truth, d)), {});
+  const MotMetrics offline = evaluate_tracking(truth, track_with_offline_pass(ours(), dets), {});
   std::printf("light damage, with the offline pass: IDF1 %.4f, %lld switches\n", offline.idf1,
               static_cast<long long>(offline.id_switches));
   EXPECT_GE(offline.idf1, 0.98);
@@ -57,15 +54,7 @@ TEST(TrackerSynth, LightDamageFiveMice) {
 
 TEST(TrackerSynth, HeavyDamageBeatsBaselines) {
   const auto truth = synth_truth(5, 120, 100);
-  DamageOptions d;
-  d.drop_rate = 0.15;
-  d.false_positive_rate = 0.05;
-  d.occlusions_per_min = 6;
-  d.occlusion_s = 10.0 / 30;
-  d.position_noise_px = 2;
-  d.flip_rate = 0.02;
-  d.seed = 200;
-  const auto dets = damaged(truth, d);
+  const auto dets = damaged(truth, heavy_damage(200));
   const MotMetrics m = evaluate_tracking(truth, track_all(ours(), dets), {});
   const MotMetrics bt_style = evaluate_tracking(truth, track_all(TrackerOptions::behavtrack_style(5), dets), {});
   const MotMetrics iou_only = evaluate_tracking(truth, track_all(TrackerOptions::iou_only(), dets), {});

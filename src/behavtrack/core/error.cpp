@@ -1,5 +1,7 @@
 #include "behavtrack/core/error.h"
 
+#include <cstdio>
+
 namespace bt {
 
 int exit_code(ErrorKind kind) {
@@ -28,5 +30,11 @@ void throw_io(const std::string& message) { throw Error(ErrorKind::kIo, message)
 void throw_internal(const std::string& message) { throw Error(ErrorKind::kInternal, message); }
 
 std::string quoted(const std::string& name) { return "'" + name + "'"; }
+
+std::string number_text(double v) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", v);
+  return text;
+}
 
 }  // namespace bt

@@ -42,5 +42,7 @@ const char* to_string(ErrorKind kind);
 
 // Quotes a user-visible name for messages: quoted("a b.mp4") == "'a b.mp4'".
 std::string quoted(const std::string& name);
+// A number for messages, as printf's %g writes it: number_text(0.5) == "0.5", NaN -> "nan".
+std::string number_text(double v);
 
 }  // namespace bt

@@ -127,4 +127,13 @@ bool SynthVideo::next(SynthFrame& frame) {
   return true;
 }
 
+std::vector<FrameInstances> simulate_truth(SynthOptions options) {
+  options.render = false;
+  SynthVideo sim(options);
+  SynthFrame f;
+  std::vector<FrameInstances> out;
+  while (sim.next(f)) out.push_back(f.truth);
+  return out;
+}
+
 }  // namespace bt::synth

@@ -100,4 +100,8 @@ class SynthVideo {
 void write_synth(const SynthOptions& options, const std::filesystem::path& out_dir,
                  const ProgressCallback& progress);
 
+// The truth of every frame (ids 1..N), nothing rendered: the input of tracking tests and
+// benchmarks. `options.render` is ignored.
+std::vector<FrameInstances> simulate_truth(SynthOptions options);
+
 }  // namespace bt::synth

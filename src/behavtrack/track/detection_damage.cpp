@@ -87,4 +87,31 @@ FrameInstances DetectionDamager::next(const FrameInstances& truth) {
   return out;
 }
 
+DamageOptions light_damage(std::uint64_t seed) {
+  DamageOptions d;
+  d.drop_rate = 0.05;
+  d.seed = seed;
+  return d;
+}
+
+DamageOptions heavy_damage(std::uint64_t seed) {
+  DamageOptions d;
+  d.drop_rate = 0.15;
+  d.false_positive_rate = 0.05;
+  d.occlusions_per_min = 6;
+  d.occlusion_s = 10.0 / 30;
+  d.flip_rate = 0.02;
+  d.seed = seed;
+  return d;
+}
+
+std::vector<FrameInstances> damage_video(const std::vector<FrameInstances>& truth, const DamageOptions& options,
+                                         int width_px, int height_px, double fps) {
+  DetectionDamager damager(options, width_px, height_px, fps);
+  std::vector<FrameInstances> out;
+  out.reserve(truth.size());
+  for (const FrameInstances& f : truth) out.push_back(damager.next(f));
+  return out;
+}
+
 }  // namespace bt::track

@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <map>
 #include <random>
+#include <vector>
 
 #include "behavtrack/core/types.h"
 
@@ -61,5 +62,15 @@ class DetectionDamager {
   std::map<int, int> occluded_frames_left_;  // by truth id
   int head_ = 0, tail_ = 3;
 };
+
+// Issue 6's two scenarios, shared by the tracking tests and benchmarks: light is 5% dropped
+// with 2 px noise; heavy is 15% dropped, 5% false positives and 10-frame occlusions (six
+// per mouse per minute), plus 2% nose/tail-base flips.
+DamageOptions light_damage(std::uint64_t seed = 1);
+DamageOptions heavy_damage(std::uint64_t seed = 1);
+
+// Every frame of a video's truth through one damager, in order.
+std::vector<FrameInstances> damage_video(const std::vector<FrameInstances>& truth, const DamageOptions& options,
+                                         int width_px, int height_px, double fps);
 
 }  // namespace bt::track

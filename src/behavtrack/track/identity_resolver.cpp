@@ -11,20 +11,12 @@
 
 namespace bt::track {
 
-namespace {
-std::string num(double v) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%g", v);
-  return text;
-}
-}  // namespace
-
 void IdentityResolverOptions::validate() const {
   auto positive = [](const char* name, double v) {
-    if (!(v > 0 && std::isfinite(v))) throw_invalid(std::string("identity resolver: ") + name + " = " + num(v) + ": must be > 0");
+    if (!(v > 0 && std::isfinite(v))) throw_invalid(std::string("identity resolver: ") + name + " = " + number_text(v) + ": must be > 0");
   };
   auto non_negative = [](const char* name, double v) {
-    if (!(v >= 0 && std::isfinite(v))) throw_invalid(std::string("identity resolver: ") + name + " = " + num(v) + ": must be >= 0");
+    if (!(v >= 0 && std::isfinite(v))) throw_invalid(std::string("identity resolver: ") + name + " = " + number_text(v) + ": must be >= 0");
   };
   positive("contact_bodies", contact_bodies);
   non_negative("uncertain_margin_s", uncertain_margin_s);
@@ -40,10 +32,10 @@ void IdentityResolverOptions::validate() const {
   non_negative("appearance_weight", appearance_weight);
   non_negative("appearance_margin", appearance_margin);
   if (!(appearance_alike >= 0 && appearance_alike < 1))
-    throw_invalid("identity resolver: appearance_alike = " + num(appearance_alike) + ": must be in [0, 1)");
+    throw_invalid("identity resolver: appearance_alike = " + number_text(appearance_alike) + ": must be in [0, 1)");
   positive("appearance_min_s", appearance_min_s);
   if (!(contact_overlap >= 0 && contact_overlap <= 1))
-    throw_invalid("identity resolver: contact_overlap = " + num(contact_overlap) + ": must be in [0, 1]");
+    throw_invalid("identity resolver: contact_overlap = " + number_text(contact_overlap) + ": must be in [0, 1]");
   if (iterations < 1) throw_invalid("identity resolver: iterations = " + std::to_string(iterations) + ": must be >= 1");
 }
 
@@ -608,7 +600,7 @@ std::vector<FrameInstances> resolve_identities(std::vector<FrameInstances> frame
                                                const std::vector<FrameInstances>* backward,
                                                const DetectionAppearances* appearances) {
   options.validate();
-  if (!(fps > 0 && std::isfinite(fps))) throw_invalid("identity resolver: fps = " + num(fps) + ": must be > 0");
+  if (!(fps > 0 && std::isfinite(fps))) throw_invalid("identity resolver: fps = " + number_text(fps) + ": must be > 0");
   Resolver r(frames, backward, appearances, head, tail, fps, options);
   IdentityResolverStats local;
   const std::vector<std::vector<int>> label = r.solve(local);

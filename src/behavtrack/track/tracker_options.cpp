@@ -8,14 +8,8 @@
 namespace bt::track {
 namespace {
 
-std::string num(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
-
 void require(bool ok, const char* field, double value, const char* rule) {
-  if (!ok) throw_invalid(std::string("tracker options: ") + field + " = " + num(value) + ": " + rule);
+  if (!ok) throw_invalid(std::string("tracker options: ") + field + " = " + number_text(value) + ": " + rule);
 }
 
 void fraction(const char* field, double v) { require(v >= 0 && v <= 1, field, v, "must be in [0, 1]"); }
@@ -98,7 +92,7 @@ TrackerOptions TrackerOptions::behavtrack_style(int animals) {
 }
 
 TrackerFrames to_frames(const TrackerOptions& o, double fps) {
-  if (!(fps > 0) || !std::isfinite(fps)) throw_invalid("tracker: fps = " + num(fps) + ": must be > 0; pass the frame rate");
+  if (!(fps > 0) || !std::isfinite(fps)) throw_invalid("tracker: fps = " + number_text(fps) + ": must be > 0; pass the frame rate");
   TrackerFrames f;
   f.confirm = frames_at_least_one(o.confirm_s, fps);
   f.coast = frames_at_least_one(o.coast_s, fps);
