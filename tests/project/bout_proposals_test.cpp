@@ -11,21 +11,14 @@
 #include "behavtrack/project/labels.h"
 #include "behavtrack/project/project.h"
 #include "behavtrack/project/schema.h"
+#include "project_fixtures.h"
 #include "test_support.h"
 
 namespace bt::project {
 namespace {
 
 using bt::test::TempDir;
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using test::error_of;
 
 VideoId add_fake_video(Project& p, const std::filesystem::path& path) {
   VideoRecord v;

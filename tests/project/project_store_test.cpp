@@ -6,12 +6,14 @@
 
 #include "behavtrack/core/error.h"
 #include "behavtrack/project/project.h"
+#include "project_fixtures.h"
 #include "test_support.h"
 
 namespace bt::project {
 namespace {
 
 using bt::test::TempDir;
+using test::error_of;
 
 ProjectOptions two_mice() {
   ProjectOptions o;
@@ -40,15 +42,6 @@ void set_user_version(const std::filesystem::path& dir, int v) {
   ASSERT_EQ(sqlite3_open((dir / kDatabaseName).c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db, ("PRAGMA user_version=" + std::to_string(v)).c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
 }
 
 TEST(ProjectStore, CreateThenOpenKeepsSkeletonBehavioursAndAnimals) {
