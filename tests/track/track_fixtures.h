@@ -24,14 +24,11 @@ inline std::vector<FrameInstances> damaged(const std::vector<FrameInstances>& tr
   return damage_video(truth, d, 640, 480, fps);
 }
 
-inline std::vector<FrameInstances> track_all(const TrackerOptions& o, const std::vector<FrameInstances>& dets,
+// The streaming tracker alone (no offline pass), on a 640x480 video.
+inline std::vector<FrameInstances> track_all(TrackerOptions o, const std::vector<FrameInstances>& dets,
                                              double fps = 30) {
-  Tracker tracker(o, Skeleton::default_mouse(), fps, 640, 480);
-  std::vector<FrameInstances> out;
-  for (const FrameInstances& f : dets)
-    for (FrameInstances& done : tracker.push(f)) out.push_back(std::move(done));
-  for (FrameInstances& done : tracker.flush()) out.push_back(std::move(done));
-  return out;
+  o.offline_identities = false;
+  return track_detections(o, Skeleton::default_mouse(), fps, 640, 480, dets);
 }
 
 // Fraction of frames in which at least two mice's boxes overlap.

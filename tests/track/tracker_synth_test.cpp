@@ -26,9 +26,7 @@ TrackerOptions ours() {
 // What `behavtrack track` does with a known count: the streaming tracker, a backward run
 // and the offline identity pass.
 std::vector<FrameInstances> track_with_offline_pass(const TrackerOptions& o, const std::vector<FrameInstances>& dets) {
-  std::vector<FrameInstances> forward = track_all(o, dets);
-  const std::vector<FrameInstances> backward = track_reversed(o, Skeleton::default_mouse(), 30, 640, 480, dets);
-  return resolve_identities(std::move(forward), 0, 3, 30, o.offline, nullptr, &backward);
+  return track_detections(o, Skeleton::default_mouse(), 30, 640, 480, dets);
 }
 
 TEST(TrackerSynth, LightDamageFiveMice) {

@@ -257,13 +257,9 @@ TrackRunSummary run_tracking(const TrackRunOptions& o, const ProgressCallback& p
   }
   consume(tracker.flush());
   if (offline) {
-    const std::vector<FrameInstances> backward =
-        track_reversed(o.tracker, header.skeleton, header.fps, header.width, header.height, pushed, pushed_appearances);
-    const int head = header.skeleton.index_of(o.tracker.head), tail = header.skeleton.index_of(o.tracker.tail);
     IdentityResolverStats resolved;
-    const DetectionAppearances colours{pushed, pushed_appearances};
-    write(resolve_identities(std::move(held), head, tail, header.fps, o.tracker.offline, &resolved, &backward,
-                             pushed_appearances.empty() ? nullptr : &colours));
+    write(resolve_offline(std::move(held), o.tracker, header.skeleton, header.fps, header.width, header.height, pushed,
+                          pushed_appearances, &resolved));
     s.offline_episodes = resolved.episodes, s.offline_changed = resolved.changed;
   }
   bar.finish();

@@ -372,6 +372,18 @@ std::vector<FrameInstances> track_reversed(TrackerOptions options, const Skeleto
   return out;
 }
 
+std::vector<FrameInstances> resolve_offline(std::vector<FrameInstances> forward, const TrackerOptions& options,
+                                            const Skeleton& skeleton, double fps, int width_px, int height_px,
+                                            const std::vector<FrameInstances>& detections,
+                                            const std::vector<std::vector<Appearance>>& appearances,
+                                            IdentityResolverStats* stats) {
+  const std::vector<FrameInstances> backward =
+      track_reversed(options, skeleton, fps, width_px, height_px, detections, appearances);
+  const DetectionAppearances colours{detections, appearances};
+  return resolve_identities(std::move(forward), skeleton.index_of(options.head), skeleton.index_of(options.tail), fps,
+                            options.offline, stats, &backward, appearances.empty() ? nullptr : &colours);
+}
+
 std::vector<FrameInstances> track_detections(const TrackerOptions& options, const Skeleton& skeleton, double fps,
                                              int width_px, int height_px, const std::vector<FrameInstances>& detections,
                                              const std::vector<std::vector<Appearance>>& appearances,
@@ -384,11 +396,7 @@ std::vector<FrameInstances> track_detections(const TrackerOptions& options, cons
       out.push_back(std::move(done));
   for (FrameInstances& done : tracker.flush()) out.push_back(std::move(done));
   if (!options.offline_identities || options.animals == 0) return out;
-  const std::vector<FrameInstances> backward =
-      track_reversed(options, skeleton, fps, width_px, height_px, detections, appearances);
-  const DetectionAppearances colours{detections, appearances};
-  return resolve_identities(std::move(out), skeleton.index_of(options.head), skeleton.index_of(options.tail), fps,
-                            options.offline, stats, &backward, appearances.empty() ? nullptr : &colours);
+  return resolve_offline(std::move(out), options, skeleton, fps, width_px, height_px, detections, appearances, stats);
 }
 
 }  // namespace bt::track

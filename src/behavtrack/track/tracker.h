@@ -130,6 +130,15 @@ std::vector<FrameInstances> track_reversed(TrackerOptions options, const Skeleto
                                            int height_px, const std::vector<FrameInstances>& detections,
                                            const std::vector<std::vector<Appearance>>& appearances = {});
 
+// The offline half of what `behavtrack track` does with a known count: the backward run
+// over the same detections and the offline identity pass over the streaming tracker's
+// output (`forward`). `appearances` as for track_reversed; they also feed the colour cue.
+std::vector<FrameInstances> resolve_offline(std::vector<FrameInstances> forward, const TrackerOptions& options,
+                                            const Skeleton& skeleton, double fps, int width_px, int height_px,
+                                            const std::vector<FrameInstances>& detections,
+                                            const std::vector<std::vector<Appearance>>& appearances,
+                                            IdentityResolverStats* stats = nullptr);
+
 // What `behavtrack track` does with detections held in memory: the streaming tracker, then,
 // with a known count and options.offline_identities, the backward run and the offline
 // identity pass. `appearances` (empty, or one histogram list per frame of detections)
