@@ -9,6 +9,7 @@ namespace bt::track {
 namespace {
 
 constexpr int kMinMousePixels = 30;  // fewer left after the masks: no histogram
+constexpr int kValueBins = 4;        // appearance_histograms: value too, so black, white and floor differ
 
 // The central 80% of the box in whole pixels, clipped to the image.
 cv::Rect region_of(const cv::Mat& image, const Box& box) {
@@ -18,16 +19,28 @@ cv::Rect region_of(const cv::Mat& image, const Box& box) {
   return r & cv::Rect(0, 0, image.cols, image.rows);
 }
 
-// Normalised histogram of the pixels of image(roi) where mask (roi-sized, or empty: all).
-Appearance histogram_of(const cv::Mat& image, const cv::Rect& roi, const cv::Mat& mask) {
+// A histogram's bins divided by their sum; empty when no pixel was counted.
+Appearance normalised(const cv::Mat& hist) {
+  const double total = cv::sum(hist)[0];
+  if (!(total > 0)) return {};
+  const float* h = hist.ptr<float>();  // calcHist's output is continuous, of any dimension
+  Appearance out(hist.total());
+  for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<float>(h[i] / total);
+  return out;
+}
+
+// Normalised histogram of the pixels of image(roi) where mask is set (roi-sized, or empty:
+// all): hue x saturation, and value when value_bins > 0, for colour frames; 16 grey levels
+// otherwise.
+Appearance histogram_of(const cv::Mat& image, const cv::Rect& roi, const cv::Mat& mask, int value_bins) {
   cv::Mat hist;
   if (image.channels() == 3) {
     cv::Mat hsv;
     cv::cvtColor(image(roi), hsv, cv::COLOR_BGR2HSV);
-    const int channels[] = {0, 1}, sizes[] = {8, 4};
-    const float hue[] = {0, 180}, sat[] = {0, 256};
-    const float* ranges[] = {hue, sat};
-    cv::calcHist(&hsv, 1, channels, mask, hist, 2, sizes, ranges);
+    const int channels[] = {0, 1, 2}, sizes[] = {8, 4, value_bins};
+    const float hue[] = {0, 180}, sat[] = {0, 256}, val[] = {0, 256};
+    const float* ranges[] = {hue, sat, val};
+    cv::calcHist(&hsv, 1, channels, mask, hist, value_bins > 0 ? 3 : 2, sizes, ranges);
   } else {
     const cv::Mat crop = image(roi);
     const int channels[] = {0}, sizes[] = {16};
@@ -35,20 +48,7 @@ Appearance histogram_of(const cv::Mat& image, const cv::Rect& roi, const cv::Mat
     const float* ranges[] = {gray};
     cv::calcHist(&crop, 1, channels, mask, hist, 1, sizes, ranges);
   }
-  hist = hist.reshape(1, 1);
-  const double total = cv::sum(hist)[0];
-  if (!(total > 0)) return {};
-  Appearance out(hist.cols);
-  for (int i = 0; i < hist.cols; ++i) out[i] = static_cast<float>(hist.at<float>(0, i) / total);
-  return out;
-}
-
-}  // namespace
-
-Appearance appearance_histogram(const cv::Mat& image, const Box& box) {
-  const cv::Rect roi = region_of(image, box);
-  if (roi.width <= 0 || roi.height <= 0) return {};
-  return histogram_of(image, roi, cv::Mat());
+  return normalised(hist);
 }
 
 // The floor's colour: the per-channel median of a sparse grid over the frame (the floor
@@ -68,6 +68,14 @@ cv::Vec3b floor_colour(const cv::Mat& image) {
     out[c] = *mid;
   }
   return out;
+}
+
+}  // namespace
+
+Appearance appearance_histogram(const cv::Mat& image, const Box& box) {
+  const cv::Rect roi = region_of(image, box);
+  if (roi.width <= 0 || roi.height <= 0) return {};
+  return histogram_of(image, roi, cv::Mat(), 0);
 }
 
 std::vector<Appearance> appearance_histograms(const cv::Mat& image, const std::vector<Instance>& detections,
@@ -99,18 +107,7 @@ std::vector<Appearance> appearance_histograms(const cv::Mat& image, const std::v
                 cv::Scalar(floor[0] + kFloorDistance, floor[1] + kFloorDistance, floor[2] + kFloorDistance), near_floor);
     mask.setTo(0, near_floor);
     if (cv::countNonZero(mask) < kMinMousePixels) continue;
-    cv::Mat hsv, hist;
-    cv::cvtColor(image(roi), hsv, cv::COLOR_BGR2HSV);
-    const int channels[] = {0, 1, 2}, sizes[] = {8, 4, 4};
-    const float hue[] = {0, 180}, sat[] = {0, 256}, val[] = {0, 256};
-    const float* ranges[] = {hue, sat, val};
-    cv::calcHist(&hsv, 1, channels, mask, hist, 3, sizes, ranges);
-    const double total = cv::sum(hist)[0];
-    if (!(total > 0)) continue;
-    Appearance a(static_cast<std::size_t>(8 * 4 * 4));
-    const float* h = hist.ptr<float>();
-    for (std::size_t i = 0; i < a.size(); ++i) a[i] = static_cast<float>(h[i] / total);
-    out[k] = std::move(a);
+    out[k] = histogram_of(image, roi, mask, kValueBins);
   }
   return out;
 }
