@@ -245,7 +245,7 @@ struct Project::Impl {
       in.score = static_cast<float>(st.real(6));
       if (!st.is_null(7)) in.id = TrackId(static_cast<int>(st.int64(7)));
       in.behavior = st.text(8);
-      a.source = st.text(9) == "manual" ? Source::kManual : Source::kPredicted;
+      a.source = source_from_string(st.text(9));
       a.confirmed = st.int64(10) != 0;
       a.box_derived = st.int64(11) != 0;
       a.author = st.text(12);
@@ -793,7 +793,7 @@ std::vector<Bout> Project::list_bouts(VideoId video) const {
     b.start_frame = st.int64(4);
     b.end_frame = st.int64(5);
     b.version = st.int64(6);
-    b.source = st.text(7) == "manual" ? Source::kManual : Source::kPredicted;
+    b.source = source_from_string(st.text(7));
     b.confirmed = st.int64(8) != 0;
     out.push_back(b);
   }

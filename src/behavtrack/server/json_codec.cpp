@@ -38,11 +38,12 @@ Keypoint parse_keypoint(const json& value, const std::string& where) {
           static_cast<Visibility>(v)};
 }
 
+// `where`: the path of `object` in the body; empty for the body itself.
 bool optional_bool(const json& object, const std::string& key, bool fallback,
                    const std::string& where) {
   const auto it = object.find(key);
   if (it == object.end()) return fallback;
-  if (!it->is_boolean()) bad(where + "." + key, "expected true or false");
+  if (!it->is_boolean()) bad(where.empty() ? key : where + "." + key, "expected true or false");
   return it->get<bool>();
 }
 
@@ -124,14 +125,8 @@ Bout parse_bout(const json& body, std::int64_t video_id, const std::vector<std::
   if (b.start_frame < 0) bad("start_frame", "expected >= 0");
   if (b.end_frame < b.start_frame) bad("end_frame", "expected >= start_frame");
   // A bout a person sends is confirmed unless it says otherwise (as instances).
-  auto flag = [&body](const char* key, bool fallback) {
-    const auto it = body.find(key);
-    if (it == body.end()) return fallback;
-    if (!it->is_boolean()) bad(key, "expected true or false");
-    return it->get<bool>();
-  };
-  b.predicted = flag("predicted", false);
-  b.confirmed = flag("confirmed", true);
+  b.predicted = optional_bool(body, "predicted", false, "");
+  b.confirmed = optional_bool(body, "confirmed", true, "");
   return b;
 }
 
