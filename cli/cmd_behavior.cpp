@@ -1,6 +1,6 @@
 // `behavtrack behavior train|predict|cv`: per-mouse per-frame behaviour from tracks
-// (Instances JSON with ids) and per-frame labels (CSV `frame,id,behavior`, or the tracks'
-// own `behavior` fields as in synth's truth.json).
+// (Instances JSON with ids) and per-frame labels (CSV `frame,id,behavior`, a project's
+// confirmed bouts, or the tracks' own `behavior` fields as in synth's truth.json).
 #include <fmt/format.h>
 
 #include <cstdlib>
@@ -16,6 +16,7 @@
 #include "behavtrack/core/atomic_file.h"
 #include "behavtrack/core/error.h"
 #include "command_registry.h"
+#include "project_labels.h"
 
 namespace {
 
@@ -48,16 +49,25 @@ std::vector<double> parse_seconds_list(const std::string& s, const std::string& 
 
 // Flags shared by train and cv: inputs and classifier options.
 struct InputFlags {
-  std::vector<std::string> tracks, labels;
-  std::string behaviors, unlabelled_as, windows_s = "0.2,0.6,2.0", smoothing = "viterbi";
+  std::vector<std::string> tracks, labels, videos;
+  std::string project, behaviors, unlabelled_as, windows_s = "0.2,0.6,2.0", smoothing = "viterbi";
   bb::PoseClassifierOptions options;
+  std::string project_summary;  // with --project: what was trained on
 
   void add_to(CLI::App* cmd) {
     cmd->add_option("--tracks", tracks, "Tracks of one video (Instances JSON with ids); repeat for several videos")
         ->required()->check(CLI::ExistingFile);
-    cmd->add_option("--labels", labels,
+    auto* labels_flag = cmd->add_option("--labels", labels,
                     "Per-frame labels CSV (frame,id,behavior), one per --tracks in the same order; "
                     "omitted: the tracks' own behavior fields (synth truth.json)")
+        ->check(CLI::ExistingFile);
+    cmd->add_option("--project", project,
+                    "Project folder: the labels are its confirmed behaviour bouts (annotate app, BORIS imports) of "
+                    "each --tracks' video; unconfirmed proposals are left out. Default behaviour list: the project's")
+        ->check(CLI::ExistingDirectory)->excludes(labels_flag);
+    cmd->add_option("--video", videos,
+                    "With --project: the video file of each --tracks, in the same order (default: the video the "
+                    "tracks name, matched by file name among the project's videos)")
         ->check(CLI::ExistingFile);
     cmd->add_option("--behaviors", behaviors, "Comma-separated behaviour list (default: the 8-class ethogram)");
     cmd->add_option("--unlabelled-as", unlabelled_as,
@@ -80,18 +90,38 @@ struct InputFlags {
     if (!behaviors.empty()) options.behaviors = split_commas(behaviors);
     options.windows_s = parse_seconds_list(windows_s, "--windows-s");
     options.smoothing = bb::smoothing_from_string(smoothing);
-    options.validate();
     if (!labels.empty() && labels.size() != tracks.size()) {
       bt::throw_invalid(fmt::format("--labels: {} files for {} --tracks; give one labels file per tracks file, in order",
                                     labels.size(), tracks.size()));
     }
-    std::vector<bb::LabelledVideo> videos;
+    if (!videos.empty() && project.empty()) bt::throw_invalid("--video: only with --project");
+    if (!videos.empty() && videos.size() != tracks.size()) {
+      bt::throw_invalid(fmt::format("--video: {} files for {} --tracks; give one video per tracks file, in order",
+                                    videos.size(), tracks.size()));
+    }
+    if (!project.empty()) return load_from_project();
+    options.validate();
+    std::vector<bb::LabelledVideo> out;
     for (std::size_t i = 0; i < tracks.size(); ++i) {
       auto loaded = bb::load_labelled_video(tracks[i], labels.empty() ? fs::path() : fs::path(labels[i]),
                                             options.behaviors, unlabelled_as);
-      videos.push_back({tracks[i], std::move(loaded.tracks), std::move(loaded.labels)});
+      out.push_back({tracks[i], std::move(loaded.tracks), std::move(loaded.labels)});
     }
-    return videos;
+    return out;
+  }
+
+  std::vector<bb::LabelledVideo> load_from_project() {
+    bt::cli::ProjectLabels from(project);
+    if (behaviors.empty()) options.behaviors = from.behaviors();
+    options.validate();
+    std::vector<bb::LabelledVideo> out;
+    for (std::size_t i = 0; i < tracks.size(); ++i) {
+      auto loaded = from.load(tracks[i], videos.empty() ? fs::path() : fs::path(videos[i]), options.behaviors,
+                              unlabelled_as);
+      out.push_back({tracks[i], std::move(loaded.tracks), std::move(loaded.labels)});
+    }
+    project_summary = from.summary_line();
+    return out;
   }
 };
 
@@ -127,6 +157,7 @@ void setup_train(CLI::App& group, bt::cli::Context& ctx) {
                              clf.feature_names().size(), *out)
               << fmt::format("fit on the training data (not a test score): accuracy {:.4f} macro-F1 {:.4f}\n",
                              train_fit.accuracy, train_fit.macro_f1);
+    std::cout << flags->project_summary;
   });
 }
 
@@ -185,7 +216,7 @@ void setup_cv(CLI::App& group, bt::cli::Context& ctx) {
     const auto cv = bb::cross_validate_pose(videos, flags->options, ctx.progress());
     const std::string text = cv_text(cv);
     if (!out->empty()) write_report(*out, cv, text);
-    std::cout << text;
+    std::cout << text << flags->project_summary;
   });
 }
 

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <memory>
 #include <sstream>
 
 #include "behavtrack/behavior/labels.h"
@@ -12,6 +13,7 @@
 #include "behavtrack/core/atomic_file.h"
 #include "behavtrack/core/error.h"
 #include "command_registry.h"
+#include "project_labels.h"
 
 namespace {
 
@@ -20,14 +22,18 @@ namespace bb = bt::behavior;
 
 struct VideoFlags {
   std::vector<std::string> tracks, labels, videos;
-  std::string behaviors, unlabelled_as, arch = "r2plus1d", flow = "dis", class_balance = "weights";
+  std::string project, project_summary, behaviors, unlabelled_as, arch = "r2plus1d", flow = "dis", class_balance = "weights";
   bb::VideoClassifierOptions options;
 
   void add_to(CLI::App* cmd) {
     cmd->add_option("--video", videos, "Video file; repeat, one per --tracks, in the same order")->required()->check(CLI::ExistingFile);
     cmd->add_option("--tracks", tracks, "Tracks of the video (Instances JSON with ids)")->required()->check(CLI::ExistingFile);
-    cmd->add_option("--labels", labels, "Per-frame labels CSV (frame,id,behavior) per --tracks; omitted: the tracks' behavior fields")
+    auto* labels_flag = cmd->add_option("--labels", labels, "Per-frame labels CSV (frame,id,behavior) per --tracks; omitted: the tracks' behavior fields")
         ->check(CLI::ExistingFile);
+    cmd->add_option("--project", project,
+                    "Project folder: the labels are its confirmed behaviour bouts of each --video (registered there); "
+                    "unconfirmed proposals are left out. Default behaviour list: the project's")
+        ->check(CLI::ExistingDirectory)->excludes(labels_flag);
     cmd->add_option("--behaviors", behaviors, "Comma-separated behaviour list (default: the 8-class ethogram)");
     cmd->add_option("--unlabelled-as", unlabelled_as, "Treat unlabelled tracked mouse-frames as this behaviour");
     cmd->add_option("--arch", arch, "3D CNN: r2plus1d or i3d")->capture_default_str();
@@ -68,6 +74,11 @@ struct VideoFlags {
   }
 
   std::vector<bb::LabelledVideoFile> load() {
+    std::unique_ptr<bt::cli::ProjectLabels> from;
+    if (!project.empty()) {
+      from = std::make_unique<bt::cli::ProjectLabels>(project);
+      if (behaviors.empty()) options.behaviors = from->behaviors();
+    }
     if (!behaviors.empty()) {
       options.behaviors.clear();
       std::stringstream ss(behaviors);
@@ -84,10 +95,12 @@ struct VideoFlags {
                                     labels.size(), tracks.size()));
     std::vector<bb::LabelledVideoFile> out;
     for (std::size_t i = 0; i < tracks.size(); ++i) {
-      auto loaded = bb::load_labelled_video(tracks[i], labels.empty() ? fs::path() : fs::path(labels[i]), options.behaviors,
-                                            unlabelled_as);
+      auto loaded = from ? from->load(tracks[i], videos[i], options.behaviors, unlabelled_as)
+                         : bb::load_labelled_video(tracks[i], labels.empty() ? fs::path() : fs::path(labels[i]),
+                                                   options.behaviors, unlabelled_as);
       out.push_back({videos[i], {tracks[i], std::move(loaded.tracks), std::move(loaded.labels)}});
     }
+    if (from) project_summary = from->summary_line();
     return out;
   }
 };
@@ -148,7 +161,7 @@ void setup_sweep(CLI::App& group, bt::cli::Context& ctx) {
       bt::write_file_atomically(fs::path(*out) / "report.txt", text);
       bb::write_confusion_png(fs::path(*out) / "confusion.png", e, "two-stream " + bb::to_string(o.arch) + ", leave-one-video-out");
     }
-    std::cout << text;
+    std::cout << text << flags->project_summary;
   });
 }
 
@@ -169,7 +182,8 @@ void setup_train_video(CLI::App& group, bt::cli::Context& ctx) {
     const auto clf = bb::VideoClassifier::train(clips, flags->options, ctx.progress());
     clf.save(*out);
     std::cout << fmt::format("trained two-stream {} on {} clips from {} video(s); model in {}\n",
-                             bb::to_string(flags->options.arch), clips.size(), videos.size(), *out);
+                             bb::to_string(flags->options.arch), clips.size(), videos.size(), *out)
+              << flags->project_summary;
   });
 }
 

@@ -15,6 +15,7 @@
 #include "behavtrack/analysis/behavior_active.h"
 #include "behavtrack/core/atomic_file.h"
 #include "behavtrack/core/error.h"
+#include "behavtrack/core/instances_json.h"
 #include "behavtrack/project/project.h"
 #include "test_support.h"
 
@@ -360,6 +361,95 @@ TEST_F(BehaviorNextCli, BadInputGetsOneClearLineAndChangesNothing) {
   EXPECT_TRUE(p.list_bouts(p.list_videos().at(0).id).empty());
   EXPECT_TRUE(p.list_runs().empty());
   EXPECT_FALSE(fs::exists(study / "runs" / "1"));
+}
+
+// Truth bouts of some mice as a person would enter them: one confirmed manual bout per
+// run of one behaviour.
+std::vector<project::Bout> truth_bouts(const InstancesFile& truth, project::VideoId video, const std::set<int>& mice) {
+  std::vector<project::Bout> out;
+  for (int id : mice)
+    for (const FrameInstances& f : truth.frames)
+      for (const Instance& m : f.instances) {
+        if (!m.id || m.id->value != id) continue;
+        if (!out.empty() && out.back().track.value == id && out.back().behavior == m.behavior &&
+            out.back().end_frame == f.frame - 1) {
+          out.back().end_frame = f.frame;
+          continue;
+        }
+        project::Bout b;
+        b.video_id = video, b.track = *m.id, b.behavior = m.behavior, b.start_frame = b.end_frame = f.frame;
+        out.push_back(b);
+      }
+  return out;
+}
+
+// `behavior train --project`: the labels are the project's confirmed bouts of the tracks'
+// video, never the proposals; the same model as from those labels exported to a CSV.
+TEST_F(BehaviorNextCli, TrainOnTheProjectsConfirmedBoutsOnly) {
+  test::TempDir tmp;
+  const fs::path study = new_project(tmp);
+  const std::string tracks = (path("cage") / "truth.json").string();
+  const std::vector<std::string> train = {"--quiet", "behavior", "train", "--project", study.string(), "--tracks",
+                                          tracks, "--rounds", "10"};
+  auto with = [](std::vector<std::string> args, const std::vector<std::string>& more) {
+    args.insert(args.end(), more.begin(), more.end());
+    return args;
+  };
+  expect_one_line_error(test::run_cli(with(train, {"--out", (tmp / "m0").string()})),
+                        "video 'video.mp4' has no confirmed bout to train on; label some");
+  // The two-stream trainer reads the same labels (its --video names the registered file).
+  expect_one_line_error(test::run_cli({"--quiet", "behavior", "train-video", "--project", study.string(), "--video",
+                                       (path("cage") / "video.mp4").string(), "--tracks", tracks, "--out",
+                                       (tmp / "m0").string()}),
+                        "video 'video.mp4' has no confirmed bout to train on; label some");
+  EXPECT_FALSE(fs::exists(tmp / "m0"));
+
+  project::Project p = project::Project::open(study);
+  const project::VideoId video = p.list_videos().at(0).id;
+  std::int64_t labelled = 0;
+  for (const project::Bout& b : truth_bouts(read_instances_json(tracks), video, {1, 2})) {
+    p.add_bout(b);
+    labelled += b.end_frame - b.start_frame + 1;
+  }
+  ASSERT_EQ(test::run_cli({"--quiet", "active", "behavior-next", study.string(), "--model", path("model").string(),
+                           "--tracks", tracks, "--n", "2", "--window-s", "1"})
+                .exit_code,
+            0);
+  const std::int64_t proposals = p.count_bouts().unconfirmed;
+  ASSERT_GT(proposals, 0);
+
+  const auto r = test::run_cli(with(train, {"--out", (tmp / "m1").string()}));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(fs::exists(tmp / "m1" / "model.json"));
+  EXPECT_NE(r.out.find("(" + std::to_string(labelled) + " labelled mouse-frames; " + std::to_string(proposals) +
+                       " unconfirmed proposals left out)"),
+            std::string::npos)
+      << r.out;
+
+  // The same labels through a CSV give the same fit.
+  {
+    std::ofstream csv(tmp / "labels.csv");
+    csv << "frame,id,behavior\n";
+    for (const project::FrameLabel& l : p.frame_labels(video)) csv << l.frame << ',' << l.track.value << ',' << l.behavior << '\n';
+  }
+  const auto from_csv = test::run_cli({"--quiet", "behavior", "train", "--tracks", tracks, "--labels",
+                                       (tmp / "labels.csv").string(), "--rounds", "10", "--out", (tmp / "m2").string()});
+  ASSERT_EQ(from_csv.exit_code, 0) << from_csv.err;
+  auto fit_line = [](const std::string& out) {
+    const auto at = out.find("fit on the training data");
+    return at == std::string::npos ? out : out.substr(at, out.find('\n', at) - at);
+  };
+  EXPECT_EQ(fit_line(r.out), fit_line(from_csv.out));
+
+  expect_one_line_error(test::run_cli(with(train, {"--out", (tmp / "m3").string(), "--video", tracks, "--video", tracks})),
+                        "--video: 2 files for 1 --tracks");
+  expect_one_line_error(test::run_cli(with(train, {"--out", (tmp / "m3").string(), "--behaviors", "resting,running"})),
+                        "which is not in the behaviour list (resting,running); give --behaviors");
+  EXPECT_NE(test::run_cli(with(train, {"--out", (tmp / "m3").string(), "--labels", (tmp / "labels.csv").string()}))
+                .exit_code,
+            0)
+      << "--project and --labels exclude each other";
+  EXPECT_FALSE(fs::exists(tmp / "m3"));
 }
 
 TEST(BehaviorSimulateCli, WritesTheCurveOfEveryStrategy) {

@@ -17,6 +17,7 @@
 #include "behavtrack/core/log.h"
 #include "behavtrack/project/project.h"
 #include "behavtrack/project/sampler.h"
+#include "behavtrack/project/videos.h"
 
 namespace bt::analysis {
 namespace fs = std::filesystem;
@@ -464,41 +465,6 @@ struct NextVideo {
   behavior::BehaviorPrediction prediction;
 };
 
-std::string file_name_of(const std::string& path) { return fs::path(path).filename().string(); }
-
-project::VideoRecord match_video(const project::Project& p, const TracksInput& in, const InstancesFile& tracks) {
-  const std::string subject = "tracks " + bt::quoted(in.tracks.string());
-  const std::vector<project::VideoRecord> videos = p.list_videos();
-  std::vector<const project::VideoRecord*> found;
-  std::string wanted;
-  if (!in.video.empty()) {
-    wanted = in.video.string();
-    const fs::path target = fs::weakly_canonical(fs::absolute(in.video));
-    for (const auto& v : videos)
-      if (fs::weakly_canonical(v.path) == target) found.push_back(&v);
-    if (found.empty())
-      throw_not_found("video " + bt::quoted(wanted) + ": not registered in project " + bt::quoted(p.dir().string()) +
-                      "; add it with 'behavtrack video add'");
-  } else {
-    wanted = tracks.header.video;
-    if (wanted.empty()) throw_invalid(subject + ": names no video; give the video file with --video");
-    for (const auto& v : videos)
-      if (v.path.filename().string() == file_name_of(wanted)) found.push_back(&v);
-    if (found.empty())
-      throw_not_found(subject + ": its video " + bt::quoted(wanted) + " is not registered in project " +
-                      bt::quoted(p.dir().string()) + "; add it with 'behavtrack video add' or give --video");
-    if (found.size() > 1)
-      throw_invalid(subject + ": its video name " + bt::quoted(wanted) + " matches " + std::to_string(found.size()) +
-                    " registered videos; give the file with --video");
-  }
-  const project::VideoRecord& v = *found.front();
-  if (!tracks.frames.empty() && tracks.frames.back().frame >= v.n_frames)
-    throw_invalid(subject + ": frame " + std::to_string(tracks.frames.back().frame) + " is beyond video " +
-                  bt::quoted(v.path.filename().string()) + " (" + std::to_string(v.n_frames) +
-                  " frames); are these the tracks of another video?");
-  return v;
-}
-
 bool has_ids(const InstancesFile& tracks) {
   for (const auto& f : tracks.frames)
     for (const auto& i : f.instances)
@@ -594,7 +560,8 @@ BehaviorNextSummary behavior_next(const fs::path& project_dir, const fs::path& m
     if (!has_ids(tracks))
       throw_invalid("tracks " + bt::quoted(in.tracks.string()) + ": no instance has an id; run 'behavtrack track' first");
     if (tracks.header.video.empty() && !in.video.empty()) tracks.header.video = in.video.filename().string();
-    NextVideo v{match_video(p, in, tracks), "", in.tracks, {}};
+    const FrameIndex last_frame = tracks.frames.empty() ? -1 : tracks.frames.back().frame;
+    NextVideo v{project::video_of_tracks(p, in.tracks, tracks.header.video, in.video, last_frame), "", in.tracks, {}};
     for (const NextVideo& earlier : videos)
       if (earlier.record.id == v.record.id)
         throw_invalid("tracks " + bt::quoted(in.tracks.string()) + ": video " + bt::quoted(v.record.path.filename().string()) +

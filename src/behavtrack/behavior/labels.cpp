@@ -116,22 +116,33 @@ void fill_unlabelled(LabelSet& labels, const InstancesFile& tracks, int class_in
       if (inst.id && !labels.find(f.frame, *inst.id)) labels.set(f.frame, *inst.id, class_index);
 }
 
+namespace {
+void apply_unlabelled_as(LoadedVideo& v, const std::string& unlabelled_as) {
+  if (unlabelled_as.empty()) return;
+  const int c = v.labels.class_index(unlabelled_as);
+  if (c < 0) throw_invalid("unlabelled_as: behaviour " + quoted(unlabelled_as) + " is not in the behaviour list");
+  fill_unlabelled(v.labels, v.tracks, c);
+}
+}  // namespace
+
 LoadedVideo load_labelled_video(const std::filesystem::path& tracks_json, const std::filesystem::path& labels_csv,
                                 const std::vector<std::string>& behaviors, const std::string& unlabelled_as) {
-  LoadedVideo v;
-  v.tracks = read_instances_json(tracks_json);
-  if (v.tracks.header.video.empty()) v.tracks.header.video = tracks_json.filename().string();
+  InstancesFile tracks = read_instances_json(tracks_json);
+  if (tracks.header.video.empty()) tracks.header.video = tracks_json.filename().string();
   if (labels_csv.empty()) {
+    LoadedVideo v{std::move(tracks), {}};
     v.labels = labels_from_instances(v.tracks, behaviors, tracks_json.string());
-  } else {
-    v.labels = read_labels_csv(labels_csv, behaviors);
-    check_labels_against_tracks(v.labels, v.tracks, labels_csv.string());
+    apply_unlabelled_as(v, unlabelled_as);
+    return v;
   }
-  if (!unlabelled_as.empty()) {
-    const int c = v.labels.class_index(unlabelled_as);
-    if (c < 0) throw_invalid("unlabelled_as: behaviour " + quoted(unlabelled_as) + " is not in the behaviour list");
-    fill_unlabelled(v.labels, v.tracks, c);
-  }
+  return labelled_video(std::move(tracks), read_labels_csv(labels_csv, behaviors), labels_csv.string(), unlabelled_as);
+}
+
+LoadedVideo labelled_video(InstancesFile tracks, LabelSet labels, const std::string& labels_name,
+                           const std::string& unlabelled_as) {
+  check_labels_against_tracks(labels, tracks, labels_name);
+  LoadedVideo v{std::move(tracks), std::move(labels)};
+  apply_unlabelled_as(v, unlabelled_as);
   return v;
 }
 

@@ -78,6 +78,10 @@ struct LoadedVideo {
 };
 LoadedVideo load_labelled_video(const std::filesystem::path& tracks_json, const std::filesystem::path& labels_csv,
                                 const std::vector<std::string>& behaviors, const std::string& unlabelled_as);
+// The same with labels from elsewhere (the project's confirmed bouts): checked against the
+// tracks (errors name `labels_name`), then unlabelled_as applied.
+LoadedVideo labelled_video(InstancesFile tracks, LabelSet labels, const std::string& labels_name,
+                           const std::string& unlabelled_as);
 // Writes `frame,id,behavior` sorted by id then frame (atomic).
 void write_labels_csv(const std::filesystem::path& path, const LabelSet& labels);
 

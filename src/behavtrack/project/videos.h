@@ -9,6 +9,7 @@
 #pragma once
 
 #include <filesystem>
+#include <string>
 #include <utility>
 
 #include "behavtrack/project/project.h"
@@ -22,5 +23,14 @@ std::pair<VideoId, bool> add_video_file(Project& project, const std::filesystem:
 // Points the registered video with this file's content hash at the file; throws
 // kNotFound when no registered video has that content.
 VideoId relink_video_file(Project& project, const std::filesystem::path& file);
+
+// The registered video a tracks file (Instances JSON) belongs to: `video_file` when given
+// (the same file, by path), else the video the tracks name (`named_video`, by file name,
+// as `analyze` and `track` write it). Errors name the tracks file: kNotFound when no
+// registered video matches; kInvalidInput when the name matches several videos or
+// `last_frame` lies beyond the video (the tracks of another video).
+VideoRecord video_of_tracks(const Project& project, const std::filesystem::path& tracks_file,
+                            const std::string& named_video, const std::filesystem::path& video_file,
+                            FrameIndex last_frame);
 
 }  // namespace bt::project
