@@ -70,6 +70,15 @@
 // and looked like a white coat), the colour permutation as a free optimal assignment (on
 // seed 302 it re-decided a pair of white mice by motion and added a lasting error).
 // Weight 4 gave 0.844 (8: 0.848), appearance_alike 0 the same as 0.2 on those seeds.
+// Session 5, what the same-coat errors are (a temporary per-episode print against the
+// truth, seeds 100..105, heavy damage, with colour): where the two runs continue a contact
+// differently, the whole cost picked the right one in 6 of 13 episodes (motion and length
+// continuity cannot tell two touching mice of one coat apart); in 2 more both runs were
+// wrong alike (a pile of all 5 mice on seed 104 among them), and in 2 the right
+// permutation was the cheapest but neither run's. Tried on 300..305 and not kept: a body-
+// axis heading continuity term (IDF1 0.822 -> 0.827 with colour at weight 0.5, 0.765 ->
+// 0.746 without; worse at weight 1), and the optimal assignment as a third candidate where
+// the runs disagree (0.817 with colour, 0.727 without).
 // Coordinates: pixels, origin top-left. Thread safety: pure function.
 #pragma once
 
