@@ -11,7 +11,7 @@ struct AnalyzeFlags {
   std::string out, model, behavior_model, device = "cpu";
   int animals = 0;
   int detect_every = bt::analysis::AnalyzeOptions{}.detect_every_frames;
-  bool render = false, force = false;
+  bool render = false, force = false, no_offline_identities = false;
   double max_gap_s = bt::track::TrackerOptions{}.max_gap_s;
   double occupancy_cell_px = bt::analysis::ReportOptions{}.occupancy_cell_px;
   double speed_bin_s = bt::analysis::ReportOptions{}.speed_bin_s;
@@ -29,6 +29,9 @@ void print_summary(const bt::analysis::AnalyzeSummary& s, const std::string& out
     std::printf("%s: %lld frames, %d identities, %.1f s (%.1fx real time) -> %s/report.html\n",
                 v.video.c_str(), static_cast<long long>(v.frames), v.identities, v.seconds,
                 v.realtime_factor, v.out_dir.c_str());
+    if (v.offline_ran)
+      std::printf("%s: offline identity pass: %d ambiguous contacts, %d re-decided\n", v.video.c_str(),
+                  v.offline_episodes, v.offline_changed);
   }
   std::printf("analyze: %d video(s) analysed, %d skipped; results in %s\n", done, skipped, out.c_str());
 }
@@ -58,6 +61,11 @@ const bt::cli::CommandRegistration kAnalyze(
           ->capture_default_str();
       cmd->add_flag("--render", flags->render, "Also write tracks.mp4 with identities drawn");
       cmd->add_flag("--force", flags->force, "Redo videos whose outputs are already complete");
+      cmd->add_flag("--no-offline-identities", flags->no_offline_identities,
+                    "With --animals: skip the offline identity pass (as in 'track': once the video is streamed, a "
+                    "second tracker runs backwards in time over the same detections; where it continues a contact "
+                    "differently, the continuation that fits motion, body length and colour wins). Without it the "
+                    "ids are the streaming tracker's alone");
       cmd->add_option("--max-gap-s", flags->max_gap_s,
                       "Fill track gaps up to this long by interpolation, seconds")
           ->capture_default_str();
@@ -76,6 +84,7 @@ const bt::cli::CommandRegistration kAnalyze(
         o.detect_every_frames = flags->detect_every;
         o.force = flags->force;
         o.tracker.max_gap_s = flags->max_gap_s;
+        o.tracker.offline_identities = !flags->no_offline_identities;
         o.report.occupancy_cell_px = flags->occupancy_cell_px;
         o.report.speed_bin_s = flags->speed_bin_s;
         print_summary(bt::analysis::analyze_videos(o, ctx.progress()), flags->out);

@@ -5,11 +5,12 @@
 
 #include <algorithm>
 #include <chrono>
-#include <deque>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <utility>
 
+#include "behavtrack/analysis/compact_histograms.h"
 #include "behavtrack/analysis/frame_detector.h"
 #include "behavtrack/behavior/pose_classifier.h"
 #include "behavtrack/behavior/prediction.h"
@@ -38,6 +39,9 @@ namespace {
 const std::set<std::string> kVideoExtensions = {".mp4", ".avi", ".mov", ".mkv", ".mpg",
                                                 ".mpeg", ".webm", ".m4v"};
 constexpr const char* kMarkerFormat = "behavtrack.analysis/1";
+// Non-zero bins of one mouse's colour histogram (of 128), for reserving: measured 12 on
+// synthetic 5-mouse videos, 3 on the DLC open-field mouse.
+constexpr std::size_t kNonzeroBinsGuess = 16;
 
 bool is_video_file(const fs::path& p) {
   std::string ext = p.extension().string();
@@ -60,7 +64,8 @@ std::vector<fs::path> glob_paths(const std::string& pattern) {
 track::TrackerOptions tracker_options_for(const AnalyzeOptions& o, const FrameDetector& detector) {
   track::TrackerOptions t = o.tracker;
   t.animals = o.animals;
-  t.offline_identities = false;  // analyze streams each video once; the offline pass is track's
+  // The offline identity pass needs a known count (tracker.h resolve_offline).
+  t.offline_identities = o.tracker.offline_identities && o.animals > 0;
   const double confident = detector.confident_score();
   t.score_high = std::min(t.score_high, confident);
   t.score_new = std::min(t.score_new, confident);
@@ -84,6 +89,8 @@ json identity_of(const fs::path& video, const AnalyzeOptions& o, const FrameDete
           {"render", o.render},
           {"detect_every_frames", o.detect_every_frames},
           {"tracker", json::parse(track::tracker_options_json(tracker_options_for(o, detector)))},
+          // Earlier runs fed the streaming tracker whole-box hue x saturation histograms.
+          {"colour_histograms", "appearance_histograms"},
           {"report", {{"occupancy_cell_px", o.report.occupancy_cell_px},
                       {"trajectory_rate_hz", o.report.trajectory_rate_hz},
                       {"speed_bin_s", o.report.speed_bin_s},
@@ -101,40 +108,117 @@ bool is_complete(const fs::path& out_dir, const json& identity) {
   return true;
 }
 
-// Keeps the decoded frames the tracker has not released yet, for --render.
-class RenderQueue {
- public:
-  RenderQueue(const fs::path& path, const video::VideoInfo& info, const Skeleton& skeleton)
-      : painter_(skeleton, info.fps_value()),
-        writer_(path, video::WriterOptions{info.width, info.height, info.fps}) {}
-  void hold(FrameIndex index, const cv::Mat& bgr) { pending_.emplace_back(index, bgr.clone()); }
-  void draw(const FrameInstances& tracked) {
-    while (!pending_.empty() && pending_.front().first <= tracked.frame) {
-      auto [index, image] = std::move(pending_.front());
-      pending_.pop_front();
-      painter_.draw(image, index == tracked.frame ? tracked : FrameInstances{index, {}});
-      writer_.write(image);
-    }
-  }
-  void close() { writer_.close(); }
-
- private:
-  track::TrackPainter painter_;
-  video::VideoWriter writer_;
-  std::deque<std::pair<FrameIndex, cv::Mat>> pending_;
-};
+// Whether the trackers and the offline pass get colour histograms: as `track --video` decides
+// (track_run.cpp), so the two commands give the same identities on the same detections.
+bool uses_colour(const track::TrackerOptions& t) {
+  return t.appearance_weight > 0 || (t.reid && t.reid_appearance_weight > 0) ||
+         (t.offline_identities && t.offline.appearance_weight > 0);
+}
 
 struct TrackedVideo {
-  InstancesFile tracks;
+  InstancesFile tracks;  // final identities
+  int identities = 0;
+  bool offline_ran = false;
+  track::IdentityResolverStats offline;
+};
+
+// What one pass over the video leaves: the streaming tracker's output and, for the offline
+// identity pass, what it was given. All flat (compact_frames.h, compact_histograms.h), so
+// that memory stays flat in video length while frames stream.
+struct StreamedVideo {
+  CompactFrames forward, detections;
+  CompactHistograms histograms;
   int identities = 0;
 };
 
-// Decode -> detect -> track, writing tracks.json as frames leave the tracker.
-TrackedVideo detect_and_track(const fs::path& video_path, FrameDetector& detector, const AnalyzeOptions& o,
-                              const fs::path& out, const ProgressCallback& progress) {
-  detector.begin_video(video_path);
+// Decode -> detect -> colour histograms -> streaming tracker, keeping what the offline pass
+// needs when it runs.
+StreamedVideo stream_video(const fs::path& video_path, FrameDetector& detector, const track::TrackerOptions& options,
+                           const InstancesHeader& header, const ProgressCallback& progress) {
+  video::VideoReader reader(video_path);
+  track::Tracker tracker(options, header.skeleton, header.fps, header.width, header.height);
+  const bool offline = options.offline_identities, colour = uses_colour(options);
+  StreamedVideo kept;
+  const auto n_frames = static_cast<std::size_t>(std::max<std::int64_t>(0, reader.info().n_frames));
+  const std::size_t instances = n_frames * static_cast<std::size_t>(std::max(1, options.animals));
+  const std::size_t keypoints = instances * header.skeleton.keypoints.size();
+  kept.forward.reserve(n_frames, instances, keypoints);
+  if (offline) kept.detections.reserve(n_frames, instances, keypoints);
+  if (offline && colour) kept.histograms.reserve(n_frames, instances, instances * kNonzeroBinsGuess);
+  auto take = [&](const std::vector<FrameInstances>& done) {
+    for (const FrameInstances& f : done) kept.forward.push_back(f);
+  };
+  Progress bar(header.video, reader.info().n_frames, progress);
+  HeapReleaser heap = HeapReleaser::per_second_of_video(header.fps);  // memory flat in video length
+  video::Frame frame;
+  while (reader.read(frame)) {
+    heap.tick();
+    const FrameInstances detections{frame.index, detector.detect(frame.image, frame.index)};
+    std::vector<track::Appearance> appearances;
+    if (colour) appearances = track::appearance_histograms(frame.image, detections.instances);
+    take(tracker.push(detections, appearances));
+    if (offline) kept.detections.push_back(detections);
+    if (offline && colour) kept.histograms.push_back(appearances);
+    bar.advance();
+  }
+  take(tracker.flush());
+  bar.finish();
+  kept.identities = tracker.stats().identities;
+  return kept;
+}
+
+// The offline half of `track` (tracker.h resolve_offline) over the kept stream: the
+// backward run and the identity pass. resolve_offline takes whole-video vectors, so the
+// kept arrays are expanded for this call, each freed as soon as it is (the peak then holds
+// the expanded detections, histograms and both runs' tracks, not the flat copies as well).
+std::vector<FrameInstances> resolve_offline(StreamedVideo kept, const track::TrackerOptions& options,
+                                            const InstancesHeader& header, track::IdentityResolverStats& stats) {
+  const double per_histogram = static_cast<double>(kept.histograms.nonzero_bins()) /
+                               static_cast<double>(std::max<std::size_t>(1, kept.histograms.histograms()));
+  log_debug("{}: offline identity pass over {} frames; {} colour histograms kept in {:.2f} MiB, {:.1f} non-zero bins "
+            "each", header.video, kept.detections.size(), kept.histograms.histograms(),
+            kept.histograms.bytes() / 1048576.0, per_histogram);
+  const std::vector<FrameInstances> detections = std::exchange(kept.detections, {}).expand();
+  const std::vector<std::vector<track::Appearance>> histograms = std::exchange(kept.histograms, {}).expand();
+  std::vector<FrameInstances> forward = std::exchange(kept.forward, {}).expand();
+  return track::resolve_offline(std::move(forward), options, header.skeleton, header.fps, header.width,
+                                header.height, detections, histograms, &stats);
+}
+
+// tracks.mp4: a second pass over the video, drawing the final identities.
+void render_tracks(const fs::path& video_path, const InstancesFile& tracks, const fs::path& out,
+                   const ProgressCallback& progress) {
   video::VideoReader reader(video_path);
   const video::VideoInfo& info = reader.info();
+  track::TrackPainter painter(tracks.header.skeleton, tracks.header.fps);
+  video::VideoWriter writer(out, video::WriterOptions{info.width, info.height, info.fps});
+  Progress bar(tracks.header.video + " render", info.n_frames, progress);
+  HeapReleaser heap = HeapReleaser::per_second_of_video(tracks.header.fps);
+  auto next = tracks.frames.begin();
+  video::Frame frame;
+  while (reader.read(frame)) {
+    heap.tick();
+    while (next != tracks.frames.end() && next->frame < frame.index) ++next;
+    const bool tracked = next != tracks.frames.end() && next->frame == frame.index;
+    painter.draw(frame.image, tracked ? *next : FrameInstances{frame.index, {}});
+    writer.write(frame.image);
+    bar.advance();
+  }
+  writer.close();
+  bar.finish();
+}
+
+void write_tracks_json(const fs::path& path, const InstancesFile& tracks) {
+  InstancesJsonWriter out(path, tracks.header);
+  for (const FrameInstances& f : tracks.frames) out.add_frame(f);
+  out.commit();
+}
+
+// Decode -> detect -> track; with a known count, the offline identity pass; then tracks.json
+// and tracks.mp4 with the final identities.
+TrackedVideo detect_and_track(const fs::path& video_path, const video::VideoInfo& info, FrameDetector& detector,
+                              const AnalyzeOptions& o, const fs::path& out, const ProgressCallback& progress) {
+  detector.begin_video(video_path);
   TrackedVideo result;
   InstancesHeader& header = result.tracks.header;
   header.video = video_path.filename().string();
@@ -142,44 +226,18 @@ TrackedVideo detect_and_track(const fs::path& video_path, FrameDetector& detecto
   header.width = info.width;
   header.height = info.height;
   header.skeleton = detector.skeleton();
-
-  track::Tracker tracker(tracker_options_for(o, detector), header.skeleton, header.fps, info.width, info.height);
-  InstancesJsonWriter tracks_json(out / "tracks.json", header);
-  std::unique_ptr<RenderQueue> render;
-  if (o.render) render = std::make_unique<RenderQueue>(out / "tracks.mp4", info, header.skeleton);
-
-  // The tracks stay for the behaviour classifier and the report, kept flat so that memory
-  // stays flat in video length (compact_frames.h).
-  CompactFrames kept;
-  const auto n_frames = static_cast<std::size_t>(std::max<std::int64_t>(0, info.n_frames));
-  const auto animals = static_cast<std::size_t>(std::max(1, o.animals));
-  kept.reserve(n_frames, n_frames * animals, n_frames * animals * header.skeleton.keypoints.size());
-  auto take = [&](const std::vector<FrameInstances>& done) {
-    for (const FrameInstances& f : done) {
-      tracks_json.add_frame(f);
-      if (render) render->draw(f);
-      kept.push_back(f);
-    }
-  };
-  Progress bar(header.video, info.n_frames, progress);
-  HeapReleaser heap = HeapReleaser::per_second_of_video(header.fps);  // memory flat in video length
-  video::Frame frame;
-  while (reader.read(frame)) {
-    heap.tick();
-    FrameInstances detections{frame.index, detector.detect(frame.image, frame.index)};
-    std::vector<track::Appearance> appearances;
-    for (const Instance& d : detections.instances)
-      appearances.push_back(track::appearance_histogram(frame.image, d.box));
-    if (render) render->hold(frame.index, frame.image);
-    take(tracker.push(detections, appearances));
-    bar.advance();
+  const track::TrackerOptions options = tracker_options_for(o, detector);
+  {
+    StreamedVideo kept = stream_video(video_path, detector, options, header, progress);
+    release_free_heap_memory();  // the decoder's and detector's frame buffers, before the offline pass
+    result.identities = kept.identities;
+    result.offline_ran = options.offline_identities;
+    result.tracks.frames = result.offline_ran ? resolve_offline(std::move(kept), options, header, result.offline)
+                                              : kept.forward.expand();
   }
-  take(tracker.flush());
-  if (render) render->close();
-  tracks_json.commit();
-  bar.finish();
-  result.tracks.frames = kept.expand();
-  result.identities = tracker.stats().identities;
+  release_free_heap_memory();  // what the offline pass held
+  write_tracks_json(out / "tracks.json", result.tracks);
+  if (o.render) render_tracks(video_path, result.tracks, out / "tracks.mp4", progress);
   return result;
 }
 
@@ -227,13 +285,13 @@ VideoAnalysis analyze_one(const fs::path& video_path, FrameDetector& detector,
     result.skipped = true;
     return result;
   }
-  video::probe(video_path);  // a file that is not a video fails here, before any output
+  const video::VideoInfo info = video::probe(video_path);  // a file that is not a video fails here, before any output
   fs::create_directories(result.out_dir);
   // An earlier, different or interrupted run: its marker must go first.
   fs::remove(result.out_dir / "analysis.json");
   const auto start = std::chrono::steady_clock::now();
 
-  const TrackedVideo tracked = detect_and_track(video_path, detector, o, result.out_dir, progress);
+  const TrackedVideo tracked = detect_and_track(video_path, info, detector, o, result.out_dir, progress);
   track::write_tracks_csv(result.out_dir / "tracks.csv", tracked.tracks);
   std::vector<std::string> outputs = {"tracks.json", "tracks.csv", "report.html"};
   if (o.render) outputs.push_back("tracks.mp4");
@@ -252,13 +310,23 @@ VideoAnalysis analyze_one(const fs::path& video_path, FrameDetector& detector,
 
   result.frames = static_cast<std::int64_t>(tracked.tracks.frames.size());
   result.identities = tracked.identities;
+  result.offline_ran = tracked.offline_ran;
+  result.offline_episodes = tracked.offline.episodes;
+  result.offline_changed = tracked.offline.changed;
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const double duration_s = tracked.tracks.header.fps > 0 ? result.frames / tracked.tracks.header.fps : 0;
   result.realtime_factor = result.seconds > 0 ? duration_s / result.seconds : 0;
 
-  const json marker = {{"format", kMarkerFormat}, {"identity", identity},   {"outputs", outputs},
-                       {"frames", result.frames}, {"identities", result.identities},
-                       {"seconds", result.seconds}, {"realtime_factor", result.realtime_factor}};
+  const json marker = {{"format", kMarkerFormat},
+                       {"identity", identity},
+                       {"outputs", outputs},
+                       {"frames", result.frames},
+                       {"identities", result.identities},
+                       {"offline_identities", {{"ran", result.offline_ran},
+                                               {"episodes", result.offline_episodes},
+                                               {"changed", result.offline_changed}}},
+                       {"seconds", result.seconds},
+                       {"realtime_factor", result.realtime_factor}};
   write_file_atomically(result.out_dir / "analysis.json", marker.dump(1) + "\n");
   return result;
 }

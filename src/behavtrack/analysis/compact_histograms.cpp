@@ -1,0 +1,69 @@
+#include "behavtrack/analysis/compact_histograms.h"
+
+#include "behavtrack/core/error.h"
+
+namespace bt::analysis {
+namespace {
+
+constexpr std::size_t kMaxBins = std::size_t{1} << 16;  // bin numbers are kept as uint16
+
+std::uint32_t offset(std::size_t n) { return static_cast<std::uint32_t>(n); }
+
+}  // namespace
+
+void CompactHistograms::reserve(std::size_t frames, std::size_t histograms, std::size_t nonzero_bins) {
+  frame_first_.reserve(frames);
+  histograms_.reserve(histograms);
+  bins_.reserve(nonzero_bins);
+  values_.reserve(nonzero_bins);
+}
+
+void CompactHistograms::push_back(const std::vector<track::Appearance>& frame) {
+  for (const track::Appearance& h : frame)
+    if (h.size() > kMaxBins)
+      throw_invalid("colour histogram: " + std::to_string(h.size()) + " bins; at most " + std::to_string(kMaxBins) +
+                    " can be kept");
+  frame_first_.push_back(offset(histograms_.size()));
+  for (const track::Appearance& h : frame) {
+    HistogramRow row{offset(values_.size()), 0, offset(h.size())};
+    for (std::size_t bin = 0; bin < h.size(); ++bin) {
+      if (h[bin] == 0.0f) continue;  // -0 too: it compares equal and a histogram holds no negatives
+      bins_.push_back(static_cast<std::uint16_t>(bin));
+      values_.push_back(h[bin]);
+      ++row.n_nonzero;
+    }
+    histograms_.push_back(row);
+  }
+}
+
+track::Appearance CompactHistograms::histogram(const HistogramRow& row) const {
+  track::Appearance h(row.n_bins, 0.0f);
+  for (std::uint32_t k = row.first_bin; k < row.first_bin + row.n_nonzero; ++k) h[bins_[k]] = values_[k];
+  return h;
+}
+
+std::size_t CompactHistograms::histograms_end(std::size_t frame) const {
+  return frame + 1 < frame_first_.size() ? frame_first_[frame + 1] : histograms_.size();
+}
+
+std::vector<track::Appearance> CompactHistograms::at(std::size_t frame) const {
+  std::vector<track::Appearance> out;
+  const std::size_t first = frame_first_.at(frame), end = histograms_end(frame);
+  out.reserve(end - first);
+  for (std::size_t j = first; j < end; ++j) out.push_back(histogram(histograms_[j]));
+  return out;
+}
+
+std::vector<std::vector<track::Appearance>> CompactHistograms::expand() const {
+  std::vector<std::vector<track::Appearance>> out;
+  out.reserve(size());
+  for (std::size_t f = 0; f < size(); ++f) out.push_back(at(f));
+  return out;
+}
+
+std::size_t CompactHistograms::bytes() const {
+  return frame_first_.capacity() * sizeof(std::uint32_t) + histograms_.capacity() * sizeof(HistogramRow) +
+         bins_.capacity() * sizeof(std::uint16_t) + values_.capacity() * sizeof(float);
+}
+
+}  // namespace bt::analysis
