@@ -78,7 +78,9 @@
 // permutation was the cheapest but neither run's. Tried on 300..305 and not kept: a body-
 // axis heading continuity term (IDF1 0.822 -> 0.827 with colour at weight 0.5, 0.765 ->
 // 0.746 without; worse at weight 1), and the optimal assignment as a third candidate where
-// the runs disagree (0.817 with colour, 0.727 without).
+// the runs disagree (0.817 with colour, 0.727 without), and a third tracker (a backward run
+// holding crowded tracks 0.5 s) breaking those ties by majority (0.840 and 0.786 on
+// 300..305, but 0.889 and 0.749 on 100..105 against 0.921 and 0.835).
 // Coordinates: pixels, origin top-left. Thread safety: pure function.
 #pragma once
 
