@@ -62,7 +62,7 @@ const bt::cli::CommandRegistration kAnalyze(
       cmd->add_flag("--render", flags->render, "Also write tracks.mp4 with identities drawn");
       cmd->add_flag("--force", flags->force, "Redo videos whose outputs are already complete");
       cmd->add_flag("--no-offline-identities", flags->no_offline_identities,
-                    "With --animals: skip the offline identity pass (as in 'track': once the video is streamed, a "
+                    "With --animals 2 or more: skip the offline identity pass (as in 'track': once the video is streamed, a "
                     "second tracker runs backwards in time over the same detections; where it continues a contact "
                     "differently, the continuation that fits motion, body length and colour wins). Without it the "
                     "ids are the streaming tracker's alone");

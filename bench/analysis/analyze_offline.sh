@@ -5,7 +5,9 @@
 # --render (a second decoding pass draws the final ids), and, with BT_OFFLINE_MEMORY=1, peak
 # memory for a 1-minute against a 10-minute video (the first seed's video looped; -c copy
 # keeps its frames) with and without the pass.
-# Env: BT_BIN, BT_RESULTS; BT_SEEDS (default "7 8 9"), BT_SECONDS (default 60).
+# Env: BT_BIN, BT_RESULTS; BT_SEEDS (default "7 8 9"), BT_SECONDS (default 60);
+# BT_BIN_BEFORE: another build of behavtrack (e.g. before the pass came to analyze) whose
+# analyze gets a row "before" per seed.
 set -euo pipefail
 : "${BT_BIN:?}"
 results="${BT_RESULTS:-.}"
@@ -23,28 +25,37 @@ metrics() {  # truth, pred
 marker() {
   python3 -c "import json,sys; m=json.load(open(sys.argv[1])); o=m['offline_identities']; print('%.2f %d %d' % (m['realtime_factor'], o['episodes'], o['changed']))" "$1"
 }
-# Runs analyze; prints its peak RSS in MiB.
+# Runs analyze (with $bin); prints its peak RSS in MiB.
+bin=$BT_BIN
 analyze() {  # video, out, flags...
   local video=$1 out=$2
   shift 2
   local rss
-  rss=$( { /usr/bin/time -f "%M" "$BT_BIN" -q analyze "$video" --out "$out" --animals 5 "$@" >/dev/null; } 2>&1 | tail -1)
+  rss=$( { /usr/bin/time -f "%M" "$bin" -q analyze "$video" --out "$out" --animals 5 "$@" >/dev/null; } 2>&1 | tail -1)
   echo $((rss / 1024))
 }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-table="seed  pass  IDF1   MOTA   IDsw  HOTA   x realtime  contacts  re-decided"
+table="seed  pass    IDF1   MOTA   IDsw  HOTA   x realtime  contacts  re-decided"
 for seed in $seeds; do
   "$BT_BIN" -q synth --out "$work/s$seed" --mice 5 --seconds "$seconds" --seed "$seed"
   mv "$work/s$seed/video.mp4" "$work/s$seed/cage$seed.mp4"
-  for pass in on off; do
+  for pass in on off ${BT_BIN_BEFORE:+before}; do
     flags=()
     [[ $pass == off ]] && flags=(--no-offline-identities)
+    bin=$BT_BIN
+    [[ $pass == before ]] && bin=$BT_BIN_BEFORE
     analyze "$work/s$seed/cage$seed.mp4" "$work/$pass" "${flags[@]}" >/dev/null
+    bin=$BT_BIN
     dir="$work/$pass/cage$seed"
     read -r idf1 mota idsw hota < <(metrics "$work/s$seed/truth.json" "$dir/tracks.json")
-    read -r rtf episodes changed < <(marker "$dir/analysis.json")
-    table+=$(printf '\n%-5s %-5s %.3f  %.3f  %4d  %.3f  %10.2f  %8d  %10d' "$seed" "$pass" "$idf1" "$mota" "$idsw" "$hota" \
+    if [[ $pass == before ]]; then
+      rtf=$(python3 -c "import json,sys; print('%.2f' % json.load(open(sys.argv[1]))['realtime_factor'])" "$dir/analysis.json")
+      episodes=0 changed=0
+    else
+      read -r rtf episodes changed < <(marker "$dir/analysis.json")
+    fi
+    table+=$(printf '\n%-5s %-7s %.3f  %.3f  %4d  %.3f  %10.2f  %8d  %10d' "$seed" "$pass" "$idf1" "$mota" "$idsw" "$hota" \
              "$rtf" "$episodes" "$changed")
   done
 done

@@ -24,8 +24,8 @@ using json = nlohmann::json;
 // tracks hold ambiguous contacts for the offline pass to re-decide.
 constexpr int kMice = 4;
 
-fs::path synth_video(const test::TempDir& dir, const std::string& name, int seconds) {
-  const auto r = test::run_cli({"--quiet", "synth", "--out", (dir / name).string(), "--mice", std::to_string(kMice),
+fs::path synth_video(const test::TempDir& dir, const std::string& name, int seconds, int mice = kMice) {
+  const auto r = test::run_cli({"--quiet", "synth", "--out", (dir / name).string(), "--mice", std::to_string(mice),
                                 "--seconds", std::to_string(seconds), "--seed", "11"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   const fs::path video = dir / (name + ".mp4");
@@ -33,18 +33,20 @@ fs::path synth_video(const test::TempDir& dir, const std::string& name, int seco
   return video;
 }
 
-test::CliResult analyze(const fs::path& video, const fs::path& out, const std::vector<std::string>& more = {}) {
+test::CliResult analyze(const fs::path& video, const fs::path& out, const std::vector<std::string>& more = {},
+                        int mice = kMice) {
   std::vector<std::string> args = {"--quiet", "analyze", video.string(), "--out", out.string(),
-                                   "--animals", std::to_string(kMice)};
+                                   "--animals", std::to_string(mice)};
   args.insert(args.end(), more.begin(), more.end());
   return test::run_cli(args);
 }
 
 // `track` on the same video with the classical detector and the thresholds analyze uses
 // with it (score_new lowered to the detector's confident score, 0.5).
-test::CliResult track(const fs::path& video, const fs::path& out, const std::vector<std::string>& more = {}) {
+test::CliResult track(const fs::path& video, const fs::path& out, const std::vector<std::string>& more = {},
+                      int mice = kMice) {
   std::vector<std::string> args = {"--quiet", "track", "--video", video.string(), "--model", "classical",
-                                   "--animals", std::to_string(kMice), "--score-new", "0.5", "--out", out.string()};
+                                   "--animals", std::to_string(mice), "--score-new", "0.5", "--out", out.string()};
   args.insert(args.end(), more.begin(), more.end());
   return test::run_cli(args);
 }
@@ -86,6 +88,13 @@ TEST(AnalyzeOffline, TheFlagTurnsThePassOffAndAnEarlierRunIsNotTakenAsComplete) 
   ASSERT_EQ(with.exit_code, 0) << with.err;
   const json with_pass = frames_of(out / "cage" / "tracks.json");
   const json marker_with = json::parse(read_file(out / "cage" / "analysis.json"));
+  const json& pass = marker_with["offline_identities"];
+  EXPECT_EQ(pass["ran"], true);
+  // The summary says what the pass did.
+  EXPECT_NE(with.out.find("offline identity pass: " + std::to_string(pass["episodes"].get<int>()) +
+                          " ambiguous contacts, " + std::to_string(pass["changed"].get<int>()) + " re-decided"),
+            std::string::npos)
+      << with.out;
 
   const auto without = analyze(video, out, {"--no-offline-identities"});
   ASSERT_EQ(without.exit_code, 0) << without.err;
@@ -100,19 +109,26 @@ TEST(AnalyzeOffline, TheFlagTurnsThePassOffAndAnEarlierRunIsNotTakenAsComplete) 
   ASSERT_EQ(t.exit_code, 0) << t.err;
   const json streamed = frames_of(out / "cage" / "tracks.json");
   EXPECT_EQ(first_difference(streamed, frames_of(dir / "track" / "tracks.json")), "");
-  if (marker_with["offline_identities"]["changed"].get<int>() > 0) {
+  if (pass["changed"].get<int>() > 0) {
     EXPECT_NE(first_difference(streamed, with_pass), "") << "the pass re-decided contacts but no id changed";
   }
+}
 
-  // The default again: the summary says what the pass did.
-  const auto again = analyze(video, out);
-  ASSERT_EQ(again.exit_code, 0) << again.err;
-  const json m = marker_with["offline_identities"];
-  EXPECT_NE(again.out.find("offline identity pass: " + std::to_string(m["episodes"].get<int>()) +
-                           " ambiguous contacts, " + std::to_string(m["changed"].get<int>()) + " re-decided"),
-            std::string::npos)
-      << again.out;
-  EXPECT_EQ(frames_of(out / "cage" / "tracks.json"), with_pass);
+// One mouse: no contact to re-decide, so analyze skips the pass; track, which runs it,
+// gives the same ids.
+TEST(AnalyzeOffline, OneMouseSkipsThePassWithTheSameIdsAsTrack) {
+  test::TempDir dir;
+  const fs::path video = synth_video(dir, "cage", 4, 1);
+  const auto a = analyze(video, dir / "analyze", {}, 1);
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  const auto t = track(video, dir / "track", {}, 1);
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  EXPECT_NE(t.out.find("offline identity pass"), std::string::npos) << t.out;
+  EXPECT_EQ(a.out.find("offline identity pass"), std::string::npos) << a.out;
+  const json analysed = frames_of(dir / "analyze" / "cage" / "tracks.json");
+  ASSERT_EQ(analysed.size(), 120u);
+  EXPECT_EQ(first_difference(analysed, frames_of(dir / "track" / "tracks.json")), "");
+  EXPECT_EQ(json::parse(read_file(dir / "analyze" / "cage" / "analysis.json"))["offline_identities"]["ran"], false);
 }
 
 // Starts analyze, waits until the first video is complete, kills it with SIGKILL while the

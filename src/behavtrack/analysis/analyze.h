@@ -7,12 +7,13 @@
 //
 // Each video is streamed once: decode -> detect (pose model, or the classical detector
 // when none is given) -> colour histograms (track/appearance.h appearance_histograms) ->
-// the streaming tracker with the known animal count. With a known count and
+// the streaming tracker with the known animal count. With two or more mice and
 // tracker.offline_identities (the default, as in `behavtrack track`), the offline identity
 // pass then runs over the whole video (track/tracker.h resolve_offline: a second tracker
 // backwards in time over the same detections, and the identity resolver re-deciding the
 // ambiguous contacts by motion, body length and colour): analyze's identities equal
-// `track --video V --model M`'s for the same detections and tracker options. Then behaviour
+// `track --video V --model M`'s for the same detections and tracker options (with one
+// mouse the pass can exchange nothing and is skipped: the same ids). Then behaviour
 // (when a behaviour model is given), tables and report, all from the final identities.
 // Outputs in out_dir/<video stem>/:
 //   tracks.json (Instances JSON with ids), tracks.csv, behavior.csv, bouts.csv,
