@@ -59,7 +59,7 @@ const bt::cli::CommandRegistration kAnalyze(
                       "is lost, unsure or touching another. 1 = every frame")
           ->check(CLI::PositiveNumber)
           ->capture_default_str();
-      cmd->add_flag("--render", flags->render, "Also write tracks.mp4 with identities drawn");
+      cmd->add_flag("--render", flags->render, "Also write tracks.mp4 with the final identities drawn (a second decoding pass once tracking is done)");
       cmd->add_flag("--force", flags->force, "Redo videos whose outputs are already complete");
       cmd->add_flag("--no-offline-identities", flags->no_offline_identities,
                     "With --animals 2 or more: skip the offline identity pass (as in 'track': once the video is streamed, a "

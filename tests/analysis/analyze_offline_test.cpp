@@ -95,6 +95,8 @@ TEST(AnalyzeOffline, TheFlagTurnsThePassOffAndAnEarlierRunIsNotTakenAsComplete) 
                           " ambiguous contacts, " + std::to_string(pass["changed"].get<int>()) + " re-decided"),
             std::string::npos)
       << with.out;
+  // And the report's metrics table.
+  EXPECT_NE(read_file(out / "cage" / "report.html").find("offline identity pass"), std::string::npos);
 
   const auto without = analyze(video, out, {"--no-offline-identities"});
   ASSERT_EQ(without.exit_code, 0) << without.err;
@@ -103,6 +105,7 @@ TEST(AnalyzeOffline, TheFlagTurnsThePassOffAndAnEarlierRunIsNotTakenAsComplete) 
   const json marker = json::parse(read_file(out / "cage" / "analysis.json"));
   EXPECT_EQ(marker["offline_identities"]["ran"], false);
   EXPECT_EQ(marker["identity"]["tracker"]["offline_identities"], false);
+  EXPECT_EQ(read_file(out / "cage" / "report.html").find("offline identity pass"), std::string::npos);
 
   // Without the pass the ids are the streaming tracker's: the same as track's without it.
   const auto t = track(video, dir / "track", {"--no-offline-identities"});

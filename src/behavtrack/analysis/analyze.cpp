@@ -262,7 +262,11 @@ void write_report(const TrackedVideo& tracked, const std::map<std::pair<FrameInd
   meta.width = tracked.tracks.header.width;
   meta.height = tracked.tracks.header.height;
   meta.behaviors = behavior_names;
-  meta.metrics_json = json{{"detector", json::parse(detector.metrics_json())}}.dump();
+  json metrics = {{"detector", json::parse(detector.metrics_json())}};
+  if (tracked.offline_ran)
+    metrics["offline identity pass"] = {{"ambiguous contacts", tracked.offline.episodes},
+                                        {"re-decided", tracked.offline.changed}};
+  meta.metrics_json = metrics.dump();
   meta.options_json = identity.dump();
   ReportBuilder report(meta, o.report);
   for (const FrameInstances& f : tracked.tracks.frames) {
