@@ -21,9 +21,9 @@ metrics() {  # truth, pred
   "$BT_BIN" -q track evaluate --truth "$1" --pred "$2" --json |
     python3 -c "import json,sys; m=json.load(sys.stdin); print('%.3f %.3f %d %.3f' % (m['IDF1'], m['MOTA'], m['id_switches'], m['HOTA']))"
 }
-# Prints "REALTIME_FACTOR EPISODES CHANGED" from an analysis.json.
+# Prints "REALTIME_FACTOR EPISODES CHANGED OFFLINE_S RENDER_S STREAM_S" from an analysis.json.
 marker() {
-  python3 -c "import json,sys; m=json.load(open(sys.argv[1])); o=m['offline_identities']; print('%.2f %d %d' % (m['realtime_factor'], o['episodes'], o['changed']))" "$1"
+  python3 -c "import json,sys; m=json.load(open(sys.argv[1])); o=m['offline_identities']; t=m['stage_seconds']; print('%.2f %d %d %.2f %.2f %.2f' % (m['realtime_factor'], o['episodes'], o['changed'], t['offline_identities'], t['render'], t['stream']))" "$1"
 }
 # Runs analyze (with $bin); prints its peak RSS in MiB.
 bin=$BT_BIN
@@ -36,7 +36,7 @@ analyze() {  # video, out, flags...
 }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-table="seed  pass    IDF1   MOTA   IDsw  HOTA   x realtime  contacts  re-decided"
+table="seed  pass    IDF1   MOTA   IDsw  HOTA   x realtime  contacts  re-decided  pass s"
 for seed in $seeds; do
   "$BT_BIN" -q synth --out "$work/s$seed" --mice 5 --seconds "$seconds" --seed "$seed"
   mv "$work/s$seed/video.mp4" "$work/s$seed/cage$seed.mp4"
@@ -51,12 +51,12 @@ for seed in $seeds; do
     read -r idf1 mota idsw hota < <(metrics "$work/s$seed/truth.json" "$dir/tracks.json")
     if [[ $pass == before ]]; then
       rtf=$(python3 -c "import json,sys; print('%.2f' % json.load(open(sys.argv[1]))['realtime_factor'])" "$dir/analysis.json")
-      episodes=0 changed=0
+      episodes=0 changed=0 offline_s=0
     else
-      read -r rtf episodes changed < <(marker "$dir/analysis.json")
+      read -r rtf episodes changed offline_s _ _ < <(marker "$dir/analysis.json")
     fi
-    table+=$(printf '\n%-5s %-7s %.3f  %.3f  %4d  %.3f  %10.2f  %8d  %10d' "$seed" "$pass" "$idf1" "$mota" "$idsw" "$hota" \
-             "$rtf" "$episodes" "$changed")
+    table+=$(printf '\n%-5s %-7s %.3f  %.3f  %4d  %.3f  %10.2f  %8d  %10d  %6.2f' "$seed" "$pass" "$idf1" "$mota" "$idsw" \
+             "$hota" "$rtf" "$episodes" "$changed" "$offline_s")
   done
 done
 
@@ -66,8 +66,10 @@ for pass in on off; do
   flags=(--render)
   [[ $pass == off ]] && flags+=(--no-offline-identities)
   analyze "$work/s$first/cage$first.mp4" "$work/render-$pass" "${flags[@]}" >/dev/null
-  read -r rtf _ _ < <(marker "$work/render-$pass/cage$first/analysis.json")
-  render+=$(printf '\n  seed %s, pass %-3s with --render: %.2f x realtime' "$first" "$pass" "$rtf")
+  read -r rtf _ _ _ render_s stream_s < <(marker "$work/render-$pass/cage$first/analysis.json")
+  # synth renders 30 frames/s
+  render+=$(printf '\n  seed %s, pass %-3s with --render: %.2f x realtime; render pass %.1f s (%.0f frames/s), stream %.1f s' \
+            "$first" "$pass" "$rtf" "$render_s" "$(echo "$seconds * 30 / $render_s" | bc -l)" "$stream_s")
 done
 
 memory=""

@@ -123,7 +123,14 @@ struct TrackedVideo {
   int identities = 0;
   bool offline_ran = false;
   track::IdentityResolverStats offline;
+  // Wall time of each stage, seconds: decode + detect + streaming tracker, the offline pass
+  // (expanding what was kept, backward run, identity resolver), the --render pass.
+  double stream_s = 0, offline_s = 0, render_s = 0;
 };
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
 
 // What one pass over the video leaves: the streaming tracker's output and, for the offline
 // identity pass, what it was given. All flat (compact_frames.h, compact_histograms.h), so
@@ -231,16 +238,24 @@ TrackedVideo detect_and_track(const fs::path& video_path, const video::VideoInfo
   header.skeleton = detector.skeleton();
   const track::TrackerOptions options = tracker_options_for(o, detector);
   {
+    auto start = std::chrono::steady_clock::now();
     StreamedVideo kept = stream_video(video_path, detector, options, header, progress);
     release_free_heap_memory();  // the decoder's and detector's frame buffers, before the offline pass
+    result.stream_s = seconds_since(start);
+    start = std::chrono::steady_clock::now();
     result.identities = kept.identities;
     result.offline_ran = options.offline_identities;
     result.tracks.frames = result.offline_ran ? resolve_offline(std::move(kept), options, header, result.offline)
                                               : kept.forward.expand();
+    if (result.offline_ran) result.offline_s = seconds_since(start);
   }
   release_free_heap_memory();  // what the offline pass held
   write_tracks_json(out / "tracks.json", result.tracks);
-  if (o.render) render_tracks(video_path, result.tracks, out / "tracks.mp4", progress);
+  if (o.render) {
+    const auto start = std::chrono::steady_clock::now();
+    render_tracks(video_path, result.tracks, out / "tracks.mp4", progress);
+    result.render_s = seconds_since(start);
+  }
   return result;
 }
 
@@ -320,7 +335,7 @@ VideoAnalysis analyze_one(const fs::path& video_path, FrameDetector& detector,
   result.offline_ran = tracked.offline_ran;
   result.offline_episodes = tracked.offline.episodes;
   result.offline_changed = tracked.offline.changed;
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.seconds = seconds_since(start);
   const double duration_s = tracked.tracks.header.fps > 0 ? result.frames / tracked.tracks.header.fps : 0;
   result.realtime_factor = result.seconds > 0 ? duration_s / result.seconds : 0;
 
@@ -333,6 +348,9 @@ VideoAnalysis analyze_one(const fs::path& video_path, FrameDetector& detector,
                                                {"episodes", result.offline_episodes},
                                                {"changed", result.offline_changed}}},
                        {"seconds", result.seconds},
+                       {"stage_seconds", {{"stream", tracked.stream_s},
+                                          {"offline_identities", tracked.offline_s},
+                                          {"render", tracked.render_s}}},
                        {"realtime_factor", result.realtime_factor}};
   write_file_atomically(result.out_dir / "analysis.json", marker.dump(1) + "\n");
   return result;
