@@ -194,6 +194,11 @@ test('behaviour bout start/stop by key in the video mode, and its export', async
   const page = await openApp(browser.context, server.port);
   await page.locator('[data-mode="video"]').click();
   await page.waitForFunction(() => document.body.dataset.videoFrame === '0');
+  // Started without --tracks: the view says so, draws nothing and works as before.
+  assert.equal(await page.locator('#message').textContent(),
+    'no tracks loaded: start annotate with --tracks run/tracks.json to see identities');
+  assert.equal(await page.locator('#tracks-status').textContent(), 'no tracks loaded');
+  assert.equal(await page.evaluate(() => document.body.dataset.overlayFrame), '');
   await page.locator('#mice [data-track="2"]').click();
   for (let i = 0; i < 2; i++) await page.keyboard.press('ArrowRight');
   await page.waitForFunction(() => document.body.dataset.videoFrame === '2');

@@ -24,10 +24,11 @@ export function makeProject(dir, args = []) {
   return dir;
 }
 
-// Starts `behavtrack annotate DIR --port P` (0: any) and resolves with {port, child}.
-export function startServer(project, port = 0) {
+// Starts `behavtrack annotate DIR --port P extra...` (port 0: any) and resolves with
+// {port, child}.
+export function startServer(project, port = 0, extra = []) {
   return new Promise((resolve, reject) => {
-    const child = spawn(env.cli, ['annotate', project, '--port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(env.cli, ['annotate', project, '--port', String(port), ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     const timer = setTimeout(() => reject(new Error(`annotate did not start: ${out} ${err}`)), 20000);

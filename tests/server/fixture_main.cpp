@@ -1,6 +1,7 @@
 // bt_server_fixture DIR [--frames N] [--stride S] [--predicted P] [--width W] [--height H]
-//                       [--gop G] [--animals A]
-// Makes an annotation project for the browser tests and the benchmarks (server_fixture.h).
+//                       [--gop G] [--animals A] [--tracks FILE]
+// Makes an annotation project for the browser tests and the benchmarks (server_fixture.h);
+// --tracks also writes the mice's tracks (Instances JSON with ids) to FILE.
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -25,12 +26,17 @@ long long parse_number(const char* flag, const char* text) {
 int main(int argc, char** argv) {
   if (argc < 2 || argv[1][0] == '-') {
     std::fprintf(stderr, "usage: bt_server_fixture DIR [--frames N] [--stride S] [--predicted P] "
-                         "[--width W] [--height H] [--gop G] [--animals A]\n");
+                         "[--width W] [--height H] [--gop G] [--animals A] [--tracks FILE]\n");
     return 2;
   }
   bt::test::FixtureOptions o;
+  std::string tracks_file;
   for (int i = 2; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
+    if (flag == "--tracks") {
+      tracks_file = argv[i + 1];
+      continue;
+    }
     const long long v = parse_number(argv[i], argv[i + 1]);
     if (flag == "--frames") o.n_frames = v;
     else if (flag == "--stride") o.stride = v;
@@ -46,6 +52,7 @@ int main(int argc, char** argv) {
   }
   try {
     bt::test::make_annotation_project(argv[1], o);
+    if (!tracks_file.empty()) bt::test::write_fixture_tracks(tracks_file, o);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bt_server_fixture: %s\n", e.what());
     return 1;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "behavtrack/core/instances_json.h"
 #include "behavtrack/project/frame_images.h"
 #include "behavtrack/project/project.h"
 #include "behavtrack/video/video_info.h"
@@ -52,6 +53,24 @@ Instance predicted_mouse(int m, std::int64_t f, const FixtureOptions& o) {
 }
 
 }  // namespace
+
+void write_fixture_tracks(const fs::path& file, const FixtureOptions& o) {
+  InstancesFile tracks;
+  tracks.header.video = "video.mp4";
+  tracks.header.fps = 30;
+  tracks.header.width = o.width;
+  tracks.header.height = o.height;
+  for (std::int64_t f = 0; f < o.n_frames * o.stride; ++f) {
+    FrameInstances frame{f, {}};
+    for (int m = 0; m < 2; ++m) {
+      Instance in = predicted_mouse(m, f, o);
+      in.id = TrackId(fixture_track_id(m));
+      frame.instances.push_back(in);
+    }
+    tracks.frames.push_back(frame);
+  }
+  write_instances_json(file, tracks);
+}
 
 void make_annotation_project(const fs::path& dir, const FixtureOptions& o) {
   project::ProjectOptions po;

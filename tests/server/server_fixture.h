@@ -9,6 +9,12 @@
 // `n_predicted` of them with two unconfirmed predicted instances, and a cycle assigns them
 // to train/val/test round-robin; the first `n_cached` have their image in the project's
 // frame cache (media/frames/, PNG). Deterministic.
+//
+//   bt::test::write_fixture_tracks("/tmp/tracks.json", o);   // the mice's tracks, ids 1..2
+//
+// The tracks (Instances JSON naming video.mp4) hold both mice on every video frame, with
+// the same boxes and keypoints as the predictions; the right-hand mouse is id 1 and the
+// left-hand one id 2 (so identity order is not screen order).
 #pragma once
 
 #include <cstdint>
@@ -27,5 +33,8 @@ struct FixtureOptions {
 };
 
 void make_annotation_project(const std::filesystem::path& dir, const FixtureOptions& options);
+void write_fixture_tracks(const std::filesystem::path& file, const FixtureOptions& options);
+// The id write_fixture_tracks gives the fixture's mouse m (0: left, 1: right).
+inline int fixture_track_id(int m) { return 2 - m; }
 
 }  // namespace bt::test

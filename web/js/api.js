@@ -79,6 +79,8 @@ export const acceptPredictions = (id, version, instance) =>
   request('POST', `/api/frames/${id}/accept`, { body: instance === undefined ? { version } : { version, instance }, expect: [409] });
 export const videos = () => request('GET', '/api/videos');
 export const videoFrameUrl = (videoId, index) => `/api/videos/${videoId}/frames/${index}/image`;
+// Tracked instances of frames from..to (inclusive, at most 300): {frames: [{frame, instances}]}.
+export const tracks = (videoId, from, to) => request('GET', `/api/videos/${videoId}/tracks${query({ from, to })}`);
 export const bouts = (videoId) => request('GET', `/api/videos/${videoId}/bouts`);
 export const addBout = (videoId, bout) => request('POST', `/api/videos/${videoId}/bouts`, { body: bout });
 export const updateBout = (id, bout, version) =>

@@ -290,6 +290,8 @@ class App {
   onKey(e) {
     if (e.target.closest?.('input, select, textarea')) return;
     if (!$('#help').hidden && e.key === 'Escape') return this.toggleHelp(false);
+    // The frame controller handles H in its mode; the behaviour mode has no H of its own.
+    if (this.mode === 'video' && e.key === 'h' && !e.ctrlKey && !e.metaKey && !e.altKey) return this.toggleHelp();
     const handled = this.mode === 'video' ? this.video.onKey(e) : this.controller.onKey(e);
     if (handled) e.preventDefault();
   }

@@ -29,11 +29,12 @@ export class Ethogram {
     return BEHAVIOR_COLOURS[Math.max(0, this.behaviors.indexOf(behavior)) % BEHAVIOR_COLOURS.length];
   }
 
-  setTracks(tracks, nFrames) {
+  // colourOf(track): the mouse's colour for its label (the tracks overlay's), if any.
+  setTracks(tracks, nFrames, colourOf = () => '') {
     this.tracks = tracks;
     this.nFrames = Math.max(1, nFrames);
     this.container.innerHTML = tracks
-      .map((t) => `<div class="strip-row"><span class="strip-label">Mouse ${t}</span><canvas class="strip" data-track="${t}" height="${STRIP_PX}"></canvas></div>`)
+      .map((t) => `<div class="strip-row"><span class="strip-label" style="--mouse:${colourOf(t)}"><span class="swatch"></span>Mouse ${t}</span><canvas class="strip" data-track="${t}" height="${STRIP_PX}"></canvas></div>`)
       .join('');
     for (const canvas of this.container.querySelectorAll('canvas')) {
       canvas.addEventListener('pointerdown', (e) => this.onDown(e, canvas));

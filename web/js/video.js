@@ -11,15 +11,21 @@
 // selected one, Shift+C or Ctrl+S every proposal on the strips (one all-or-none request,
 // as Ctrl+S confirms a frame's predictions in the frame mode); moving, resizing or changing
 // the behaviour of a proposal confirms it too, since a person has then looked at it.
+// With tracks loaded (`annotate --tracks`), each tracked mouse is drawn over the frame in
+// its colour, which its "Mouse k" button and strip share (overlay.js); clicking a mouse's
+// box picks it. The mice offered are 1..expected animals plus the ids of the tracks.
 // Keys: Space play/pause, ← → step (Shift: 10 frames), 1…9, 0 behaviours, M or Tab next
-// mouse, Delete removes the selected bout, N next proposal, C / Shift+C / Ctrl+S confirm.
+// mouse, Delete removes the selected bout, N next proposal, C / Shift+C / Ctrl+S confirm,
+// O shows or hides the tracks overlay.
 
 import * as api from './api.js';
 import { BEHAVIOR_COLOURS, Ethogram } from './ethogram.js';
 import { escapeHtml } from './framelist.js';
+import { TrackOverlay, mouseColour } from './overlay.js';
 
 const $ = (selector) => document.querySelector(selector);
 const BEHAVIOR_KEYS = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0'];
+const NO_TRACKS = 'no tracks loaded: start annotate with --tracks run/tracks.json to see identities';
 
 export class VideoMode {
   constructor(project, message) {
@@ -29,6 +35,7 @@ export class VideoMode {
     this.video = null;
     this.current = 0;
     this.track = 1;
+    this.tracks = [1];
     this.bouts = [];
     this.open = new Map(); // track -> bout being recorded (saved, growing)
     this.selected = null;
@@ -39,6 +46,12 @@ export class VideoMode {
       onSelect: (b) => this.select(b),
       onChange: (b, changed) => this.saveBout(b, changed),
     });
+    this.overlay = new TrackOverlay($('#video-overlay'), $('#video-frame'), {
+      skeleton: project.skeleton,
+      onPick: (id) => this.pickTrack(id),
+      onLoaded: (from, to) => this.current >= from && this.current <= to && this.render(),
+    });
+    new ResizeObserver(() => this.render()).observe($('#video-overlay'));
     this.wire();
   }
 
@@ -80,8 +93,12 @@ export class VideoMode {
     this.video = this.videos.find((v) => v.id === id);
     this.open.clear();
     this.selected = null;
-    const tracks = Array.from({ length: Math.max(1, this.project.expected_animals) }, (_, i) => i + 1);
-    $('#mice').innerHTML = tracks.map((t) => `<button data-track="${t}">Mouse ${t}</button>`).join('');
+    this.overlay.setVideo(this.video);
+    const tracks = this.miceOf(this.video);
+    this.tracks = tracks;
+    if (!tracks.includes(this.track)) this.track = tracks[0];
+    $('#mice').innerHTML = tracks.map((t) => `<button data-track="${t}" style="--mouse:${mouseColour(t)}"><span class="swatch"></span>Mouse ${t}</button>`).join('');
+    this.describeTracks();
     $('#behaviors').innerHTML = this.project.behaviors
       .map((b, i) => `<button data-behavior="${escapeHtml(b)}"><span class="swatch" style="background:${BEHAVIOR_COLOURS[i % BEHAVIOR_COLOURS.length]}"></span>${escapeHtml(b)} <kbd>${BEHAVIOR_KEYS[i] ?? ''}</kbd></button>`)
       .join('');
@@ -89,14 +106,42 @@ export class VideoMode {
     $('#export-events').href = api.exportUrl(id, 'events');
     $('#export-labels').href = api.exportUrl(id, 'labels');
     $('#bout-behavior').innerHTML = this.project.behaviors.map((b) => `<option value="${escapeHtml(b)}">${escapeHtml(b)}</option>`).join('');
-    this.ethogram.setTracks(tracks, this.video.n_frames);
+    this.ethogram.setTracks(tracks, this.video.n_frames, mouseColour);
     this.bouts = (await api.bouts(id)).bouts;
     await this.seek(0);
+  }
+
+  // Mice 1..expected animals, and any other id of the video's tracks: bouts are for them.
+  miceOf(video) {
+    const n = Math.max(1, this.project.expected_animals);
+    const ids = new Set(Array.from({ length: n }, (_, i) => i + 1));
+    for (const id of video.tracks?.ids ?? []) ids.add(id);
+    return [...ids].sort((a, b) => a - b);
+  }
+
+  // The side panel names the tracks file; without one the view says so, once.
+  describeTracks() {
+    const t = this.video.tracks;
+    const key = this.overlay.visible ? 'O hides them' : 'hidden: O shows them';
+    $('#tracks-status').textContent = t ? `${t.file}: mice ${t.ids.join(', ')} (${key})` : 'no tracks loaded';
+    $('#tracks-status').title = t ? `frames ${t.first_frame}–${t.last_frame}` : NO_TRACKS;
+    if (t || this.toldNoTracks) return;
+    this.toldNoTracks = true;
+    this.message(NO_TRACKS);
+  }
+
+  toggleOverlay() {
+    if (!this.overlay.loaded) return this.message(NO_TRACKS);
+    this.overlay.setVisible(!this.overlay.visible);
+    this.describeTracks();
+    this.message(this.overlay.visible ? 'Tracks shown.' : 'Tracks hidden (O shows them).');
+    this.render();
   }
 
   async seek(frame) {
     if (!this.video) return;
     this.current = Math.min(this.video.n_frames - 1, Math.max(0, frame));
+    this.overlay.prefetch(this.current); // in parallel with the image
     const img = $('#video-frame');
     const target = api.videoFrameUrl(this.video.id, this.current);
     if (!img.src.endsWith(target)) {
@@ -179,9 +224,9 @@ export class VideoMode {
     this.render();
   }
 
-  // The proposals the strips show: unconfirmed bouts of mice 1..expected_animals.
+  // The proposals the strips show: unconfirmed bouts of the mice offered.
   shownProposals() {
-    return this.bouts.filter((b) => b.confirmed === false && b.track_id >= 1 && b.track_id <= this.project.expected_animals);
+    return this.bouts.filter((b) => b.confirmed === false && this.tracks.includes(b.track_id));
   }
 
   async confirm(list, what) {
@@ -254,7 +299,8 @@ export class VideoMode {
     if (key === 'n') return this.nextProposal(), true;
     if (key === 'c') return this.confirmSelected(), true;
     if (key === 'C') return this.confirmShown(), true;
-    if (key === 'm' || key === 'Tab') return this.pickTrack((this.track % this.project.expected_animals) + 1), true;
+    if (key === 'o') return this.toggleOverlay(), true;
+    if (key === 'm' || key === 'Tab') return this.pickTrack(this.tracks[(this.tracks.indexOf(this.track) + 1) % this.tracks.length]), true;
     const i = BEHAVIOR_KEYS.indexOf(key);
     if (i >= 0 && i < this.project.behaviors.length) return this.toggleBout(this.project.behaviors[i]), true;
     return false;
@@ -281,6 +327,18 @@ export class VideoMode {
     $('#selected-bout').textContent = b
       ? `Mouse ${b.track_id}, frames ${b.start_frame}–${b.end_frame}, ${b.confirmed === false ? 'proposed (unconfirmed)' : 'confirmed'}`
       : 'none';
+    this.overlay.draw(this.current, { selected: this.track, labels: this.behaviorsAt(this.current, growing) });
     document.body.dataset.videoFrame = String(this.current);
+  }
+
+  // Each mouse's behaviour at the frame, from its bouts (the one being recorded included).
+  behaviorsAt(frame, growing) {
+    const labels = new Map();
+    for (const b of [...this.bouts, ...growing]) {
+      if (frame < b.start_frame || frame > b.end_frame) continue;
+      labels.set(b.track_id, b.confirmed === false ? `${b.behavior}?` : b.behavior);
+    }
+    for (const b of this.open.values()) labels.set(b.track_id, `● ${b.behavior}`);
+    return labels;
   }
 }

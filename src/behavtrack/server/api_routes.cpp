@@ -17,6 +17,9 @@ using nlohmann::json;
 namespace {
 
 constexpr std::int64_t kMaxPageSize = 1000;
+// Frames of tracks a request may ask for: ten seconds at 30 fps, a few hundred kB of JSON
+// for five mice, so the app's prefetch of the next chunk stays quick.
+constexpr std::int64_t kMaxTrackFrames = 300;
 constexpr const char* kJson = "application/json";
 
 int status_for(ErrorKind kind) {
@@ -117,6 +120,7 @@ class Routes : public std::enable_shared_from_this<Routes> {
     http.Post(R"(/api/frames/(\d+)/accept)", guarded([self](auto& req, auto& res) { self->accept(req, res); }));
     http.Get("/api/videos", guarded([self](auto&, auto& res) { self->videos(res); }));
     http.Get(R"(/api/videos/(\d+)/frames/(\d+)/image)", guarded([self](auto& req, auto& res) { self->video_image(req, res); }));
+    http.Get(R"(/api/videos/(\d+)/tracks)", guarded([self](auto& req, auto& res) { self->tracks(req, res); }));
     http.Get(R"(/api/videos/(\d+)/bouts)", guarded([self](auto& req, auto& res) { self->bouts(req, res); }));
     http.Post(R"(/api/videos/(\d+)/bouts)", guarded([self](auto& req, auto& res) { self->add_bout(req, res); }));
     http.Post("/api/bouts/confirm", guarded([self](auto& req, auto& res) { self->confirm_bouts(req, res); }));
@@ -219,8 +223,40 @@ class Routes : public std::enable_shared_from_this<Routes> {
 
   void videos(httplib::Response& res) {
     json rows = json::array();
-    for (const VideoRow& v : c_.backend.videos()) rows.push_back(to_json(v));
+    for (const VideoRow& v : c_.backend.videos()) {
+      json row = to_json(v);
+      const VideoTracks* t = c_.tracks.find(v.id);
+      row["tracks"] = t ? tracks_summary_json(*t) : json(nullptr);
+      rows.push_back(row);
+    }
     send_json(res, {{"videos", rows}});
+  }
+
+  // The tracked instances of frames from..to (inclusive); frames without any are left out.
+  void tracks(const httplib::Request& req, httplib::Response& res) {
+    const std::int64_t video_id = path_id(req, 1, "video id");
+    const VideoRow video = find_video(c_.backend, video_id);
+    const VideoTracks* t = c_.tracks.find(video_id);
+    if (!t)
+      throw_not_found("video " + std::to_string(video_id) +
+                      ": no tracks loaded; start annotate with --tracks run/tracks.json");
+    if (!req.has_param("from")) throw_invalid("from: required (?from=F&to=G, frame indices)");
+    const FrameIndex from = query_int(req, "from", 0);
+    const FrameIndex to = query_int(req, "to", from);
+    const FrameIndex last = video.n_frames - 1;
+    if (from < 0 || from > last)
+      throw_invalid("from: " + std::to_string(from) + " is not a frame of the video (0.." + std::to_string(last) + ")");
+    if (to >= from && to - from >= kMaxTrackFrames)  // from >= 0 here: no overflow
+      throw_invalid("to: at most " + std::to_string(kMaxTrackFrames) + " frames a request (from " +
+                    std::to_string(from) + ": to <= " + std::to_string(from + kMaxTrackFrames - 1) + "), got " +
+                    std::to_string(to));
+    if (to < from || to > last)
+      throw_invalid("to: " + std::to_string(to) + " is not in " + std::to_string(from) + ".." + std::to_string(last) +
+                    " (from .. the video's last frame)");
+    json frames = json::array();
+    for (const FrameInstances* f : t->frames_in(from, to)) frames.push_back(tracked_frame_json(*f));
+    // Tracks are loaded once per server: a reply never changes while it runs.
+    send_json(res, {{"video_id", video_id}, {"from", from}, {"to", to}, {"frames", frames}});
   }
 
   void bouts(const httplib::Request& req, httplib::Response& res) {

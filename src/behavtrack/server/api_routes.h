@@ -4,6 +4,7 @@
 
 #include "behavtrack/server/annotation_backend.h"
 #include "behavtrack/server/frame_images.h"
+#include "behavtrack/server/tracks_catalog.h"
 
 namespace httplib {
 class Server;
@@ -11,10 +12,12 @@ class Server;
 
 namespace bt::server {
 
-// What the handlers share; both are safe to call from the handler threads.
+// What the handlers share; all are safe to use from the handler threads (the catalog is
+// read-only).
 struct ApiContext {
   AnnotationBackend& backend;
   FrameImages& images;
+  const TracksCatalog& tracks;
 };
 
 void add_api_routes(httplib::Server& http, ApiContext& context);

@@ -196,4 +196,26 @@ json to_json(const Bout& b) {
           {"version", b.version}, {"predicted", b.predicted}, {"confirmed", b.confirmed}};
 }
 
+json tracks_summary_json(const VideoTracks& t) {
+  const auto& frames = t.tracks.frames;
+  return {{"file", t.file.filename().string()},
+          {"ids", t.ids},
+          {"first_frame", frames.empty() ? json(nullptr) : json(frames.front().frame)},
+          {"last_frame", frames.empty() ? json(nullptr) : json(frames.back().frame)},
+          {"n_instances", t.n_instances}};
+}
+
+json tracked_frame_json(const FrameInstances& frame) {
+  json list = json::array();
+  for (const Instance& in : frame.instances) {
+    json kps = json::array();
+    for (const Keypoint& k : in.keypoints) kps.push_back({k.x, k.y, to_int(k.v)});
+    list.push_back({{"id", in.id ? json(in.id->value) : json(nullptr)},
+                    {"bbox", {in.box.x1, in.box.y1, in.box.x2, in.box.y2}},
+                    {"keypoints", kps},
+                    {"score", in.score}});
+  }
+  return {{"frame", frame.frame}, {"instances", list}};
+}
+
 }  // namespace bt::server

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "behavtrack/server/annotation_backend.h"
+#include "behavtrack/server/tracks_catalog.h"
 
 namespace bt::server {
 
@@ -44,5 +45,10 @@ nlohmann::json to_json(const StateCounts& counts);
 nlohmann::json to_json(const ProjectSummary& project);
 nlohmann::json to_json(const VideoRow& video);
 nlohmann::json to_json(const Bout& bout);
+// A video's loaded tracks, as /api/videos lists them: {"file", "ids", "first_frame",
+// "last_frame", "n_instances"}.
+nlohmann::json tracks_summary_json(const VideoTracks& tracks);
+// A tracked frame: {"frame", "instances": [{"id", "bbox", "keypoints": [[x, y, v]...], "score"}...]}.
+nlohmann::json tracked_frame_json(const FrameInstances& frame);
 
 }  // namespace bt::server

@@ -74,14 +74,15 @@ fs::path find_web_dir(const fs::path& source_dir, const fs::path& install_dir) {
 struct AnnotationServer::Impl {
   ServerOptions options;
   AnnotationBackend& backend;
+  TracksCatalog tracks;
   FrameImages images;
-  ApiContext api{backend, images};
+  ApiContext api{backend, images, tracks};
   httplib::Server http;
   int port = 0;
   std::thread thread;
 
-  Impl(ServerOptions o, AnnotationBackend& b)
-      : options(std::move(o)), backend(b), images({options.image_quality, 512}) {}
+  Impl(ServerOptions o, AnnotationBackend& b, TracksCatalog t)
+      : options(std::move(o)), backend(b), tracks(std::move(t)), images({options.image_quality, 512}) {}
 
   void configure() {
     const int n_threads = options.threads;
@@ -126,9 +127,9 @@ struct AnnotationServer::Impl {
   }
 };
 
-AnnotationServer::AnnotationServer(ServerOptions options, AnnotationBackend& backend) {
+AnnotationServer::AnnotationServer(ServerOptions options, AnnotationBackend& backend, TracksCatalog tracks) {
   options.validate();
-  impl_ = std::make_unique<Impl>(std::move(options), backend);
+  impl_ = std::make_unique<Impl>(std::move(options), backend, std::move(tracks));
   impl_->configure();
   impl_->bind();
 }

@@ -20,6 +20,7 @@
 #include <string>
 
 #include "behavtrack/server/annotation_backend.h"
+#include "behavtrack/server/tracks_catalog.h"
 
 namespace bt::server {
 
@@ -38,7 +39,9 @@ class AnnotationServer {
  public:
   // Binds the socket now (so the port is known and errors surface here): throws bt::Error
   // (kIo) when the address cannot be bound, kInvalidInput for bad options.
-  AnnotationServer(ServerOptions options, AnnotationBackend& backend);
+  // `tracks`: the tracking runs drawn over the videos (GET /api/videos/ID/tracks); empty
+  // by default.
+  AnnotationServer(ServerOptions options, AnnotationBackend& backend, TracksCatalog tracks = {});
   ~AnnotationServer();
   AnnotationServer(const AnnotationServer&) = delete;
   AnnotationServer& operator=(const AnnotationServer&) = delete;
