@@ -5,10 +5,11 @@
 // table `kScaled` below: 2000 sampled frames become 40, 20-minute training 0.3 minutes, and
 // the classical detector stands in for a model that trained too briefly to find mice),
 // the optional preprocessing line is skipped (it changes the frame rate the synthetic
-// truth is in), and `annotate` is played by an oracle that does what the person does at
-// that point: label the frames the app asks for from the synthetic truth (`labels import`),
-// label behaviour bouts of three mice of the tracked video under the tracks' ids, and
-// confirm the proposals `active behavior-next` queued. Every other line runs as written.
+// truth is in), and `annotate` starts the real server with the README's flags and stops it;
+// then an oracle does what the person does in the app at that point: label the frames the
+// app asks for from the synthetic truth (`labels import`), label behaviour bouts of three
+// mice of the tracked video under the tracks' ids, and confirm the proposals `active
+// behavior-next` queued. Every other line runs as written.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -22,6 +23,7 @@
 
 #include "behavtrack/core/instances_json.h"
 #include "behavtrack/project/project.h"
+#include "server/server_process.h"
 #include "test_support.h"
 
 namespace bt {
@@ -230,6 +232,10 @@ TEST_F(ReadmeWalkthroughSlow, EveryCommandRunsAsWritten) {
     if (marked_optional(commands[c])) continue;
     SCOPED_TRACE(commands[c]);
     if (w.at(1) == "annotate") {
+      {  // the server starts with the README's flags (then the oracle labels)
+        const test::ServerProcess server(w.at(2), std::vector<std::string>(w.begin() + 3, w.end()));
+        ASSERT_GT(server.port(), 0);
+      }
       annotate(w.at(2));
       if (HasFatalFailure()) return;
       continue;
