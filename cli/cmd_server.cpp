@@ -45,8 +45,8 @@ std::string tracks_summary(const bt::server::TracksCatalog& catalog) {
     std::string ids;
     for (const int id : v.ids) ids += (ids.empty() ? "" : ", ") + std::to_string(id);
     text += "annotate: video " + std::to_string(v.video_id) + " shows tracks " + bt::quoted(v.file.string()) +
-            ": mice " + ids + ", frames " + std::to_string(v.tracks.frames.front().frame) + ".." +
-            std::to_string(v.tracks.frames.back().frame) + "\n";
+            ": mice " + ids + ", frames " + std::to_string(v.first_frame()) + ".." +
+            std::to_string(v.last_frame()) + "\n";
   }
   return text;
 }

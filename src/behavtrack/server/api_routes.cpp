@@ -254,7 +254,7 @@ class Routes : public std::enable_shared_from_this<Routes> {
       throw_invalid("to: " + std::to_string(to) + " is not in " + std::to_string(from) + ".." + std::to_string(last) +
                     " (from .. the video's last frame)");
     json frames = json::array();
-    for (const FrameInstances* f : t->frames_in(from, to)) frames.push_back(tracked_frame_json(*f));
+    for (const FrameInstances& f : t->frames_in(from, to)) frames.push_back(tracked_frame_json(f));
     // Tracks are loaded once per server: a reply never changes while it runs.
     send_json(res, {{"video_id", video_id}, {"from", from}, {"to", to}, {"frames", frames}});
   }

@@ -197,11 +197,10 @@ json to_json(const Bout& b) {
 }
 
 json tracks_summary_json(const VideoTracks& t) {
-  const auto& frames = t.tracks.frames;
   return {{"file", t.file.filename().string()},
           {"ids", t.ids},
-          {"first_frame", frames.empty() ? json(nullptr) : json(frames.front().frame)},
-          {"last_frame", frames.empty() ? json(nullptr) : json(frames.back().frame)},
+          {"first_frame", t.first_frame()},
+          {"last_frame", t.last_frame()},
           {"n_instances", t.n_instances}};
 }
 

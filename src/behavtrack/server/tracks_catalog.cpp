@@ -6,6 +6,7 @@
 
 #include "behavtrack/core/error.h"
 #include "behavtrack/core/log.h"
+#include "behavtrack/core/runtime.h"
 #include "behavtrack/project/project.h"
 #include "behavtrack/project/videos.h"
 
@@ -16,21 +17,25 @@ namespace {
 
 std::string subject_of(const fs::path& tracks_file) { return "tracks " + bt::quoted(tracks_file.string()); }
 
-// Leaves the instances with an id; counts the others. Frames left empty are dropped.
-void keep_identified(VideoTracks& v) {
+// Keeps the instances with an id, flat; counts the others. Frames left empty are dropped.
+void keep_identified(std::vector<FrameInstances>& parsed, VideoTracks& v) {
   std::set<int> ids;
-  std::vector<FrameInstances> kept;
-  kept.reserve(v.tracks.frames.size());
-  for (FrameInstances& f : v.tracks.frames) {
+  std::size_t n_keypoints = 0, n_instances = 0;
+  for (const FrameInstances& f : parsed)
+    for (const Instance& in : f.instances) n_keypoints += in.keypoints.size(), ++n_instances;
+  v.frames.reserve(parsed.size(), n_instances, n_keypoints);
+  v.frame_indices.reserve(parsed.size());
+  for (FrameInstances& f : parsed) {
     const auto without_id = [](const Instance& in) { return !in.id; };
     const auto end = std::remove_if(f.instances.begin(), f.instances.end(), without_id);
     v.n_without_id += f.instances.end() - end;
     f.instances.erase(end, f.instances.end());
+    if (f.instances.empty()) continue;
     for (const Instance& in : f.instances) ids.insert(in.id->value);
     v.n_instances += static_cast<std::int64_t>(f.instances.size());
-    if (!f.instances.empty()) kept.push_back(std::move(f));
+    v.frames.push_back(f);
+    v.frame_indices.push_back(f.frame);
   }
-  v.tracks.frames = std::move(kept);
   v.ids.assign(ids.begin(), ids.end());
 }
 
@@ -48,16 +53,21 @@ void check_frame_size(const fs::path& tracks_file, const InstancesHeader& h, con
 VideoTracks load_one(const project::Project& p, const TracksInput& in) {
   VideoTracks v;
   v.file = in.tracks_file;
-  v.tracks = read_instances_json(in.tracks_file);
-  keep_identified(v);
+  {
+    InstancesFile parsed = read_instances_json(in.tracks_file);
+    v.header = parsed.header;
+    keep_identified(parsed.frames, v);
+  }
+  // The parsed document and its per-instance blocks are freed: give their pages back, so
+  // a long video's tracks cost their flat arrays only.
+  release_free_heap_memory();
   if (v.ids.empty())
     throw_invalid(subject_of(in.tracks_file) + ": no instance has an id; run 'behavtrack track' first");
-  const FrameIndex last_frame = v.tracks.frames.back().frame;
   const project::VideoRecord video =
-      project::video_of_tracks(p, in.tracks_file, v.tracks.header.video, in.video_file, last_frame);
-  check_frame_size(in.tracks_file, v.tracks.header, video);
+      project::video_of_tracks(p, in.tracks_file, v.header.video, in.video_file, v.last_frame());
+  check_frame_size(in.tracks_file, v.header, video);
   v.video_id = video.id;
-  if (!v.tracks.header.skeleton.same_keypoints(p.skeleton()))
+  if (!v.header.skeleton.same_keypoints(p.skeleton()))
     log_warn("{}: keypoints differ from the project's skeleton; drawn in the tracks' own order",
              subject_of(in.tracks_file));
   if (v.n_without_id > 0)
@@ -67,13 +77,11 @@ VideoTracks load_one(const project::Project& p, const TracksInput& in) {
 
 }  // namespace
 
-std::vector<const FrameInstances*> VideoTracks::frames_in(FrameIndex first, FrameIndex last) const {
-  const auto& frames = tracks.frames;
-  const auto by_frame = [](const FrameInstances& f, FrameIndex index) { return f.frame < index; };
-  std::vector<const FrameInstances*> out;
-  for (auto it = std::lower_bound(frames.begin(), frames.end(), first, by_frame);
-       it != frames.end() && it->frame <= last; ++it)
-    out.push_back(&*it);
+std::vector<FrameInstances> VideoTracks::frames_in(FrameIndex first, FrameIndex last) const {
+  std::vector<FrameInstances> out;
+  auto i = static_cast<std::size_t>(std::lower_bound(frame_indices.begin(), frame_indices.end(), first) -
+                                    frame_indices.begin());
+  for (; i < frame_indices.size() && frame_indices[i] <= last; ++i) out.push_back(frames.at(i));
   return out;
 }
 

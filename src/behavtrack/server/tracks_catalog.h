@@ -13,10 +13,11 @@
 // behavior-next --tracks` match bouts to, so bouts labelled under these ids train on them.
 // Coordinates are pixels of the original video frame, origin top-left (core/types.h).
 //
-// Loaded once, whole, at start (read-only afterwards). Memory: about 270 bytes an
-// instance (Instance with 4 keypoints and their scores), so a 10-minute, 30 fps, 5-mouse
-// tracks file (90,000 instances) holds ~25 MB; reading it parses the JSON document whole
-// first (a transient peak of several times the file's size, see bench figures in
+// Loaded once, whole, at start (read-only afterwards), kept in flat arrays (CompactFrames:
+// ~180 bytes an instance with 4 keypoints, no per-frame heap blocks) so that the parsed
+// JSON document's memory can be given back to the OS after each file. Reading a file
+// parses its JSON whole first: a transient peak of about 9 times the file's size (a
+// 10-minute, 30 fps, 5-mouse tracks file: 20 MB of JSON, 90,000 instances; figures in
 // docs/http-api.md).
 // Errors (bt::Error) name the tracks file: missing or not Instances JSON (from
 // read_instances_json), no instance with an id, a video not registered in the project,
@@ -29,6 +30,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "behavtrack/core/compact_frames.h"
 #include "behavtrack/core/instances_json.h"
 #include "behavtrack/core/types.h"
 
@@ -41,17 +43,23 @@ struct TracksInput {
   std::filesystem::path video_file;
 };
 
-// One video's tracks: instances without an id are left out (they are no "Mouse k").
+// One video's tracks: instances without an id are left out (they are no "Mouse k"), and
+// so are frames left without instances.
 struct VideoTracks {
   std::int64_t video_id = 0;
   std::filesystem::path file;  // the tracks file as given
-  InstancesFile tracks;        // frames sorted by frame index, each at most once
-  std::vector<int> ids;        // the distinct track ids, ascending
+  InstancesHeader header;
+  CompactFrames frames;                  // in frame order
+  std::vector<FrameIndex> frame_indices;  // frames.at(i) is frame frame_indices[i]
+  std::vector<int> ids;                  // the distinct track ids, ascending
   std::int64_t n_instances = 0;
   std::int64_t n_without_id = 0;  // instances dropped for lacking an id
 
   // The frames of `first..last` (inclusive) that hold instances, in frame order.
-  std::vector<const FrameInstances*> frames_in(FrameIndex first, FrameIndex last) const;
+  std::vector<FrameInstances> frames_in(FrameIndex first, FrameIndex last) const;
+  // The first and last frame holding instances (0 when there are none).
+  FrameIndex first_frame() const { return frame_indices.empty() ? 0 : frame_indices.front(); }
+  FrameIndex last_frame() const { return frame_indices.empty() ? 0 : frame_indices.back(); }
 };
 
 class TracksCatalog {
