@@ -134,7 +134,8 @@ TEST(ServerOptions, ValidateNamesTheField) {
 TEST(AnnotateCli, HelpDocumentsEveryFlag) {
   const auto r = test::run_cli({"annotate", "--help"});
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* flag : {"DIR", "--port", "--host", "127.0.0.1", "0 picks a free one"})
+  for (const char* flag : {"DIR", "--port", "--host", "127.0.0.1", "0 picks a free one", "--tracks", "--tracks-video",
+                           "Instances JSON with ids", "O toggles the tracks overlay"})
     EXPECT_NE(r.out.find(flag), std::string::npos) << flag;
 }
 

@@ -21,8 +21,10 @@ std::string subject_of(const fs::path& tracks_file) { return "tracks " + bt::quo
 void keep_identified(std::vector<FrameInstances>& parsed, VideoTracks& v) {
   std::set<int> ids;
   std::size_t n_keypoints = 0, n_instances = 0;
-  for (const FrameInstances& f : parsed)
-    for (const Instance& in : f.instances) n_keypoints += in.keypoints.size(), ++n_instances;
+  for (const FrameInstances& f : parsed) {
+    n_instances += f.instances.size();
+    for (const Instance& in : f.instances) n_keypoints += in.keypoints.size();
+  }
   v.frames.reserve(parsed.size(), n_instances, n_keypoints);
   v.frame_indices.reserve(parsed.size());
   for (FrameInstances& f : parsed) {
