@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/wait.h>
+#include <csignal>
 #include <unistd.h>
 
 #include <fstream>
@@ -73,5 +74,29 @@ CliResult run_program(const std::string& program, const std::vector<std::string>
 }
 
 CliResult run_cli(const std::vector<std::string>& args) { return run_program(BT_CLI_PATH, args); }
+
+pid_t start_cli(const std::vector<std::string>& args) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const std::string program = BT_CLI_PATH;
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(program.c_str()));
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    const int null = ::open("/dev/null", O_WRONLY);
+    dup2(null, 1);
+    dup2(null, 2);
+    execv(program.c_str(), argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+bool kill9(pid_t pid) {
+  const bool sent = kill(pid, SIGKILL) == 0;
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return sent && WIFSIGNALED(status);
+}
 
 }  // namespace bt::test

@@ -2,6 +2,8 @@
 // the real `behavtrack` program.
 #pragma once
 
+#include <sys/types.h>
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -38,5 +40,11 @@ struct CliResult {
 CliResult run_cli(const std::vector<std::string>& args);
 // Runs any program with args, capturing output.
 CliResult run_program(const std::string& program, const std::vector<std::string>& args);
+// Starts build/bin/behavtrack with `args` in the background, its output discarded: for the
+// tests that kill it mid-run.
+pid_t start_cli(const std::vector<std::string>& args);
+// Sends SIGKILL to a process from start_cli and reaps it; true when the signal ended it
+// (it was still running).
+bool kill9(pid_t pid);
 
 }  // namespace bt::test

@@ -137,26 +137,13 @@ TEST(AnalyzeOffline, OneMouseSkipsThePassWithTheSameIdsAsTrack) {
 // Starts analyze, waits until the first video is complete, kills it with SIGKILL while the
 // second is under way; returns whether it was still running then.
 bool kill_during_second_video(const std::vector<std::string>& args, const fs::path& first_marker) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    std::vector<char*> argv;
-    const std::string prog = BT_CLI_PATH;
-    argv.push_back(const_cast<char*>(prog.c_str()));
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    freopen("/dev/null", "w", stdout);
-    freopen("/dev/null", "w", stderr);
-    execv(prog.c_str(), argv.data());
-    _exit(127);
-  }
+  const pid_t pid = test::start_cli(args);
   int status = 0;
   while (!fs::exists(first_marker)) {
     if (waitpid(pid, &status, WNOHANG) == pid) return false;  // ended before the first video was done
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  const bool killed = kill(pid, SIGKILL) == 0;
-  waitpid(pid, &status, 0);
-  return killed && WIFSIGNALED(status);
+  return test::kill9(pid);
 }
 
 TEST(AnalyzeOffline, AKillDuringAVideoLeavesNoTracksOfItAndTheRerunResumes) {

@@ -286,23 +286,9 @@ TEST(ProjectSampling, CliSampleAndSplitPrintSummariesAndRejectBadNumbers) {
 
 // Starts the CLI, kills it with SIGKILL after `delay_ms`, returns whether it was still running.
 bool run_and_kill(const std::vector<std::string>& args, int delay_ms) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    std::vector<char*> argv;
-    const std::string prog = BT_CLI_PATH;
-    argv.push_back(const_cast<char*>(prog.c_str()));
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    freopen("/dev/null", "w", stdout);
-    freopen("/dev/null", "w", stderr);
-    execv(prog.c_str(), argv.data());
-    _exit(127);
-  }
+  const pid_t pid = bt::test::start_cli(args);
   usleep(delay_ms * 1000);
-  const bool killed = kill(pid, SIGKILL) == 0;
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return killed && WIFSIGNALED(status);
+  return bt::test::kill9(pid);
 }
 
 void expect_consistent(const fs::path& dir, std::int64_t all_or_nothing) {
