@@ -66,14 +66,17 @@ TEST(VideoProbe, DlcVideoHasExactCountRateSizeAndKeyFrames) {
   EXPECT_TRUE(info.damage.empty());
 }
 
-// Random access in any order gives, for every index, the very frame a sequential decode
-// gives; around the 12 key frames and everywhere else.
-TEST(VideoReaderSlow, DlcEveryFrameInShuffledOrderEqualsSequentialDecode) {
+// Random access in any order gives the very frame a sequential decode gives; around the 12
+// key frames and everywhere else. Every third frame (777 of them, in every GOP): a random
+// read decodes ~100 frames from its key frame here, and all 2330 took 6 minutes of `make
+// test` on 2 cores; the frames around each key frame are all checked in the next test.
+TEST(VideoReaderSlow, DlcEveryThirdFrameInShuffledOrderEqualsSequentialDecode) {
   const std::vector<std::size_t> expected = sequential_hashes(dlc_video());
   ASSERT_EQ(expected.size(), 2330u);
   VideoReader reader(dlc_video());
   int mismatches = 0;
   for (const FrameIndex k : shuffled(2330, 7)) {
+    if (k % 3 != 1) continue;
     const Frame f = reader.read_at(k);
     ASSERT_EQ(f.index, k);
     if (image_hash(f.image) != expected[k] && ++mismatches < 10) ADD_FAILURE() << "frame " << k << " differs";
