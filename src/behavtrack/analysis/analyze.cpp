@@ -111,13 +111,6 @@ bool is_complete(const fs::path& out_dir, const json& identity) {
   return true;
 }
 
-// Whether the trackers and the offline pass get colour histograms: as `track --video` decides
-// (track_run.cpp), so the two commands give the same identities on the same detections.
-bool uses_colour(const track::TrackerOptions& t) {
-  return t.appearance_weight > 0 || (t.reid && t.reid_appearance_weight > 0) ||
-         (t.offline_identities && t.offline.appearance_weight > 0);
-}
-
 struct TrackedVideo {
   InstancesFile tracks;  // final identities
   int identities = 0;
@@ -147,7 +140,8 @@ StreamedVideo stream_video(const fs::path& video_path, FrameDetector& detector, 
                            const InstancesHeader& header, const ProgressCallback& progress) {
   video::VideoReader reader(video_path);
   track::Tracker tracker(options, header.skeleton, header.fps, header.width, header.height);
-  const bool offline = options.offline_identities, colour = uses_colour(options);
+  // Histograms as `track --video` computes them, so both give the same ids on the same detections.
+  const bool offline = options.offline_identities, colour = options.uses_appearance();
   StreamedVideo kept;
   const auto n_frames = static_cast<std::size_t>(std::max<std::int64_t>(0, reader.info().n_frames));
   const std::size_t instances = n_frames * static_cast<std::size_t>(std::max(1, options.animals));

@@ -208,9 +208,7 @@ TrackRunSummary run_tracking(const TrackRunOptions& o, const ProgressCallback& p
   std::unique_ptr<Renderer> renderer;
   if (!o.render.empty()) renderer = std::make_unique<Renderer>(o, header);
   const bool offline = o.tracker.offline_identities && o.tracker.animals > 0;
-  const bool use_appearance = video && o.appearance &&
-                              (o.tracker.appearance_weight > 0 || (o.tracker.reid && o.tracker.reid_appearance_weight > 0) ||
-                               (offline && o.tracker.offline.appearance_weight > 0));
+  const bool use_appearance = video && o.appearance && o.tracker.uses_appearance();
 
   Tracker tracker(o.tracker, header.skeleton, header.fps, header.width, header.height);
   const std::string name = (detector ? o.video : o.detections).filename().string();

@@ -73,6 +73,11 @@ TrackerOptions TrackerOptions::iou_only() {
   return o;
 }
 
+bool TrackerOptions::uses_appearance() const {
+  return appearance_weight > 0 || (reid && reid_appearance_weight > 0) ||
+         (offline_identities && animals > 0 && offline.appearance_weight > 0);
+}
+
 TrackerOptions TrackerOptions::behavtrack_style(int animals) {
   TrackerOptions o;
   o.animals = animals;

@@ -79,7 +79,7 @@ struct TrackerOptions {
   // Offline identity pass (identity_resolver.h) used by `track` (track_run.h) with a known
   // count: a second tracker runs backwards in time, and where it continues an ambiguous
   // contact differently the continuation that fits motion and body length wins. The
-  // streaming Tracker itself never uses it (analyze streams).
+  // streaming Tracker itself never uses it; `track` and `analyze` run it after the stream.
   bool offline_identities = true;
   IdentityResolverOptions offline;
 
@@ -91,6 +91,10 @@ struct TrackerOptions {
 
   // Throws bt::Error naming the field and value.
   void validate() const;
+  // Whether any stage uses the detections' colour histograms: stage 1's cost, the
+  // re-identification of lost mice, or (with a known count) the offline pass's colour cue.
+  // `track --video` and `analyze` compute histograms only then.
+  bool uses_appearance() const;
 
   // Plain IoU + Hungarian: no motion model, no second stage, no re-identification,
   // no interpolation or smoothing, no offline pass; unknown count.
