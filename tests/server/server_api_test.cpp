@@ -9,6 +9,7 @@
 #include "behavtrack/server/project_backend.h"
 #include "behavtrack/server/server.h"
 #include "behavtrack/video/video_reader.h"
+#include "server/http_json.h"
 #include "server/server_fixture.h"
 #include "test_support.h"
 
@@ -35,11 +36,7 @@ class ServerApi : public ::testing::Test {
   }
 
   json get_json(const std::string& path, int expected_status = 200) {
-    auto res = client_->Get(path.c_str());
-    EXPECT_TRUE(res) << path;
-    if (!res) return {};
-    EXPECT_EQ(res->status, expected_status) << path << ": " << res->body;
-    return json::parse(res->body);
+    return test::get_json(*client_, path, expected_status);
   }
 
   httplib::Result put(const std::string& path, const std::string& body) {

@@ -13,6 +13,7 @@
 #include "behavtrack/server/project_backend.h"
 #include "behavtrack/server/server.h"
 #include "behavtrack/server/tracks_catalog.h"
+#include "server/http_json.h"
 #include "server/server_fixture.h"
 #include "server/server_process.h"
 #include "test_support.h"
@@ -63,11 +64,7 @@ class ServerTracks : public ::testing::Test {
   }
 
   json get_json(const std::string& path, int expected_status = 200) {
-    auto res = client_->Get(path.c_str());
-    EXPECT_TRUE(res) << path;
-    if (!res) return {};
-    EXPECT_EQ(res->status, expected_status) << path << ": " << res->body;
-    return json::parse(res->body);
+    return test::get_json(*client_, path, expected_status);
   }
 
   std::string error_of(const std::string& path, int status) { return get_json(path, status).value("error", ""); }
