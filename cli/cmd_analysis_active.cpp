@@ -86,7 +86,7 @@ void add_next(CLI::App& active, bt::cli::Context& ctx) {
 void add_simulate(CLI::App& active, bt::cli::Context& ctx) {
   struct Flags {
     std::string dir, out, strategies = "random-stratified,hybrid";
-    int initial = 10, per_cycle = 10, cycles = 5;
+    int initial = 10, per_cycle = 10, cycles = 5, steps = 0;
     std::uint64_t seed = 42;
     TrainFlags train;
   };
@@ -101,9 +101,14 @@ void add_simulate(CLI::App& active, bt::cli::Context& ctx) {
   cmd->add_option("--per-cycle", f->per_cycle, "Frames added per cycle")->capture_default_str();
   cmd->add_option("--cycles", f->cycles, "Cycles after the first training")->capture_default_str();
   cmd->add_option("--seed", f->seed, "Seed")->capture_default_str();
+  cmd->add_option("--steps", f->steps,
+                  "Batches each cycle trains (epochs follow from its labelled count; overrides --epochs), so "
+                  "every cycle trains as long and the curve measures which frames were picked; 0 = use --epochs")
+      ->capture_default_str();
   f->train.add_to(cmd);
   cmd->callback([f, &ctx] {
     bt::analysis::SimulateOptions o;
+    o.steps_per_cycle = f->steps;
     o.strategies = parse_strategies(f->strategies);
     o.initial = f->initial;
     o.per_cycle = f->per_cycle;

@@ -6,8 +6,11 @@
 #    labelled from the synthetic truth, which stands in for the person.
 # Training is bounded by epochs, not minutes, so the curves do not depend on machine load.
 # Env: BT_BIN, BT_RESULTS; BT_AL_SETS (default "dlc synth"), BT_AL_EPOCHS (30), BT_AL_BATCH
-# (4), BT_AL_INITIAL (10), BT_AL_PER_CYCLE (10), BT_AL_CYCLES (4), BT_AL_SEED (42),
-# BT_AL_SYNTH_FRAMES (150: synthetic frames sampled, 20% of them held out for testing).
+# (4), BT_AL_STEPS (0: train BT_AL_EPOCHS a cycle; N: N batches a cycle whatever its labelled
+# count, so the curve measures which frames were picked rather than how long each cycle trained),
+# BT_AL_INITIAL (10), BT_AL_PER_CYCLE (10), BT_AL_CYCLES (4), BT_AL_SEED (42),
+# BT_AL_SYNTH_FRAMES (150: synthetic frames sampled, 20% of them held out for testing),
+# BT_AL_SYNTH_EVERY (5: frames apart of the sampling candidates).
 # Writes $BT_RESULTS/active-<set>/{learning_curve.csv,learning_curve.png,summary.json}.
 set -euo pipefail
 bin="${BT_BIN:-build/bin/behavtrack}"
@@ -32,7 +35,7 @@ synth_project() {  # folder
     "$bin" -q synth --out "$work/synth$seed" --mice 5 --seconds 60 --seed "$seed"
     "$bin" -q video add "$dir" "$work/synth$seed/video.mp4"
   done
-  "$bin" -q frames sample "$dir" --n "${BT_AL_SYNTH_FRAMES:-150}" --every 5 --seed 3
+  "$bin" -q frames sample "$dir" --n "${BT_AL_SYNTH_FRAMES:-150}" --every "${BT_AL_SYNTH_EVERY:-5}" --seed 3
   local video=1
   for seed in 11 12 13; do
     sqlite3 "$dir/behavtrack.db" "SELECT frame_index FROM frames WHERE video_id = $video" > "$work/picked"
@@ -61,7 +64,8 @@ for set in ${BT_AL_SETS:-dlc synth}; do
   /usr/bin/time -f "active_simulate: $set took %e s, peak RSS %M KiB" \
     "$bin" -q active simulate "$project" --out "$out" --strategies random-stratified,hybrid \
       --initial "${BT_AL_INITIAL:-10}" --per-cycle "${BT_AL_PER_CYCLE:-10}" --cycles "${BT_AL_CYCLES:-4}" \
-      --epochs "${BT_AL_EPOCHS:-30}" --batch "${BT_AL_BATCH:-4}" --seed "${BT_AL_SEED:-42}"
+      --epochs "${BT_AL_EPOCHS:-30}" --steps "${BT_AL_STEPS:-0}" --batch "${BT_AL_BATCH:-4}" \
+      --seed "${BT_AL_SEED:-42}"
   column -s, -t "$out/learning_curve.csv"
   echo "labels to reach random-stratified's final OKS AP: $(tr -d ' \n' < "$out/summary.json" |
     grep -o '"labels_to_reach_random_final_oks_ap":{[^}]*}')"

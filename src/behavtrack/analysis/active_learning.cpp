@@ -225,6 +225,18 @@ std::vector<std::pair<std::string, std::optional<int>>> labels_to_reach_random(
   return out;
 }
 
+// Epochs that make about `steps` batches of `batch` (0 = BehavTrack's table) over
+// n_train frames; the trainer caps the batch at the train-set size.
+int epochs_for_steps(int steps, int batch, std::size_t n_train) {
+  const int n = static_cast<int>(std::max<std::size_t>(n_train, 1));
+  if (batch == 0) {
+    int table_epochs = 0;
+    pose::default_schedule(n, table_epochs, batch);
+  }
+  const int batches_per_epoch = (n + std::min(batch, n) - 1) / std::min(batch, n);
+  return std::max(1, (steps + batches_per_epoch - 1) / batches_per_epoch);
+}
+
 }  // namespace
 
 void SimulateOptions::validate() const {
@@ -232,6 +244,8 @@ void SimulateOptions::validate() const {
   if (initial < 1) throw_invalid("simulate option initial = " + std::to_string(initial) + ": must be >= 1");
   if (per_cycle < 1) throw_invalid("simulate option per_cycle = " + std::to_string(per_cycle) + ": must be >= 1");
   if (cycles < 0) throw_invalid("simulate option cycles = " + std::to_string(cycles) + ": must be >= 0");
+  if (steps_per_cycle < 0)
+    throw_invalid("simulate option steps_per_cycle = " + std::to_string(steps_per_cycle) + ": must be >= 0");
   if (out_dir.empty()) throw_invalid("simulate: --out is required");
   train.validate();
 }
@@ -285,6 +299,7 @@ SimulateSummary simulate_active_learning(const fs::path& project_dir, const Simu
       pose::TrainOptions to = o.train;
       to.from_model = previous;
       if (to.seed == 0) to.seed = o.seed;
+      if (o.steps_per_cycle > 0) to.epochs = epochs_for_steps(o.steps_per_cycle, to.batch, train_idx.size());
       const fs::path model_dir = o.out_dir / "models" / (names.back() + "-cycle" + std::to_string(cycle));
       const pose::TrainResult trained =
           pose::train_pose_model(subset(pool, train_idx), subset(pool, val_idx), p.skeleton(), to, model_dir, progress);
@@ -323,7 +338,8 @@ SimulateSummary simulate_active_learning(const fs::path& project_dir, const Simu
     points.push_back({{"strategy", c.strategy}, {"cycle", c.cycle}, {"labelled", c.labelled},
                       {"test", json::parse(c.test.to_json())}, {"train_s", c.train_seconds}});
   const json doc = {{"project", project_dir.string()}, {"initial", o.initial}, {"per_cycle", o.per_cycle},
-                    {"cycles", o.cycles}, {"seed", o.seed}, {"train", json::parse(o.train.to_json())},
+                    {"cycles", o.cycles}, {"seed", o.seed}, {"steps_per_cycle", o.steps_per_cycle},
+                    {"train", json::parse(o.train.to_json())},
                     {"labels_to_reach_random_final_oks_ap", reach}, {"curve", points}};
   write_file_atomically(summary.summary_json, doc.dump(1) + "\n");
   return summary;
