@@ -203,7 +203,8 @@ const Appearance kBlack = {0.7f, 0.2f, 0.1f, 0.0f}, kWhite = {0.0f, 0.1f, 0.2f, 
 TEST(IdentityResolver, ColourUndoesAnExchangeBothRunsAgreedOn) {
   const ColourScene s = exchanged_in_place(kBlack, kWhite);
   IdentityResolverStats stats;
-  const DetectionAppearances colours{s.detections, s.histograms};
+  const HeldHistograms held(s.histograms);
+  const DetectionAppearances colours{s.detections, held};
   // Without the colour cue the two runs agree and the exchange stands.
   auto out = resolve_identities(s.forward, 0, 3, 30, {}, &stats, &s.forward);
   EXPECT_EQ(stats.changed, 0);
@@ -232,7 +233,8 @@ TEST(IdentityResolver, ColourLeavesACorrectContactAlone) {
   ColourScene s = exchanged_in_place(kBlack, kWhite);
   for (std::size_t t = 40; t < s.histograms.size(); ++t) std::swap(s.histograms[t][0], s.histograms[t][1]);
   IdentityResolverStats stats;
-  const DetectionAppearances colours{s.detections, s.histograms};
+  const HeldHistograms held(s.histograms);
+  const DetectionAppearances colours{s.detections, held};
   const auto out = resolve_identities(s.forward, 0, 3, 30, {}, &stats, &s.forward, &colours);
   EXPECT_EQ(stats.changed, 0);
   EXPECT_EQ(id_on_top(out.back()), 1);
@@ -244,7 +246,8 @@ TEST(IdentityResolver, SameCoatsDoNotPretend) {
   const Appearance black_a = {0.70f, 0.20f, 0.10f, 0.00f}, black_b = {0.68f, 0.21f, 0.10f, 0.01f};
   const ColourScene s = exchanged_in_place(black_a, black_b);
   IdentityResolverStats stats;
-  const DetectionAppearances colours{s.detections, s.histograms};
+  const HeldHistograms held(s.histograms);
+  const DetectionAppearances colours{s.detections, held};
   const auto out = resolve_identities(s.forward, 0, 3, 30, {}, &stats, &s.forward, &colours);
   EXPECT_EQ(stats.episodes, 1);
   EXPECT_EQ(stats.changed, 0);
@@ -257,7 +260,8 @@ TEST(IdentityResolver, BoxesHoldingTwoMiceGiveNoColour) {
   // is trusted and the trackers' choice stands.
   const ColourScene s = exchanged_in_place(kBlack, kWhite, 12);
   IdentityResolverStats stats;
-  const DetectionAppearances whole_boxes{s.detections, s.histograms, false};
+  const HeldHistograms held(s.histograms);
+  const DetectionAppearances whole_boxes{s.detections, held, false};
   const auto out = resolve_identities(s.forward, 0, 3, 30, {}, &stats, &s.forward, &whole_boxes);
   EXPECT_EQ(stats.changed, 0);
   EXPECT_EQ(id_on_top(out.back()), 1);
@@ -268,7 +272,7 @@ TEST(IdentityResolver, BoxesHoldingTwoMiceGiveNoColour) {
   EXPECT_EQ(stats.changed, 1);
   // Histograms that leave out the neighbour's box (appearance_histograms, the default)
   // hold one mouse even so: trusted.
-  const DetectionAppearances masked{s.detections, s.histograms};
+  const DetectionAppearances masked{s.detections, held};
   resolve_identities(s.forward, 0, 3, 30, {}, &stats, &s.forward, &masked);
   EXPECT_EQ(stats.changed, 1);
 }
@@ -289,6 +293,23 @@ TEST(IdentityResolver, TrackDetectionsUsesTheColoursEndToEnd) {
   EXPECT_EQ(id_on_top(plain.back()), id_on_top(plain.front())) << "without colour: ids follow position";
   EXPECT_NE(id_on_top(coloured.back()), first) << "with colour: the top mouse's id went below with it";
   EXPECT_EQ(stats.changed, 1);
+
+  // The offline half on its own, reading the histograms from CompactHistograms a frame at a
+  // time (as track --video and analyze keep them), gives the same ids.
+  TrackerOptions streaming_only = o;
+  streaming_only.offline_identities = false;
+  const auto forward = track_detections(streaming_only, Skeleton::default_mouse(), 30, 640, 480, s.detections);
+  CompactHistograms kept;
+  for (const auto& frame : s.histograms) kept.push_back(frame);
+  const auto resolved = resolve_offline(forward, o, Skeleton::default_mouse(), 30, 640, 480, s.detections, &kept);
+  ASSERT_EQ(resolved.size(), coloured.size());
+  for (std::size_t t = 0; t < resolved.size(); ++t) {
+    ASSERT_EQ(resolved[t].instances.size(), coloured[t].instances.size()) << "frame " << t;
+    for (std::size_t k = 0; k < resolved[t].instances.size(); ++k) {
+      EXPECT_EQ(resolved[t].instances[k].id, coloured[t].instances[k].id) << "frame " << t;
+      EXPECT_EQ(resolved[t].instances[k].box, coloured[t].instances[k].box) << "frame " << t;
+    }
+  }
 }
 
 TEST(IdentityResolver, RejectsBadOptions) {

@@ -10,7 +10,6 @@
 #include <set>
 #include <utility>
 
-#include "behavtrack/analysis/compact_histograms.h"
 #include "behavtrack/analysis/frame_detector.h"
 #include "behavtrack/behavior/pose_classifier.h"
 #include "behavtrack/behavior/prediction.h"
@@ -126,11 +125,11 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 }
 
 // What one pass over the video leaves: the streaming tracker's output and, for the offline
-// identity pass, what it was given. All flat (compact_frames.h, compact_histograms.h), so
+// identity pass, what it was given. All flat (compact_frames.h, track/frame_histograms.h), so
 // that memory stays flat in video length while frames stream.
 struct StreamedVideo {
   CompactFrames forward, detections;
-  CompactHistograms histograms;
+  track::CompactHistograms histograms;
   int identities = 0;
 };
 
@@ -172,9 +171,10 @@ StreamedVideo stream_video(const fs::path& video_path, FrameDetector& detector, 
 }
 
 // The offline half of `track` (tracker.h resolve_offline) over the kept stream: the
-// backward run and the identity pass. resolve_offline takes whole-video vectors, so the
-// kept arrays are expanded for this call, each freed as soon as it is (the peak then holds
-// the expanded detections, histograms and both runs' tracks, not the flat copies as well).
+// backward run and the identity pass. It reads the histograms a frame at a time, from the
+// flat arrays; it takes the detections and the forward tracks as vectors, so those are
+// expanded for this call, each flat copy freed as soon as it is (the peak then holds the
+// expanded detections and both runs' tracks, not the flat copies as well).
 std::vector<FrameInstances> resolve_offline(StreamedVideo kept, const track::TrackerOptions& options,
                                             const InstancesHeader& header, track::IdentityResolverStats& stats) {
   const double per_histogram = static_cast<double>(kept.histograms.nonzero_bins()) /
@@ -183,10 +183,10 @@ std::vector<FrameInstances> resolve_offline(StreamedVideo kept, const track::Tra
             "each", header.video, kept.detections.size(), kept.histograms.histograms(),
             kept.histograms.bytes() / 1048576.0, per_histogram);
   const std::vector<FrameInstances> detections = std::exchange(kept.detections, {}).expand();
-  const std::vector<std::vector<track::Appearance>> histograms = std::exchange(kept.histograms, {}).expand();
   std::vector<FrameInstances> forward = std::exchange(kept.forward, {}).expand();
   return track::resolve_offline(std::move(forward), options, header.skeleton, header.fps, header.width,
-                                header.height, detections, histograms, &stats);
+                                header.height, detections, options.uses_appearance() ? &kept.histograms : nullptr,
+                                &stats);
 }
 
 // tracks.mp4: a second pass over the video, drawing the final identities.

@@ -46,7 +46,6 @@ struct Cell {
   bool present = false, detected = false;  // detected: a real detection, not interpolated
   double cx = 0, cy = 0;
   double length_px = -1;  // nose to tail base, detected frames only
-  const Appearance* histogram = nullptr;  // its detection's, when alone in its box
 };
 
 // A stretch of one stream id between two of its episodes, [first, last] frame indices.
@@ -100,7 +99,7 @@ class Resolver {
       : o_(o), fps_(fps), frames_(frames), backward_(backward) {
     build_table(frames, head, tail);
     appearance_on_ = appearances && o_.appearance_weight > 0;
-    if (appearance_on_) attach_histograms(*appearances);
+    if (appearance_on_) appearances_ = appearances;
   }
 
   // Returns label[id][frame index] (ids 0-based) and fills stats.
@@ -147,13 +146,15 @@ class Resolver {
     body_px_ = std::max(1.0, quantile(lengths, 0.75));
   }
 
-  // Gives each detected cell the histogram of the detection it came from (the best box
-  // overlap, IoU >= 0.5, in the same frame), unless its histogram region (the box's
-  // central 80%, appearance.h) overlaps another tracked mouse's box by more than
-  // contact_overlap of its area: such a box holds two mice's pixels. With histograms that
-  // leave out the other detections' boxes (others_masked), only a neighbour that was not
-  // detected (interpolated, score 0) can have put its pixels there.
-  void attach_histograms(const DetectionAppearances& a) {
+  // Adds to each tracklet the histograms of its clean detections: for each tracked
+  // instance, that of the detection it came from (the best box overlap, IoU >= 0.5, in the
+  // same frame), unless its histogram region (the box's central 80%, appearance.h) overlaps
+  // another tracked mouse's box by more than contact_overlap of its area: such a box holds
+  // two mice's pixels. With histograms that leave out the other detections' boxes
+  // (others_masked), only a neighbour that was not detected (interpolated, score 0) can
+  // have put its pixels there. One pass in frame order, reading the histograms a frame at
+  // a time (frame_histograms.h); frames inside an episode belong to no tracklet.
+  void sum_histograms(const DetectionAppearances& a) {
     std::vector<int> index_of_frame;
     for (std::size_t j = 0; j < a.detections.size() && j < a.histograms.size(); ++j) {
       const FrameIndex f = a.detections[j].frame;
@@ -161,13 +162,18 @@ class Resolver {
       if (index_of_frame.size() <= static_cast<std::size_t>(f)) index_of_frame.resize(static_cast<std::size_t>(f) + 1, -1);
       index_of_frame[static_cast<std::size_t>(f)] = static_cast<int>(j);
     }
+    std::vector<std::vector<int>> tracklets_of(n_ids_);  // per id, in time order
+    for (int k = 0; k < static_cast<int>(segments_.size()); ++k) tracklets_of[segments_[k].id].push_back(k);
+    for (std::vector<int>& list : tracklets_of)
+      std::sort(list.begin(), list.end(), [&](int x, int y) { return segments_[x].first < segments_[y].first; });
+    std::vector<std::size_t> current(n_ids_, 0);  // per id: its tracklet ending at or after t
     for (int t = 0; t < n_frames_; ++t) {
       const FrameInstances& out = frames_[t];
       if (out.frame < 0 || static_cast<std::size_t>(out.frame) >= index_of_frame.size()) continue;
       const int j = index_of_frame[static_cast<std::size_t>(out.frame)];
       if (j < 0) continue;
       const FrameInstances& dets = a.detections[static_cast<std::size_t>(j)];
-      const std::vector<Appearance>& hists = a.histograms[static_cast<std::size_t>(j)];
+      const std::vector<Appearance> hists = a.histograms.frame(static_cast<std::size_t>(j));
       if (hists.size() != dets.instances.size()) continue;
       for (const Instance& i : out.instances) {
         if (!i.id || i.id->value < 1 || !(i.score > 0) || overlaps_another(out, i, a.others_masked)) continue;
@@ -177,9 +183,22 @@ class Resolver {
           const double o = iou(i.box, dets.instances[k].box);
           if (o >= best && !hists[k].empty()) best = o, h = &hists[k];
         }
-        cell(t, static_cast<int>(i.id->value) - 1).histogram = h;
+        const int id = static_cast<int>(i.id->value) - 1;
+        if (h) add_to_tracklet(t, *h, tracklets_of[id], current[id]);
       }
     }
+  }
+
+  // Adds h, seen at frame t, to the tracklet of `tracklets` (one id's, in time order) that
+  // holds t; `current` is where the last frame's search ended.
+  void add_to_tracklet(int t, const Appearance& h, const std::vector<int>& tracklets, std::size_t& current) {
+    while (current < tracklets.size() && segments_[tracklets[current]].last < t) ++current;
+    if (current == tracklets.size() || segments_[tracklets[current]].first > t) return;
+    Segment& s = segments_[tracklets[current]];
+    if (s.histogram_sum.empty()) s.histogram_sum.assign(h.size(), 0.0);
+    if (s.histogram_sum.size() != h.size()) return;
+    for (std::size_t b = 0; b < h.size(); ++b) s.histogram_sum[b] += h[b];
+    ++s.n_histograms;
   }
 
   bool overlaps_another(const FrameInstances& f, const Instance& mine, bool detected_masked) const {
@@ -305,12 +324,8 @@ class Resolver {
       for (int t = s.first; t <= s.last; ++t) {
         const Cell& c = cell(t, s.id);
         if (c.length_px > 0) s.lengths.push_back(c.length_px);
-        if (!c.histogram) continue;
-        if (s.histogram_sum.empty()) s.histogram_sum.assign(c.histogram->size(), 0.0);
-        if (s.histogram_sum.size() != c.histogram->size()) continue;
-        for (std::size_t b = 0; b < c.histogram->size(); ++b) s.histogram_sum[b] += (*c.histogram)[b];
-        ++s.n_histograms;
       }
+    if (appearances_) sum_histograms(*appearances_);
     const std::size_t enough = static_cast<std::size_t>(std::max(3.0, 0.5 * fps_));
     const int near = std::max(3, static_cast<int>(std::lround(o_.near_s * fps_)));
     for (Segment& s : segments_) {
@@ -588,6 +603,7 @@ class Resolver {
   std::vector<Segment> segments_;
   std::vector<double> size_px_;
   bool appearance_on_ = false;
+  const DetectionAppearances* appearances_ = nullptr;  // when appearance_on_
   std::vector<std::vector<double>> model_sum_;  // per identity: sum of clean histograms
   std::vector<int> model_n_;                    // per identity: how many
   std::vector<char> in_model_;                  // per segment: added this round

@@ -7,6 +7,7 @@
 //   bt::track::IdentityResolverStats stats;
 //   auto fixed = bt::track::resolve_identities(forward, head, tail, fps, o, &stats, &backward);
 //   // with the video: each detection's colour histogram (appearance_histograms, appearance.h)
+//   bt::track::HeldHistograms histograms(lists);    // or CompactHistograms (frame_histograms.h)
 //   bt::track::DetectionAppearances colours{detections, histograms};
 //   fixed = bt::track::resolve_identities(forward, head, tail, fps, o, &stats, &backward, &colours);
 //   // or all of it at once: bt::track::track_detections (tracker.h)
@@ -87,6 +88,7 @@
 #include <vector>
 
 #include "behavtrack/core/types.h"
+#include "behavtrack/track/frame_histograms.h"
 
 namespace bt::track {
 
@@ -126,16 +128,15 @@ struct IdentityResolverStats {
   int changed = 0;   // episodes whose permutation differs from the streaming tracker's
 };
 
-using Appearance = std::vector<float>;  // as in track_state.h: a normalised colour histogram
-
 // The detections the trackers were given and their colour histograms (appearance.h), for
-// the colour cue: histograms[j] holds one histogram per instance of detections[j] (an
-// empty histogram, or an empty list, where unknown). Frames are found by frame number.
+// the colour cue: histograms.frame(j) holds one histogram per instance of detections[j]
+// (an empty histogram, or an empty list, where unknown), read once per frame in order.
+// Frames are found by frame number.
 // others_masked: each histogram leaves out the other detections' boxes
 // (appearance_histograms), so only an undetected neighbour can mix into it.
 struct DetectionAppearances {
   const std::vector<FrameInstances>& detections;
-  const std::vector<std::vector<Appearance>>& histograms;
+  const FrameHistograms& histograms;
   bool others_masked = true;
 };
 

@@ -226,7 +226,7 @@ TrackRunSummary run_tracking(const TrackRunOptions& o, const ProgressCallback& p
     }
   };
   std::vector<FrameInstances> pushed;  // the detections again, for the backward run
-  std::vector<std::vector<Appearance>> pushed_appearances;  // and their histograms, when used
+  CompactHistograms pushed_appearances;  // and their histograms, when used
   auto consume = [&](std::vector<FrameInstances> done) {
     if (!offline) return write(done);
     for (FrameInstances& f : done) held.push_back(std::move(f));
@@ -257,7 +257,7 @@ TrackRunSummary run_tracking(const TrackRunOptions& o, const ProgressCallback& p
   if (offline) {
     IdentityResolverStats resolved;
     write(resolve_offline(std::move(held), o.tracker, header.skeleton, header.fps, header.width, header.height, pushed,
-                          pushed_appearances, &resolved));
+                          use_appearance ? &pushed_appearances : nullptr, &resolved));
     s.offline_episodes = resolved.episodes, s.offline_changed = resolved.changed;
   }
   bar.finish();

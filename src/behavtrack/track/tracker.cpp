@@ -39,11 +39,10 @@ Instance lerp(const Instance& a, const Instance& b, double t) {
   return out;
 }
 
-void check_appearance_lists(const std::vector<FrameInstances>& detections,
-                            const std::vector<std::vector<Appearance>>& appearances) {
-  if (!appearances.empty() && appearances.size() != detections.size())
-    throw_internal("tracker: " + std::to_string(appearances.size()) + " appearance lists for " +
-                   std::to_string(detections.size()) + " frames of detections");
+void check_appearance_lists(std::size_t n_frames, std::size_t n_lists) {
+  if (n_lists != n_frames)
+    throw_internal("tracker: " + std::to_string(n_lists) + " appearance lists for " + std::to_string(n_frames) +
+                   " frames of detections");
 }
 
 bool crowded(const std::vector<Instance>& dets, size_t k) {
@@ -352,9 +351,9 @@ FrameInstances Tracker::smoothed(const FrameInstances& frame) const {
 
 std::vector<FrameInstances> track_reversed(TrackerOptions options, const Skeleton& skeleton, double fps, int width_px,
                                            int height_px, const std::vector<FrameInstances>& detections,
-                                           const std::vector<std::vector<Appearance>>& appearances) {
+                                           const FrameHistograms* appearances) {
   if (detections.empty()) return {};
-  check_appearance_lists(detections, appearances);
+  if (appearances) check_appearance_lists(detections.size(), appearances->size());
   options.flip_correction = false;
   Tracker tracker(options, skeleton, fps, width_px, height_px);
   // Frame f plays as last - f, so the reversed numbers increase.
@@ -363,7 +362,7 @@ std::vector<FrameInstances> track_reversed(TrackerOptions options, const Skeleto
   for (std::size_t j = detections.size(); j-- > 0;) {
     FrameInstances f = detections[j];
     f.frame = last - f.frame;
-    for (FrameInstances& done : tracker.push(f, appearances.empty() ? std::vector<Appearance>{} : appearances[j]))
+    for (FrameInstances& done : tracker.push(f, appearances ? appearances->frame(j) : std::vector<Appearance>{}))
       out.push_back(std::move(done));
   }
   for (FrameInstances& done : tracker.flush()) out.push_back(std::move(done));
@@ -375,20 +374,22 @@ std::vector<FrameInstances> track_reversed(TrackerOptions options, const Skeleto
 std::vector<FrameInstances> resolve_offline(std::vector<FrameInstances> forward, const TrackerOptions& options,
                                             const Skeleton& skeleton, double fps, int width_px, int height_px,
                                             const std::vector<FrameInstances>& detections,
-                                            const std::vector<std::vector<Appearance>>& appearances,
-                                            IdentityResolverStats* stats) {
+                                            const FrameHistograms* appearances, IdentityResolverStats* stats) {
   const std::vector<FrameInstances> backward =
       track_reversed(options, skeleton, fps, width_px, height_px, detections, appearances);
-  const DetectionAppearances colours{detections, appearances};
+  if (!appearances)
+    return resolve_identities(std::move(forward), skeleton.index_of(options.head), skeleton.index_of(options.tail),
+                              fps, options.offline, stats, &backward);
+  const DetectionAppearances colours{detections, *appearances};
   return resolve_identities(std::move(forward), skeleton.index_of(options.head), skeleton.index_of(options.tail), fps,
-                            options.offline, stats, &backward, appearances.empty() ? nullptr : &colours);
+                            options.offline, stats, &backward, &colours);
 }
 
 std::vector<FrameInstances> track_detections(const TrackerOptions& options, const Skeleton& skeleton, double fps,
                                              int width_px, int height_px, const std::vector<FrameInstances>& detections,
                                              const std::vector<std::vector<Appearance>>& appearances,
                                              IdentityResolverStats* stats) {
-  check_appearance_lists(detections, appearances);
+  if (!appearances.empty()) check_appearance_lists(detections.size(), appearances.size());
   Tracker tracker(options, skeleton, fps, width_px, height_px);
   std::vector<FrameInstances> out;
   for (std::size_t j = 0; j < detections.size(); ++j)
@@ -396,7 +397,9 @@ std::vector<FrameInstances> track_detections(const TrackerOptions& options, cons
       out.push_back(std::move(done));
   for (FrameInstances& done : tracker.flush()) out.push_back(std::move(done));
   if (!options.offline_identities || options.animals == 0) return out;
-  return resolve_offline(std::move(out), options, skeleton, fps, width_px, height_px, detections, appearances, stats);
+  const HeldHistograms held(appearances);
+  return resolve_offline(std::move(out), options, skeleton, fps, width_px, height_px, detections,
+                         appearances.empty() ? nullptr : &held, stats);
 }
 
 }  // namespace bt::track

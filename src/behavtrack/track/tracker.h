@@ -60,6 +60,7 @@
 #include <vector>
 
 #include "behavtrack/core/types.h"
+#include "behavtrack/track/frame_histograms.h"
 #include "behavtrack/track/track_state.h"
 #include "behavtrack/track/tracker_options.h"
 
@@ -124,20 +125,21 @@ class Tracker {
 // Tracks `detections` (frames in increasing order) backwards in time with a fresh Tracker
 // and returns its output in forward order under the original frame numbers: the second
 // opinion of the offline identity pass (identity_resolver.h). Flip correction is off (in
-// reverse every mouse walks tail-first). `appearances`: empty, or one histogram list per
-// frame of detections (as Tracker::push takes them).
+// reverse every mouse walks tail-first). `appearances`: null, or one histogram list per
+// frame of detections (as Tracker::push takes them), read a frame at a time.
 std::vector<FrameInstances> track_reversed(TrackerOptions options, const Skeleton& skeleton, double fps, int width_px,
                                            int height_px, const std::vector<FrameInstances>& detections,
-                                           const std::vector<std::vector<Appearance>>& appearances = {});
+                                           const FrameHistograms* appearances = nullptr);
 
 // The offline half of what `behavtrack track` does with a known count: the backward run
 // over the same detections and the offline identity pass over the streaming tracker's
 // output (`forward`). `appearances` as for track_reversed; they also feed the colour cue.
+// Memory: what the caller holds plus both runs' tracks; the histograms are expanded a frame
+// at a time, so CompactHistograms can hold a long video's.
 std::vector<FrameInstances> resolve_offline(std::vector<FrameInstances> forward, const TrackerOptions& options,
                                             const Skeleton& skeleton, double fps, int width_px, int height_px,
                                             const std::vector<FrameInstances>& detections,
-                                            const std::vector<std::vector<Appearance>>& appearances,
-                                            IdentityResolverStats* stats = nullptr);
+                                            const FrameHistograms* appearances, IdentityResolverStats* stats = nullptr);
 
 // What `behavtrack track` does with detections held in memory: the streaming tracker, then,
 // with a known count and options.offline_identities, the backward run and the offline

@@ -1,8 +1,8 @@
-#include "behavtrack/analysis/compact_histograms.h"
+#include "behavtrack/track/frame_histograms.h"
 
 #include "behavtrack/core/error.h"
 
-namespace bt::analysis {
+namespace bt::track {
 namespace {
 
 constexpr std::size_t kMaxBins = std::size_t{1} << 16;  // bin numbers are kept as uint16
@@ -11,6 +11,8 @@ std::uint32_t offset(std::size_t n) { return static_cast<std::uint32_t>(n); }
 
 }  // namespace
 
+std::vector<Appearance> HeldHistograms::frame(std::size_t index) const { return lists_.at(index); }
+
 void CompactHistograms::reserve(std::size_t frames, std::size_t histograms, std::size_t nonzero_bins) {
   frame_first_.reserve(frames);
   histograms_.reserve(histograms);
@@ -18,13 +20,13 @@ void CompactHistograms::reserve(std::size_t frames, std::size_t histograms, std:
   values_.reserve(nonzero_bins);
 }
 
-void CompactHistograms::push_back(const std::vector<track::Appearance>& frame) {
-  for (const track::Appearance& h : frame)
+void CompactHistograms::push_back(const std::vector<Appearance>& frame) {
+  for (const Appearance& h : frame)
     if (h.size() > kMaxBins)
       throw_invalid("colour histogram: " + std::to_string(h.size()) + " bins; at most " + std::to_string(kMaxBins) +
                     " can be kept");
   frame_first_.push_back(offset(histograms_.size()));
-  for (const track::Appearance& h : frame) {
+  for (const Appearance& h : frame) {
     HistogramRow row{offset(values_.size()), 0, offset(h.size())};
     for (std::size_t bin = 0; bin < h.size(); ++bin) {
       if (h[bin] == 0.0f) continue;  // -0 too: it compares equal and a histogram holds no negatives
@@ -36,8 +38,8 @@ void CompactHistograms::push_back(const std::vector<track::Appearance>& frame) {
   }
 }
 
-track::Appearance CompactHistograms::histogram(const HistogramRow& row) const {
-  track::Appearance h(row.n_bins, 0.0f);
+Appearance CompactHistograms::histogram(const HistogramRow& row) const {
+  Appearance h(row.n_bins, 0.0f);
   for (std::uint32_t k = row.first_bin; k < row.first_bin + row.n_nonzero; ++k) h[bins_[k]] = values_[k];
   return h;
 }
@@ -46,18 +48,11 @@ std::size_t CompactHistograms::histograms_end(std::size_t frame) const {
   return frame + 1 < frame_first_.size() ? frame_first_[frame + 1] : histograms_.size();
 }
 
-std::vector<track::Appearance> CompactHistograms::at(std::size_t frame) const {
-  std::vector<track::Appearance> out;
-  const std::size_t first = frame_first_.at(frame), end = histograms_end(frame);
+std::vector<Appearance> CompactHistograms::frame(std::size_t index) const {
+  std::vector<Appearance> out;
+  const std::size_t first = frame_first_.at(index), end = histograms_end(index);
   out.reserve(end - first);
   for (std::size_t j = first; j < end; ++j) out.push_back(histogram(histograms_[j]));
-  return out;
-}
-
-std::vector<std::vector<track::Appearance>> CompactHistograms::expand() const {
-  std::vector<std::vector<track::Appearance>> out;
-  out.reserve(size());
-  for (std::size_t f = 0; f < size(); ++f) out.push_back(at(f));
   return out;
 }
 
@@ -66,4 +61,4 @@ std::size_t CompactHistograms::bytes() const {
          bins_.capacity() * sizeof(std::uint16_t) + values_.capacity() * sizeof(float);
 }
 
-}  // namespace bt::analysis
+}  // namespace bt::track

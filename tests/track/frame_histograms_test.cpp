@@ -1,16 +1,17 @@
-// CompactHistograms: what the offline identity pass gets back is exactly what was kept.
+// FrameHistograms: what the offline identity pass gets back is exactly what was kept, in
+// either form.
 #include <gtest/gtest.h>
 
 #include <opencv2/imgproc.hpp>
 
-#include "behavtrack/analysis/compact_histograms.h"
 #include "behavtrack/core/error.h"
 #include "behavtrack/track/appearance.h"
+#include "behavtrack/track/frame_histograms.h"
 
-namespace bt::analysis {
+namespace bt::track {
 namespace {
 
-using Frame = std::vector<track::Appearance>;
+using Frame = std::vector<Appearance>;
 
 Instance mouse_at(float x, float y) {
   Instance m;
@@ -30,25 +31,30 @@ cv::Mat cage_image() {
 TEST(CompactHistograms, RoundTripIsExactForRealHistogramsAndEmptyOnes) {
   const cv::Mat image = cage_image();
   const std::vector<Instance> mice = {mouse_at(30, 40), mouse_at(170, 100), mouse_at(215, 110)};
-  const Frame colour = track::appearance_histograms(image, mice);
+  const Frame colour = appearance_histograms(image, mice);
   ASSERT_EQ(colour.size(), 3u);
   for (const auto& h : colour) ASSERT_EQ(h.size(), 128u);  // hue x saturation x value
   cv::Mat gray;
   cv::cvtColor(image, gray, cv::COLOR_BGR2GRAY);
-  const Frame grey = track::appearance_histograms(gray, mice);
+  const Frame grey = appearance_histograms(gray, mice);
   const Frame partly_unknown = {colour[0], {}, colour[2]};  // a mouse hidden behind the others
 
   const std::vector<Frame> frames = {colour, {}, grey, partly_unknown, {{}}};
   CompactHistograms kept;
   for (const Frame& f : frames) kept.push_back(f);
   ASSERT_EQ(kept.size(), frames.size());
-  EXPECT_EQ(kept.expand(), frames);  // float for float, empty lists and histograms included
-  EXPECT_EQ(kept.at(3), partly_unknown);
-  EXPECT_THROW(kept.at(5), std::out_of_range);
+  const HeldHistograms held(frames);
+  ASSERT_EQ(held.size(), frames.size());
+  for (std::size_t f = 0; f < frames.size(); ++f) {
+    EXPECT_EQ(kept.frame(f), frames[f]) << "frame " << f;  // float for float, empty lists and histograms included
+    EXPECT_EQ(held.frame(f), frames[f]) << "frame " << f;
+  }
+  EXPECT_THROW(kept.frame(5), std::out_of_range);
+  EXPECT_THROW(held.frame(5), std::out_of_range);
 }
 
 TEST(CompactHistograms, KeepsOnlyTheNonZeroBins) {
-  const Frame colour = track::appearance_histograms(cage_image(), {mouse_at(30, 40), mouse_at(170, 100)});
+  const Frame colour = appearance_histograms(cage_image(), {mouse_at(30, 40), mouse_at(170, 100)});
   std::size_t nonzero = 0;
   for (const auto& h : colour)
     for (float v : h) nonzero += v != 0;
@@ -62,7 +68,7 @@ TEST(CompactHistograms, KeepsOnlyTheNonZeroBins) {
 TEST(CompactHistograms, AHistogramTooLongToNumberItsBinsIsRefused) {
   CompactHistograms kept;
   try {
-    kept.push_back({track::Appearance(70000, 0.5f)});
+    kept.push_back({Appearance(70000, 0.5f)});
     FAIL() << "no error";
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(), "colour histogram: 70000 bins; at most 65536 can be kept");
@@ -71,4 +77,4 @@ TEST(CompactHistograms, AHistogramTooLongToNumberItsBinsIsRefused) {
 }
 
 }  // namespace
-}  // namespace bt::analysis
+}  // namespace bt::track
