@@ -26,14 +26,15 @@
 // video (a few hundred bytes per mouse per frame) are kept for the behaviour classifier,
 // in flat arrays while streaming (core/compact_frames.h). The offline pass also keeps the
 // detections (the same way) and their colour histograms while streaming, the histograms'
-// non-zero bins only (compact_histograms.h: ~85 bytes a detection on synthetic 5-mouse
-// videos, ~30 on the DLC mouse, against ~550 as one vector each), and expands all of it once
-// the stream ends, for resolve_offline, which takes whole-video vectors (detections, their
-// histograms, both runs' tracks): peak memory then grows by ~0.7 KB per detection. Measured
-// (bench/analysis/analyze_offline.sh, BT_OFFLINE_MEMORY=1; synth 5 mice, classical
-// detector): 1 minute 244 MiB with or without the pass; 10 minutes 245 MiB without, 303 MiB
-// with it (90,000 detections). With one mouse the pass is skipped (it can exchange nothing):
-// the DLC video's 10-minute peak is 235 MiB against 233 for 1 minute.
+// non-zero bins only (track/frame_histograms.h: ~85 bytes a detection on synthetic 5-mouse
+// videos, ~30 on the DLC mouse, against ~550 as one vector each). When the stream ends,
+// resolve_offline reads the histograms a frame at a time but takes the detections and the
+// forward tracks as whole-video vectors and makes the backward run's: peak memory then
+// grows by ~0.35 KB per detection. Measured (bench/analysis/analyze_offline.sh,
+// BT_OFFLINE_MEMORY=1; synth 5 mice, classical detector): 1 minute 247 MiB with or without
+// the pass; 10 minutes 248 MiB without, 273 MiB with it (90,000 detections; 303 MiB when
+// the histograms were expanded too). With one mouse the pass is skipped (it can exchange
+// nothing): the DLC video's 10-minute peak is 235 MiB against 233 for 1 minute.
 // Thread safety: reentrant; uses all compute threads.
 #pragma once
 
