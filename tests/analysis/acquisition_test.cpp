@@ -109,6 +109,21 @@ TEST(Acquisition, RandomStratifiedIsSeededAndCoversStrata) {
   EXPECT_EQ(std::set<std::size_t>(a.begin(), a.end()).size(), 8u);
 }
 
+TEST(Acquisition, RandomStratifiedPicksNoMoreThanAskedWhenStrataOutnumberIt) {
+  // 8 strata of 10, 30, 5, ... frames; 3 asked for: one each from the 3 largest strata
+  // (BehavTrack's one-per-stratum floor would give 8).
+  const std::vector<int> sizes = {10, 30, 5, 4, 20, 3, 2, 6};
+  std::vector<Candidate> pool;
+  for (int s = 0; s < static_cast<int>(sizes.size()); ++s)
+    for (int i = 0; i < sizes[s]; ++i) pool.push_back({static_cast<std::int64_t>(pool.size()), s, {0.0f}, 0});
+  const auto picked = select_frames(pool, {}, 3, Strategy::kRandomStratified, 7);
+  ASSERT_EQ(picked.size(), 3u);
+  std::set<int> strata;
+  for (std::size_t i : picked) strata.insert(pool[i].stratum);
+  EXPECT_EQ(strata, (std::set<int>{0, 1, 4}));
+  EXPECT_EQ(select_frames(pool, {}, 8, Strategy::kRandomStratified, 7).size(), 8u);
+}
+
 TEST(Acquisition, UnknownStrategyNamesTheValue) {
   try {
     strategy_from_string("greedy");

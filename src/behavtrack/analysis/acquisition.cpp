@@ -8,6 +8,7 @@
 
 #include "behavtrack/core/error.h"
 #include "behavtrack/project/sampler.h"
+#include "behavtrack/project/splits.h"
 
 namespace bt::analysis {
 namespace {
@@ -130,7 +131,13 @@ std::vector<std::size_t> select_random_stratified(const std::vector<Candidate>& 
   for (std::size_t i = 0; i < pool.size(); ++i) by_stratum[pool[i].stratum].push_back(i);
   std::vector<std::int64_t> counts;
   for (const auto& [s, members] : by_stratum) counts.push_back(static_cast<std::int64_t>(members.size()));
-  const std::vector<std::int64_t> quotas = project::stratum_quotas(counts, std::min<std::int64_t>(k, pool.size()));
+  const auto n = std::min<std::int64_t>(k, static_cast<std::int64_t>(pool.size()));
+  // BehavTrack's quotas take at least one frame from every stratum; asked for fewer frames
+  // than there are strata, take one each from the strata with the largest shares instead,
+  // so that no more than k are picked.
+  const std::vector<std::int64_t> quotas = n >= static_cast<std::int64_t>(counts.size())
+                                               ? project::stratum_quotas(counts, n)
+                                               : project::proportional_allocation(counts, n);
   std::vector<std::size_t> picked;
   std::size_t s = 0;
   for (const auto& [stratum, members] : by_stratum) {

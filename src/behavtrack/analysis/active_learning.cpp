@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -282,34 +283,48 @@ SimulateSummary simulate_active_learning(const fs::path& project_dir, const Simu
 
   SimulateSummary summary;
   std::vector<std::string> names;
+  // Cycle 0 (the initial labelled set, the same seed) is the same run for every strategy:
+  // trained and scored once, under the first strategy's name.
+  std::optional<CurvePoint> initial_point;
+  fs::path initial_model;
   for (Strategy strategy : o.strategies) {
     names.push_back(to_string(strategy));
     std::vector<std::size_t> labelled = initial;
     fs::path previous;
     for (int cycle = 0; cycle <= o.cycles; ++cycle) {
-      const auto [train_idx, val_idx] = [&] {
-        std::vector<const PoolFrame*> ptrs;
-        for (std::size_t i : labelled) ptrs.push_back(&parts.labelled[i]);
-        auto [tr, va] = split_train_val(ptrs, 0.15, o.seed + cycle);
-        std::vector<std::size_t> ti, vi;
-        for (const PoolFrame* f : tr) ti.push_back(static_cast<std::size_t>(f - parts.labelled.data()));
-        for (const PoolFrame* f : va) vi.push_back(static_cast<std::size_t>(f - parts.labelled.data()));
-        return std::make_pair(ti, vi);
-      }();
-      pose::TrainOptions to = o.train;
-      to.from_model = previous;
-      if (to.seed == 0) to.seed = o.seed;
-      if (o.steps_per_cycle > 0) to.epochs = epochs_for_steps(o.steps_per_cycle, to.batch, train_idx.size());
-      const fs::path model_dir = o.out_dir / "models" / (names.back() + "-cycle" + std::to_string(cycle));
-      const pose::TrainResult trained =
-          pose::train_pose_model(subset(pool, train_idx), subset(pool, val_idx), p.skeleton(), to, model_dir, progress);
+      CurvePoint point{names.back(), cycle, static_cast<int>(labelled.size()), {}, 0};
+      fs::path model_dir = o.out_dir / "models" / (names.back() + "-cycle" + std::to_string(cycle));
+      const bool reuse_initial = cycle == 0 && initial_point.has_value();
+      if (reuse_initial) {
+        model_dir = initial_model;
+        point.test = initial_point->test, point.train_seconds = initial_point->train_seconds;
+      } else {
+        const auto [train_idx, val_idx] = [&] {
+          std::vector<const PoolFrame*> ptrs;
+          for (std::size_t i : labelled) ptrs.push_back(&parts.labelled[i]);
+          auto [tr, va] = split_train_val(ptrs, 0.15, o.seed + cycle);
+          std::vector<std::size_t> ti, vi;
+          for (const PoolFrame* f : tr) ti.push_back(static_cast<std::size_t>(f - parts.labelled.data()));
+          for (const PoolFrame* f : va) vi.push_back(static_cast<std::size_t>(f - parts.labelled.data()));
+          return std::make_pair(ti, vi);
+        }();
+        pose::TrainOptions to = o.train;
+        to.from_model = previous;
+        if (to.seed == 0) to.seed = o.seed;
+        if (o.steps_per_cycle > 0) to.epochs = epochs_for_steps(o.steps_per_cycle, to.batch, train_idx.size());
+        point.train_seconds =
+            pose::train_pose_model(subset(pool, train_idx), subset(pool, val_idx), p.skeleton(), to, model_dir, progress)
+                .seconds;
+      }
       previous = model_dir;
-      const pose::PoseModel model = pose::PoseModel::load(model_dir, Device::parse(to.device));
-      pose::PredictOptions po;
-      if (p.expected_animals() > 0) po.max_det = p.expected_animals();
-      const auto predicted = pose::predict_dataset(model, test, po, progress);
-      CurvePoint point{names.back(), cycle, static_cast<int>(labelled.size()),
-                       pose::evaluate_pose(truths(test), predicted, p.skeleton(), {}), trained.seconds};
+      const pose::PoseModel model = pose::PoseModel::load(model_dir, Device::parse(o.train.device));
+      if (!reuse_initial) {
+        pose::PredictOptions po;
+        if (p.expected_animals() > 0) po.max_det = p.expected_animals();
+        const auto predicted = pose::predict_dataset(model, test, po, progress);
+        point.test = pose::evaluate_pose(truths(test), predicted, p.skeleton(), {});
+        if (cycle == 0) initial_point = point, initial_model = model_dir;
+      }
       log_info("simulate {} cycle {}: {} labelled, test OKS AP50-95 {:.3f}, RMSE {:.2f} px", point.strategy, cycle,
                point.labelled, point.test.oks_ap50_95, point.test.rmse_px);
       summary.curve.push_back(point);

@@ -19,8 +19,9 @@
 //  5. record cycle N (train, val, predict = the picked frames, reserve = the rest, test
 //     kept), the model and its test metrics when the test split is labelled.
 // simulate_active_learning runs cycles with the project's labels standing in for the
-// person: from the same initial labelled set, each strategy trains, is evaluated on the
-// test split, picks frames and "labels" them from the truth, and so on. It writes
+// person: from the same initial labelled set (its model trained once, models/<first
+// strategy>-cycle0), each strategy picks frames and "labels" them from the truth, trains,
+// is evaluated on the test split, and so on. It writes
 // learning_curve.csv (strategy, cycle, labelled, box_ap50, oks_ap50_95, rmse_px, pck10,
 // train_s), learning_curve.png and summary.json (labels each strategy needed to reach the
 // random-stratified strategy's final OKS AP). The project is not changed.
