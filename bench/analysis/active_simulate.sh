@@ -12,6 +12,10 @@
 # BT_AL_SYNTH_FRAMES (150: synthetic frames sampled, 20% of them held out for testing),
 # BT_AL_SYNTH_EVERY (5: frames apart of the sampling candidates).
 # Writes $BT_RESULTS/active-<set>/{learning_curve.csv,learning_curve.png,summary.json}.
+# Synthetic curves with a pool large against the label budget and equal training per cycle
+# (about 65 minutes on 2 cores):
+#   BT_AL_SETS=synth BT_AL_SYNTH_FRAMES=600 BT_AL_SYNTH_EVERY=3 BT_AL_STEPS=400 BT_AL_CYCLES=5 \
+#     bench/analysis/active_simulate.sh
 set -euo pipefail
 bin="${BT_BIN:-build/bin/behavtrack}"
 results="${BT_RESULTS:-.}"
