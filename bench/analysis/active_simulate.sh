@@ -5,12 +5,13 @@
 #  - synthetic mice (5 per frame): frames sampled by appearance from synthetic videos and
 #    labelled from the synthetic truth, which stands in for the person.
 # Training is bounded by epochs, not minutes, so the curves do not depend on machine load.
-# Env: BT_BIN, BT_RESULTS; BT_AL_SETS (default "dlc synth"), BT_AL_EPOCHS (30), BT_AL_BATCH
-# (4), BT_AL_STEPS (0: train BT_AL_EPOCHS a cycle; N: N batches a cycle whatever its labelled
-# count, so the curve measures which frames were picked rather than how long each cycle trained),
-# BT_AL_INITIAL (10), BT_AL_PER_CYCLE (10), BT_AL_CYCLES (4), BT_AL_SEED (42),
-# BT_AL_SYNTH_FRAMES (150: synthetic frames sampled, 20% of them held out for testing),
-# BT_AL_SYNTH_EVERY (5: frames apart of the sampling candidates).
+# Env: BT_BIN, BT_RESULTS; BT_AL_SETS (default "dlc synth"), BT_AL_STRATEGIES
+# (random-stratified,hybrid), BT_AL_EPOCHS (30), BT_AL_BATCH (4), BT_AL_STEPS (0: train
+# BT_AL_EPOCHS a cycle; N: N batches a cycle whatever its labelled count, so the curve
+# measures which frames were picked rather than how long each cycle trained), BT_AL_INITIAL
+# (10), BT_AL_PER_CYCLE (10), BT_AL_CYCLES (4), BT_AL_SEED (42), BT_AL_SYNTH_FRAMES (150:
+# synthetic frames sampled, 20% of them held out for testing), BT_AL_SYNTH_EVERY (5: frames
+# apart of the sampling candidates).
 # Writes $BT_RESULTS/active-<set>/{learning_curve.csv,learning_curve.png,summary.json}.
 # Synthetic curves with a pool large against the label budget and equal training per cycle
 # (about 65 minutes on 2 cores):
@@ -70,7 +71,7 @@ for set in ${BT_AL_SETS:-dlc synth}; do
   rm -rf "$out"
   echo "active_simulate: $set ($(uptime | sed 's/.*load/load/'))"
   /usr/bin/time -f "active_simulate: $set took %e s, peak RSS %M KiB" \
-    "$bin" -q active simulate "$project" --out "$out" --strategies random-stratified,hybrid \
+    "$bin" -q active simulate "$project" --out "$out" --strategies "${BT_AL_STRATEGIES:-random-stratified,hybrid}" \
       --initial "${BT_AL_INITIAL:-10}" --per-cycle "${BT_AL_PER_CYCLE:-10}" --cycles "${BT_AL_CYCLES:-4}" \
       --epochs "${BT_AL_EPOCHS:-30}" --steps "${BT_AL_STEPS:-0}" --batch "${BT_AL_BATCH:-4}" \
       --seed "${BT_AL_SEED:-42}"
