@@ -21,6 +21,8 @@
 #   BT_AL_SEED=42: .782/.782 .833/.872 .840/.896 .831/.927 .834/.950 .904/.946 (hybrid: 40 labels)
 #   BT_AL_SEED=43: .772/.772 .863/.768 .854/.772 .908/.856 .915/.917 .913/.940 (hybrid: 50 labels)
 # Hybrid ends higher on both, but reaches random's final with 67% and 83% of the labels.
+# BT_AL_STRATEGIES=diversity BT_AL_CYCLES=2 (10..30 labels): seed 42 .782 .818 .895,
+# seed 43 .772 .863 .914 (random's final reached with 50% of its labels on seed 43 only).
 set -euo pipefail
 bin="${BT_BIN:-build/bin/behavtrack}"
 results="${BT_RESULTS:-.}"
