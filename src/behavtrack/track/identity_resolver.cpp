@@ -98,8 +98,7 @@ class Resolver {
            const DetectionAppearances* appearances, int head, int tail, double fps, const IdentityResolverOptions& o)
       : o_(o), fps_(fps), frames_(frames), backward_(backward) {
     build_table(frames, head, tail);
-    appearance_on_ = appearances && o_.appearance_weight > 0;
-    if (appearance_on_) appearances_ = appearances;
+    if (o_.appearance_weight > 0) appearances_ = appearances;
   }
 
   // Returns label[id][frame index] (ids 0-based) and fills stats.
@@ -428,7 +427,7 @@ class Resolver {
       std::vector<int> best(n);
       for (const auto& [r, col] : assign(c, kImpossible).pairs) best[col] = r;
       candidates.push_back(std::move(best));
-    } else if (appearance_on_) {
+    } else if (appearances_) {
       std::vector<int> by_colour = colour_permutation(look);
       if (total(look, forward) - total(look, by_colour) >= o_.appearance_margin) candidates.push_back(std::move(by_colour));
     }
@@ -490,7 +489,7 @@ class Resolver {
 
   void add_to_appearance_model(const Segment& s) {
     const auto index = static_cast<std::size_t>(&s - segments_.data());
-    if (!appearance_on_ || in_model_[index] || s.n_histograms == 0) return;
+    if (!appearances_ || in_model_[index] || s.n_histograms == 0) return;
     in_model_[index] = 1;
     std::vector<double>& sum = model_sum_[s.label];
     if (sum.empty()) sum.assign(s.histogram_sum.size(), 0.0);
@@ -505,7 +504,7 @@ class Resolver {
   // by noise, and the noise must not decide between them).
   double appearance_cost(const Segment& s, int label) const {
     const double min_frames = std::max(1.0, o_.appearance_min_s * fps_);
-    if (!appearance_on_ || s.n_histograms < 3 || model_n_[label] < min_frames) return 0;
+    if (!appearances_ || s.n_histograms < 3 || model_n_[label] < min_frames) return 0;
     const std::vector<double>& model = model_sum_[label];
     if (model.size() != s.histogram_sum.size()) return 0;
     double bc = 0;  // Bhattacharyya coefficient of the two mean histograms
@@ -602,8 +601,7 @@ class Resolver {
   std::vector<Episode> episodes_;
   std::vector<Segment> segments_;
   std::vector<double> size_px_;
-  bool appearance_on_ = false;
-  const DetectionAppearances* appearances_ = nullptr;  // when appearance_on_
+  const DetectionAppearances* appearances_ = nullptr;  // null: the colour cue is off
   std::vector<std::vector<double>> model_sum_;  // per identity: sum of clean histograms
   std::vector<int> model_n_;                    // per identity: how many
   std::vector<char> in_model_;                  // per segment: added this round

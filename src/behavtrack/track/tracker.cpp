@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <string>
 
 #include "behavtrack/core/error.h"
@@ -377,12 +378,10 @@ std::vector<FrameInstances> resolve_offline(std::vector<FrameInstances> forward,
                                             const FrameHistograms* appearances, IdentityResolverStats* stats) {
   const std::vector<FrameInstances> backward =
       track_reversed(options, skeleton, fps, width_px, height_px, detections, appearances);
-  if (!appearances)
-    return resolve_identities(std::move(forward), skeleton.index_of(options.head), skeleton.index_of(options.tail),
-                              fps, options.offline, stats, &backward);
-  const DetectionAppearances colours{detections, *appearances};
+  std::optional<DetectionAppearances> colours;
+  if (appearances) colours.emplace(DetectionAppearances{detections, *appearances});
   return resolve_identities(std::move(forward), skeleton.index_of(options.head), skeleton.index_of(options.tail), fps,
-                            options.offline, stats, &backward, &colours);
+                            options.offline, stats, &backward, colours ? &*colours : nullptr);
 }
 
 std::vector<FrameInstances> track_detections(const TrackerOptions& options, const Skeleton& skeleton, double fps,
