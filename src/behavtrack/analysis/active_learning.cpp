@@ -226,18 +226,6 @@ std::vector<std::pair<std::string, std::optional<int>>> labels_to_reach_random(
   return out;
 }
 
-// Epochs that make about `steps` batches of `batch` (0 = BehavTrack's table) over
-// n_train frames; the trainer caps the batch at the train-set size.
-int epochs_for_steps(int steps, int batch, std::size_t n_train) {
-  const int n = static_cast<int>(std::max<std::size_t>(n_train, 1));
-  if (batch == 0) {
-    int table_epochs = 0;
-    pose::default_schedule(n, table_epochs, batch);
-  }
-  const int batches_per_epoch = (n + std::min(batch, n) - 1) / std::min(batch, n);
-  return std::max(1, (steps + batches_per_epoch - 1) / batches_per_epoch);
-}
-
 }  // namespace
 
 void SimulateOptions::validate() const {
@@ -311,7 +299,7 @@ SimulateSummary simulate_active_learning(const fs::path& project_dir, const Simu
         pose::TrainOptions to = o.train;
         to.from_model = previous;
         if (to.seed == 0) to.seed = o.seed;
-        if (o.steps_per_cycle > 0) to.epochs = epochs_for_steps(o.steps_per_cycle, to.batch, train_idx.size());
+        if (o.steps_per_cycle > 0) to.steps = o.steps_per_cycle;
         point.train_seconds =
             pose::train_pose_model(subset(pool, train_idx), subset(pool, val_idx), p.skeleton(), to, model_dir, progress)
                 .seconds;

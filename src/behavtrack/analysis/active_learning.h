@@ -72,7 +72,7 @@ struct SimulateOptions {
   UncertaintyWeights weights;
   pose::TrainOptions train;         // per cycle; set epochs or time_limit_min to bound it
   // > 0: each cycle trains about this many batches, its epochs derived from its train-set
-  // size (overrides train.epochs). With a fixed number of epochs a cycle with more labels
+  // size (pose::TrainOptions::steps; overrides train.epochs). With a fixed number of epochs a cycle with more labels
   // also trains longer, so the curve mixes "which frames" with "how much training"; equal
   // steps per cycle leave only the first.
   int steps_per_cycle = 0;

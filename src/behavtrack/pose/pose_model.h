@@ -87,6 +87,8 @@ struct TrainOptions {
   int net_version = 2;           // network generation (1 = the first, slower nets); a run
                                  // with from_model takes that model's
   int epochs = 0;                // 0 = BehavTrack's table by the number of labelled images
+  int steps = 0;                 // > 0: about this many batches, whatever the train-set size
+                                 // (the epochs follow from it; overrides epochs)
   int batch = 0;                 // 0 = the same table
   std::string device = "cpu";    // cpu | cuda | cuda:N
   double time_limit_min = 0;     // stop (and finish the LR schedule) by then; 0 = none

@@ -37,6 +37,7 @@ void TrainOptions::validate() const {
   validate_input_px(input_px, "input_px");
   if (refine_px != 0) validate_input_px(refine_px, "refine_px");
   if (epochs < 0) throw_invalid(fmt::format("epochs = {}: must be >= 0", epochs));
+  if (steps < 0) throw_invalid(fmt::format("steps = {}: must be >= 0", steps));
   if (batch < 0) throw_invalid(fmt::format("batch = {}: must be >= 0", batch));
   if (!(time_limit_min >= 0))
     throw_invalid(fmt::format("time_limit_min = {}: must be >= 0", time_limit_min));
@@ -58,7 +59,7 @@ void TrainOptions::validate() const {
 std::string TrainOptions::to_json() const {
   const nlohmann::json j = {
       {"size", size},       {"input_px", input_px},
-      {"refine_px", refine_px}, {"net_version", net_version}, {"epochs", epochs},
+      {"refine_px", refine_px}, {"net_version", net_version}, {"epochs", epochs}, {"steps", steps},
       {"batch", batch},     {"device", device},
       {"time_limit_min", time_limit_min}, {"patience_epochs", patience_epochs},
       {"lr", lr},           {"weight_decay", weight_decay},
@@ -414,6 +415,11 @@ TrainResult train_pose_model(const PoseDataset& train, const PoseDataset& val_in
     if (batch == 0) batch = b;
   }
   batch = std::min<int>(batch, static_cast<int>(train.size()));
+  if (options.steps > 0) {
+    // An epoch drops its last partial batch (the detector loop below).
+    const int batches_per_epoch = std::max(1, static_cast<int>(train.size()) / batch);
+    epochs = (options.steps + batches_per_epoch - 1) / batches_per_epoch;
+  }
 
   int net_version = options.net_version;
   std::optional<ModelInfo> from;
