@@ -17,7 +17,8 @@
 # (about 65 minutes on 2 cores):
 #   BT_AL_SETS=synth BT_AL_SYNTH_FRAMES=600 BT_AL_SYNTH_EVERY=3 BT_AL_STEPS=400 BT_AL_CYCLES=5 \
 #     bench/analysis/active_simulate.sh
-# Measured (test OKS AP50-95 at 10..60 labels, random-stratified / hybrid):
+# Measured (test OKS AP50-95 at 10..60 labels, random-stratified / hybrid; before a1023cb
+# --steps 400 gave 320-400 batches a cycle, by train-set size):
 #   BT_AL_SEED=42: .782/.782 .833/.872 .840/.896 .831/.927 .834/.950 .904/.946 (hybrid: 40 labels)
 #   BT_AL_SEED=43: .772/.772 .863/.768 .854/.772 .908/.856 .915/.917 .913/.940 (hybrid: 50 labels)
 # Hybrid ends higher on both, but reaches random's final with 67% and 83% of the labels.
