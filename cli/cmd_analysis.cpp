@@ -51,13 +51,13 @@ const bt::cli::CommandRegistration kAnalyze(
       cmd->add_option("--behavior-model", flags->behavior_model,
                       "Behaviour model folder (behavtrack behavior train); default: no behaviour tables");
       cmd->add_option("--animals", flags->animals, "Number of mice in each video (identities 1..N); 0 = unknown")
-          ->check(CLI::NonNegativeNumber);
+          ->check(bt::cli::at_least(0));
       cmd->add_option("--device", flags->device, "cpu, cuda or cuda:N")->capture_default_str();
       cmd->add_option("--detect-every", flags->detect_every,
                       "Run the pose model's full detection at least every N frames; in between each mouse "
                       "is refined in a crop around where it moved, and the detector runs at once when a mouse "
                       "is lost, unsure or touching another. 1 = every frame")
-          ->check(CLI::PositiveNumber)
+          ->check(bt::cli::above(0))
           ->capture_default_str();
       cmd->add_flag("--render", flags->render, "Also write tracks.mp4 with the final identities drawn (a second decoding pass once tracking is done)");
       cmd->add_flag("--force", flags->force, "Redo videos whose outputs are already complete");

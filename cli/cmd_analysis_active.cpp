@@ -48,10 +48,18 @@ std::vector<bt::analysis::Strategy> parse_strategies(const std::string& csv) {
   return out;
 }
 
+void add_hybrid_ramp_flag(CLI::App* cmd, int& hybrid_ramp) {
+  cmd->add_option("--hybrid-ramp", hybrid_ramp,
+                  "hybrid: labelled frames by which uncertainty has its full weight; with fewer, the choice leans "
+                  "towards diverse frames (a cold-start model is unsure of every hard frame). 0 = full weight always")
+      ->check(bt::cli::at_least(0))
+      ->capture_default_str();
+}
+
 void add_next(CLI::App& active, bt::cli::Context& ctx) {
   struct Flags {
     std::string dir, strategy = "hybrid";
-    int n = 50;
+    int n = 50, hybrid_ramp = bt::analysis::ActiveNextOptions{}.hybrid_ramp_frames;
     std::uint64_t seed = 42;
     TrainFlags train;
   };
@@ -64,12 +72,14 @@ void add_next(CLI::App& active, bt::cli::Context& ctx) {
   cmd->add_option("--strategy", f->strategy, "uncertainty, diversity, hybrid or random-stratified")
       ->capture_default_str();
   cmd->add_option("--seed", f->seed, "Seed for splits and random choices")->capture_default_str();
+  add_hybrid_ramp_flag(cmd, f->hybrid_ramp);
   f->train.add_to(cmd);
   cmd->callback([f, &ctx] {
     bt::analysis::ActiveNextOptions o;
     o.n = f->n;
     o.strategy = bt::analysis::strategy_from_string(f->strategy);
     o.seed = f->seed;
+    o.hybrid_ramp_frames = f->hybrid_ramp;
     o.train = f->train.options();
     const auto s = bt::analysis::active_next(f->dir, o, ctx.progress());
     std::printf("cycle %d: trained %s on %d frames (%d train, %d val) in %.0f s -> %s\n", s.cycle,
@@ -87,6 +97,7 @@ void add_simulate(CLI::App& active, bt::cli::Context& ctx) {
   struct Flags {
     std::string dir, out, strategies = "random-stratified,hybrid";
     int initial = 10, per_cycle = 10, cycles = 5, steps = 0;
+    int hybrid_ramp = bt::analysis::SimulateOptions{}.hybrid_ramp_frames;
     std::uint64_t seed = 42;
     TrainFlags train;
   };
@@ -105,9 +116,11 @@ void add_simulate(CLI::App& active, bt::cli::Context& ctx) {
                   "Batches each cycle trains (epochs follow from its labelled count; overrides --epochs), so "
                   "every cycle trains as long and the curve measures which frames were picked; 0 = use --epochs")
       ->capture_default_str();
+  add_hybrid_ramp_flag(cmd, f->hybrid_ramp);
   f->train.add_to(cmd);
   cmd->callback([f, &ctx] {
     bt::analysis::SimulateOptions o;
+    o.hybrid_ramp_frames = f->hybrid_ramp;
     o.steps_per_cycle = f->steps;
     o.strategies = parse_strategies(f->strategies);
     o.initial = f->initial;

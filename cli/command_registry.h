@@ -44,4 +44,9 @@ struct RegisteredCommand {
 };
 const std::vector<RegisteredCommand>& registered_commands();
 
+// Flag checks whose message a user can read ("--animals: must be >= 0, got -1"); CLI11's
+// NonNegativeNumber prints its range with the largest double spelled out.
+CLI::Validator at_least(double minimum);
+CLI::Validator above(double minimum);
+
 }  // namespace bt::cli

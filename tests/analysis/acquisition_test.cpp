@@ -97,6 +97,17 @@ TEST(Acquisition, HybridNeedsBothUncertaintyAndNovelty) {
   EXPECT_EQ(select_frames(pool, {{0.0f, 0.0f}}, 1, Strategy::kHybrid, 1), (std::vector<std::size_t>{2}));
 }
 
+TEST(Acquisition, HybridLeansTowardsDiversityBeforeItsRamp) {
+  // 0: far from the labelled frame but fairly certain; 1: near it and the most uncertain.
+  const auto pool = pool_of({{10.0f, 0.1}, {3.0f, 1.0}});
+  const std::vector<std::vector<float>> one_labelled = {{0.0f, 0.0f}};
+  // Full uncertainty weight: 0.1 x 1 < 1 x 0.3, the uncertain frame.
+  EXPECT_EQ(select_frames(pool, one_labelled, 1, Strategy::kHybrid, 1, 0), (std::vector<std::size_t>{1}));
+  EXPECT_EQ(select_frames(pool, one_labelled, 1, Strategy::kHybrid, 1, 1), (std::vector<std::size_t>{1}));
+  // 1 labelled frame of a 40-frame ramp: weight 0.1^(1/40) = 0.94 x 1 > 1 x 0.3, the far frame.
+  EXPECT_EQ(select_frames(pool, one_labelled, 1, Strategy::kHybrid, 1, 40), (std::vector<std::size_t>{0}));
+}
+
 TEST(Acquisition, RandomStratifiedIsSeededAndCoversStrata) {
   std::vector<Candidate> pool;
   for (int i = 0; i < 40; ++i) pool.push_back({i, i < 30 ? 0 : 1, {static_cast<float>(i)}, 0});

@@ -74,7 +74,8 @@ TEST_F(ActiveSimulate, WritesEachStrategysCurveFromOneSharedFirstModel) {
   const fs::path out = dir_ / "curves";
   const auto r = test::run_cli({"--quiet", "active", "simulate", project_.string(), "--out", out.string(),
                                 "--strategies", "random-stratified,hybrid", "--initial", "4", "--per-cycle", "3",
-                                "--cycles", "2", "--steps", "6", "--batch", "2", "--imgsz", "128"});
+                                "--cycles", "2", "--steps", "6", "--batch", "2", "--imgsz", "128",
+                                "--hybrid-ramp", "8"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("hybrid reached random-stratified's final OKS AP with"), std::string::npos) << r.out;
 
@@ -112,6 +113,7 @@ TEST_F(ActiveSimulate, WritesEachStrategysCurveFromOneSharedFirstModel) {
 
   const json summary = json::parse(std::ifstream(out / "summary.json"));
   EXPECT_EQ(summary["steps_per_cycle"], 6);
+  EXPECT_EQ(summary["hybrid_ramp_frames"], 8);
   EXPECT_TRUE(summary["labels_to_reach_random_final_oks_ap"].contains("hybrid"));
   EXPECT_LE(summary["labels_to_reach_random_final_oks_ap"]["random-stratified"].get<int>(), 10)
       << "random-stratified reaches its own final value by its last cycle at the latest";

@@ -109,5 +109,12 @@ TEST(ActiveCli, UnknownStrategyIsAUsageError) {
   EXPECT_NE(r.err.find("strategy 'greedy'"), std::string::npos) << r.err;
 }
 
+TEST(ActiveCli, NegativeHybridRampIsAUsageError) {
+  test::TempDir dir;
+  const auto r = test::run_cli({"active", "next", (dir / "p").string(), "--hybrid-ramp", "-5"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err.substr(0, r.err.find('\n')), "--hybrid-ramp: must be >= 0, got -5");
+}
+
 }  // namespace
 }  // namespace bt

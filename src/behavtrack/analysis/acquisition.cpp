@@ -207,7 +207,7 @@ FrameUncertainty score_frame(const std::vector<Instance>& predicted, const std::
 
 std::vector<std::size_t> select_frames(const std::vector<Candidate>& pool,
                                        const std::vector<std::vector<float>>& labelled_features, int k,
-                                       Strategy strategy, std::uint64_t seed) {
+                                       Strategy strategy, std::uint64_t seed, int hybrid_ramp_frames) {
   if (k <= 0 || pool.empty()) return {};
   switch (strategy) {
     case Strategy::kUncertainty: return select_by_uncertainty(pool, k);
@@ -215,8 +215,12 @@ std::vector<std::size_t> select_frames(const std::vector<Candidate>& pool,
     case Strategy::kHybrid: {
       double max_u = 0;
       for (const Candidate& c : pool) max_u = std::max(max_u, c.uncertainty);
+      const double exponent =
+          hybrid_ramp_frames > 0
+              ? std::min(1.0, static_cast<double>(labelled_features.size()) / hybrid_ramp_frames)
+              : 1.0;
       std::vector<double> weight;
-      for (const Candidate& c : pool) weight.push_back(max_u > 0 ? c.uncertainty / max_u : 1.0);
+      for (const Candidate& c : pool) weight.push_back(max_u > 0 ? std::pow(c.uncertainty / max_u, exponent) : 1.0);
       return select_greedy(pool, labelled_features, k, weight);
     }
     case Strategy::kRandomStratified: return select_random_stratified(pool, k, seed);

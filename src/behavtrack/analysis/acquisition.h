@@ -16,8 +16,13 @@
 //                      picked (closer than half the pool's median nearest-neighbour distance);
 //   diversity:         k-centre greedy (core-set, Sener & Savarese 2018, arXiv:1708.00489)
 //                      away from the labelled frames;
-//   hybrid:            greedy on uncertainty x distance to labelled and picked frames, both
-//                      normalised (BADGE-like trade-off, arXiv:1906.03671);
+//   hybrid:            greedy on uncertainty^e x distance to labelled and picked frames, both
+//                      normalised (BADGE-like trade-off, arXiv:1906.03671). The exponent
+//                      e = min(1, labelled frames / hybrid_ramp_frames) leans a cold start
+//                      towards diversity: with few labels the model is unsure of everything
+//                      hard (piles of mice) and learns more from covering the plain cases
+//                      first; uncertainty pays once the budget grows (Hacohen et al. 2022,
+//                      arXiv:2202.02794). hybrid_ramp_frames 0 = e is always 1;
 //   random-stratified: BehavTrack's baseline: per-stratum quotas, seeded shuffle.
 // Thread safety: pure functions.
 #pragma once
@@ -60,6 +65,6 @@ struct Candidate {
 // Indices into `pool` of the chosen frames (at most k), in the order chosen.
 std::vector<std::size_t> select_frames(const std::vector<Candidate>& pool,
                                        const std::vector<std::vector<float>>& labelled_features, int k,
-                                       Strategy strategy, std::uint64_t seed);
+                                       Strategy strategy, std::uint64_t seed, int hybrid_ramp_frames = 0);
 
 }  // namespace bt::analysis

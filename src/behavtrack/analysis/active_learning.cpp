@@ -235,6 +235,8 @@ void SimulateOptions::validate() const {
   if (cycles < 0) throw_invalid("simulate option cycles = " + std::to_string(cycles) + ": must be >= 0");
   if (steps_per_cycle < 0)
     throw_invalid("simulate option steps_per_cycle = " + std::to_string(steps_per_cycle) + ": must be >= 0");
+  if (hybrid_ramp_frames < 0)
+    throw_invalid("simulate option hybrid_ramp_frames = " + std::to_string(hybrid_ramp_frames) + ": must be >= 0");
   if (out_dir.empty()) throw_invalid("simulate: --out is required");
   train.validate();
 }
@@ -323,7 +325,8 @@ SimulateSummary simulate_active_learning(const fs::path& project_dir, const Simu
       for (std::size_t i : labelled) labelled_features.push_back(features[i]);
       const std::vector<Candidate> candidates = simulation_candidates(
           model, pool, features, strata, is_labelled, strategy, p.expected_animals(), o.weights);
-      for (std::size_t c : select_frames(candidates, labelled_features, o.per_cycle, strategy, o.seed + 1000 + cycle))
+      for (std::size_t c : select_frames(candidates, labelled_features, o.per_cycle, strategy, o.seed + 1000 + cycle,
+                                            o.hybrid_ramp_frames))
         labelled.push_back(static_cast<std::size_t>(candidates[c].key));
     }
   }
@@ -342,6 +345,7 @@ SimulateSummary simulate_active_learning(const fs::path& project_dir, const Simu
                       {"test", json::parse(c.test.to_json())}, {"train_s", c.train_seconds}});
   const json doc = {{"project", project_dir.string()}, {"initial", o.initial}, {"per_cycle", o.per_cycle},
                     {"cycles", o.cycles}, {"seed", o.seed}, {"steps_per_cycle", o.steps_per_cycle},
+                    {"hybrid_ramp_frames", o.hybrid_ramp_frames},
                     {"train", json::parse(o.train.to_json())},
                     {"labels_to_reach_random_final_oks_ap", reach}, {"curve", points}};
   write_file_atomically(summary.summary_json, doc.dump(1) + "\n");
@@ -350,6 +354,8 @@ SimulateSummary simulate_active_learning(const fs::path& project_dir, const Simu
 
 void ActiveNextOptions::validate() const {
   if (n < 1) throw_invalid("active option n = " + std::to_string(n) + ": must be >= 1");
+  if (hybrid_ramp_frames < 0)
+    throw_invalid("active option hybrid_ramp_frames = " + std::to_string(hybrid_ramp_frames) + ": must be >= 0");
   if (!(val_fraction >= 0 && val_fraction < 1))
     throw_invalid("active option val_fraction = " + std::to_string(val_fraction) + ": must be in [0, 1)");
   train.validate();
@@ -389,7 +395,8 @@ ActiveNextSummary active_next(const fs::path& project_dir, const ActiveNextOptio
   const std::vector<Candidate> pool = score_pool(model, reserve, p.expected_animals(), o.weights, &predictions, progress);
   std::vector<std::vector<float>> labelled_features;
   for (const PoolFrame& f : parts.labelled) labelled_features.push_back(feature_of(f, load_image(f.image)));
-  const std::vector<std::size_t> picked = select_frames(pool, labelled_features, o.n, o.strategy, o.seed + s.cycle);
+  const std::vector<std::size_t> picked =
+      select_frames(pool, labelled_features, o.n, o.strategy, o.seed + s.cycle, o.hybrid_ramp_frames);
   std::vector<std::pair<project::FrameId, std::vector<Instance>>> queued;
   for (std::size_t i : picked) queued.emplace_back(reserve[i]->record.id, predictions[i]);
   p.write_predictions(queued, s.model_name);
@@ -409,7 +416,8 @@ ActiveNextSummary active_next(const fs::path& project_dir, const ActiveNextOptio
   for (std::size_t i = 0; i < reserve.size(); ++i)
     assignment.emplace_back(reserve[i]->record.id, picked_set.count(i) ? project::Split::kPredict : project::Split::kReserve);
   const json options = {{"command", "active next"}, {"n", o.n}, {"strategy", to_string(o.strategy)},
-                        {"seed", o.seed}, {"val_fraction", o.val_fraction}, {"from_model", previous},
+                        {"seed", o.seed}, {"val_fraction", o.val_fraction}, {"hybrid_ramp_frames", o.hybrid_ramp_frames},
+                        {"from_model", previous},
                         {"train", json::parse(to.to_json())}};
   p.add_cycle(o.seed, options.dump(), assignment);
   project::ModelRecord record;

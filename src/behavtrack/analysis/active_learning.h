@@ -46,6 +46,9 @@ struct ActiveNextOptions {
   std::uint64_t seed = 42;
   double val_fraction = 0.15;       // share of labelled frames held out for validation
   UncertaintyWeights weights;
+  // hybrid: labelled frames by which uncertainty has its full weight (acquisition.h);
+  // below it the choice leans towards diversity. 0 = full weight from the start.
+  int hybrid_ramp_frames = 40;
   pose::TrainOptions train;         // epochs/batch 0 = BehavTrack's table
   void validate() const;
 };
@@ -70,6 +73,9 @@ struct SimulateOptions {
   int cycles = 5;                   // training rounds after the first
   std::uint64_t seed = 42;
   UncertaintyWeights weights;
+  // hybrid: labelled frames by which uncertainty has its full weight (acquisition.h);
+  // below it the choice leans towards diversity. 0 = full weight from the start.
+  int hybrid_ramp_frames = 40;
   pose::TrainOptions train;         // per cycle; set epochs or time_limit_min to bound it
   // > 0: each cycle trains about this many batches, its epochs derived from its train-set
   // size (pose::TrainOptions::steps; overrides train.epochs). With a fixed number of epochs a cycle with more labels
