@@ -137,6 +137,8 @@ void add_simulate(CLI::App& active, bt::cli::Context& ctx) {
     for (const auto& [name, n] : s.labels_to_reach_random)
       std::printf("%s reached random-stratified's final OKS AP with %s labelled frames\n", name.c_str(),
                   n ? std::to_string(*n).c_str() : "more than all the");
+    for (const auto& [name, ap] : s.mean_oks_ap)
+      std::printf("%s: mean test OKS AP over the curve %.3f\n", name.c_str(), ap);
     std::printf("curve: %s, %s; summary: %s\n", s.curve_csv.c_str(), s.curve_png.c_str(), s.summary_json.c_str());
   });
 }

@@ -118,6 +118,13 @@ TEST_F(ActiveSimulate, WritesEachStrategysCurveFromOneSharedFirstModel) {
   EXPECT_LE(summary["labels_to_reach_random_final_oks_ap"]["random-stratified"].get<int>(), 10)
       << "random-stratified reaches its own final value by its last cycle at the latest";
   EXPECT_EQ(summary["curve"].size(), 6u);
+  // The mean over each strategy's cycles, from the CSV's own figures.
+  for (const auto& [name, first_row] : {std::pair<std::string, int>{"random-stratified", 1}, {"hybrid", 4}}) {
+    double sum = 0;
+    for (int k = 0; k < 3; ++k) sum += std::stod(rows[first_row + k][4]);
+    EXPECT_NEAR(summary["mean_oks_ap"][name].get<double>(), sum / 3, 1e-5) << name;
+  }
+  EXPECT_NE(r.out.find("hybrid: mean test OKS AP over the curve"), std::string::npos) << r.out;
   EXPECT_FALSE(cv::imread((out / "learning_curve.png").string()).empty());
 }
 

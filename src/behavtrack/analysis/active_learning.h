@@ -24,7 +24,8 @@
 // is evaluated on the test split, and so on. It writes
 // learning_curve.csv (strategy, cycle, labelled, box_ap50, oks_ap50_95, rmse_px, pck10,
 // train_s), learning_curve.png and summary.json (labels each strategy needed to reach the
-// random-stratified strategy's final OKS AP). The project is not changed.
+// random-stratified strategy's final OKS AP, and each strategy's mean OKS AP over the
+// curve). The project is not changed.
 // Thread safety: one call per project at a time.
 #pragma once
 
@@ -98,6 +99,9 @@ struct SimulateSummary {
   // Per strategy: labelled frames needed to reach the random-stratified strategy's final
   // OKS AP50-95 (nullopt when never reached).
   std::vector<std::pair<std::string, std::optional<int>>> labels_to_reach_random;
+  // Per strategy: mean test OKS AP50-95 over its cycles (the area under its curve, all
+  // strategies being scored at the same labelled counts).
+  std::vector<std::pair<std::string, double>> mean_oks_ap;
   std::filesystem::path curve_csv, curve_png, summary_json;
 };
 
