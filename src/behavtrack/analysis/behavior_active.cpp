@@ -82,19 +82,13 @@ std::vector<Candidate> candidates_of(const std::vector<BehaviorWindow>& windows,
   return out;
 }
 
-// select_frames, held to at most k: random-stratified takes one window from every stratum
-// even when k is smaller (BehavTrack's floor), which would give the baseline more labels
-// than the others; a seeded draw keeps k of them. Returns indices into `windows`.
+// select_frames over windows; returns indices into `windows`. Hybrid keeps uncertainty's
+// full weight from the first cycle (no cold-start ramp): the behaviour curves were measured
+// that way.
 std::vector<std::size_t> pick_windows(const std::vector<Candidate>& candidates,
                                       const std::vector<std::vector<float>>& labelled_features, int k,
                                       Strategy strategy, std::uint64_t seed) {
-  std::vector<std::size_t> chosen = select_frames(candidates, labelled_features, k, strategy, seed);
-  if (static_cast<int>(chosen.size()) > k) {
-    const auto order = project::seeded_permutation(static_cast<std::int64_t>(chosen.size()), seed);
-    std::vector<std::size_t> kept;
-    for (int i = 0; i < k; ++i) kept.push_back(chosen[static_cast<std::size_t>(order[i])]);
-    chosen = kept;
-  }
+  const std::vector<std::size_t> chosen = select_frames(candidates, labelled_features, k, strategy, seed, 0);
   std::vector<std::size_t> out;
   for (std::size_t c : chosen) out.push_back(static_cast<std::size_t>(candidates[c].key));
   return out;
