@@ -11,7 +11,7 @@
 # measures which frames were picked rather than how long each cycle trained), BT_AL_INITIAL
 # (10), BT_AL_PER_CYCLE (10), BT_AL_CYCLES (4), BT_AL_SEED (42), BT_AL_SYNTH_FRAMES (150:
 # synthetic frames sampled, 20% of them held out for testing), BT_AL_SYNTH_EVERY (5: frames
-# apart of the sampling candidates), BT_AL_HYBRID_RAMP (40: hybrid's --hybrid-ramp).
+# apart of the sampling candidates), BT_AL_HYBRID_RAMP (0: hybrid's --hybrid-ramp).
 # Writes $BT_RESULTS/active-<set>/{learning_curve.csv,learning_curve.png,summary.json}.
 # Synthetic curves with a pool large against the label budget and equal training per cycle
 # (about 65 minutes on 2 cores):
@@ -80,7 +80,7 @@ for set in ${BT_AL_SETS:-dlc synth}; do
     "$bin" -q active simulate "$project" --out "$out" --strategies "${BT_AL_STRATEGIES:-random-stratified,hybrid}" \
       --initial "${BT_AL_INITIAL:-10}" --per-cycle "${BT_AL_PER_CYCLE:-10}" --cycles "${BT_AL_CYCLES:-4}" \
       --epochs "${BT_AL_EPOCHS:-30}" --steps "${BT_AL_STEPS:-0}" --batch "${BT_AL_BATCH:-4}" \
-      --hybrid-ramp "${BT_AL_HYBRID_RAMP:-40}" --seed "${BT_AL_SEED:-42}"
+      --hybrid-ramp "${BT_AL_HYBRID_RAMP:-0}" --seed "${BT_AL_SEED:-42}"
   column -s, -t "$out/learning_curve.csv"
   echo "labels to reach random-stratified's final OKS AP: $(tr -d ' \n' < "$out/summary.json" |
     grep -o '"labels_to_reach_random_final_oks_ap":{[^}]*}')"

@@ -48,8 +48,9 @@ struct ActiveNextOptions {
   double val_fraction = 0.15;       // share of labelled frames held out for validation
   UncertaintyWeights weights;
   // hybrid: labelled frames by which uncertainty has its full weight (acquisition.h);
-  // below it the choice leans towards diversity. 0 = full weight from the start.
-  int hybrid_ramp_frames = 40;
+  // below it the choice leans towards diversity. 0 = full weight from the start: a ramp of
+  // 40 did not help on the measured curves (bench/analysis/active_simulate.sh).
+  int hybrid_ramp_frames = 0;
   pose::TrainOptions train;         // epochs/batch 0 = BehavTrack's table
   void validate() const;
 };
@@ -75,8 +76,9 @@ struct SimulateOptions {
   std::uint64_t seed = 42;
   UncertaintyWeights weights;
   // hybrid: labelled frames by which uncertainty has its full weight (acquisition.h);
-  // below it the choice leans towards diversity. 0 = full weight from the start.
-  int hybrid_ramp_frames = 40;
+  // below it the choice leans towards diversity. 0 = full weight from the start: a ramp of
+  // 40 did not help on the measured curves (bench/analysis/active_simulate.sh).
+  int hybrid_ramp_frames = 0;
   pose::TrainOptions train;         // per cycle; set epochs or time_limit_min to bound it
   // > 0: each cycle trains about this many batches, its epochs derived from its train-set
   // size (pose::TrainOptions::steps; overrides train.epochs). With a fixed number of epochs a cycle with more labels
