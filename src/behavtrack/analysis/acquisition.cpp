@@ -220,7 +220,8 @@ std::vector<std::size_t> select_frames(const std::vector<Candidate>& pool,
               ? std::min(1.0, static_cast<double>(labelled_features.size()) / hybrid_ramp_frames)
               : 1.0;
       std::vector<double> weight;
-      for (const Candidate& c : pool) weight.push_back(max_u > 0 ? std::pow(c.uncertainty / max_u, exponent) : 1.0);
+      for (const Candidate& c : pool)
+        weight.push_back(max_u > 0 ? std::pow(c.uncertainty / max_u, exponent) : 1.0);
       return select_greedy(pool, labelled_features, k, weight);
     }
     case Strategy::kRandomStratified: return select_random_stratified(pool, k, seed);

@@ -17,12 +17,13 @@
 //   diversity:         k-centre greedy (core-set, Sener & Savarese 2018, arXiv:1708.00489)
 //                      away from the labelled frames;
 //   hybrid:            greedy on uncertainty^e x distance to labelled and picked frames, both
-//                      normalised (BADGE-like trade-off, arXiv:1906.03671). The exponent
-//                      e = min(1, labelled frames / hybrid_ramp_frames) leans a cold start
-//                      towards diversity: with few labels the model is unsure of everything
-//                      hard (piles of mice) and learns more from covering the plain cases
-//                      first; uncertainty pays once the budget grows (Hacohen et al. 2022,
-//                      arXiv:2202.02794). hybrid_ramp_frames 0 = e is always 1;
+//                      normalised (BADGE-like trade-off, arXiv:1906.03671). Optionally the
+//                      exponent e = min(1, labelled frames / hybrid_ramp_frames) leans a cold
+//                      start towards diversity, after Hacohen et al. 2022 (arXiv:2202.02794:
+//                      typical examples suit low budgets, uncertain ones high budgets).
+//                      hybrid_ramp_frames 0 (the default) = e is always 1: a ramp of 40
+//                      frames lost on the DLC frames and did not help on synthetic mice
+//                      (bench/analysis/active_simulate.sh);
 //   random-stratified: BehavTrack's baseline: per-stratum quotas, seeded shuffle.
 // Thread safety: pure functions.
 #pragma once
