@@ -33,6 +33,8 @@
 #       against a final that dipped below random's .917 at 48); mean .857 / .854.
 #     seed 43, ramp 0:  .785/.785 .835/.869 .917/.834 .923/.919 .927/.927 (never above);
 #       mean .877 / .867.  Ramp 40: hybrid .785 .881 .897 .905 .925; mean .879.
+#     seed 44, ramp 0:  .806/.806 .841/.864 .878/.926 .923/.914 .951/.912 (never reached);
+#       mean .880 / .884.
 #   DLC (BT_AL_SETS=dlc BT_AL_STEPS=400, 23 test frames, BT_THREADS=1): random .846 .854
 #   1.000 1.000 1.000; hybrid ramp 0 .846 1.000 1.000 1.000 1.000 (20 labels = 40%), ramp
 #   40 .846 .993 .994 .950 1.000 (50). Hence the ramp is off by default.
