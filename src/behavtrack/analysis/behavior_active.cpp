@@ -16,7 +16,6 @@
 #include "behavtrack/core/error.h"
 #include "behavtrack/core/log.h"
 #include "behavtrack/project/project.h"
-#include "behavtrack/project/sampler.h"
 #include "behavtrack/project/videos.h"
 
 namespace bt::analysis {
