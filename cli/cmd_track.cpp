@@ -19,7 +19,7 @@ namespace tr = bt::track;
 struct TrackFlags {
   tr::TrackRunOptions run;
   std::string detections, video, out, render, preset = "ours", cost = "mixed";
-  bool no_motion = false, no_two_stage = false, no_reid = false, no_flip = false, no_appearance = false;
+  bool no_motion = false, no_turn = false, no_two_stage = false, no_reid = false, no_flip = false, no_appearance = false;
   bool no_offline_identities = false;
 };
 
@@ -103,6 +103,11 @@ void add_track_flags(CLI::App* cmd, TrackFlags& f, std::vector<Override>& ov) {
   cmd->add_flag("--no-motion", f.no_motion, "No motion model: a track stays at its last position")->group("Tracker");
   add_tracker_option(cmd, ov, f, "--coast-s", &tr::TrackerOptions::coast_s,
                      "A lost mouse keeps its predicted velocity this long, seconds, then stops");
+  cmd->add_flag("--no-turn-model", f.no_turn,
+                "Predict each keypoint on its own velocity instead of turning the mouse's last shape on at its "
+                "angular speed")->group("Tracker");
+  add_tracker_option(cmd, ov, f, "--max-turn-deg-s", &tr::TrackerOptions::max_turn_deg_s,
+                     "Turn model: the fastest turn it extrapolates, degrees/second");
   cmd->add_flag("--no-two-stage", f.no_two_stage, "Ignore low-score detections (no ByteTrack second stage)")->group("Tracker");
   add_tracker_option(cmd, ov, f, "--score-high", &tr::TrackerOptions::score_high, "Detection score of the first stage, 0..1");
   add_tracker_option(cmd, ov, f, "--score-low", &tr::TrackerOptions::score_low, "Detections scored below are ignored, 0..1");
@@ -161,6 +166,9 @@ void add_track_flags(CLI::App* cmd, TrackFlags& f, std::vector<Override>& ov) {
                      "Flip correction: motion direction counts above this speed, body lengths/second");
   add_tracker_option(cmd, ov, f, "--flip-after-s", &tr::TrackerOptions::flip_after_s,
                      "Flip correction: moving tail-first this long, seconds, turns the track around");
+  add_tracker_option(cmd, ov, f, "--flip-trust-detector-s", &tr::TrackerOptions::flip_trust_detector_s,
+                     "Flip correction: detections that all contradict the track's orientation this long, seconds, "
+                     "while its motion does not back it, turn the track their way");
 }
 
 tr::TrackerOptions resolve_tracker(CLI::App* cmd, const TrackFlags& f, const std::vector<Override>& ov) {
@@ -169,6 +177,7 @@ tr::TrackerOptions resolve_tracker(CLI::App* cmd, const TrackFlags& f, const std
   for (const auto& [name, apply] : ov)
     if (cmd->count(name) > 0) apply(o, f);
   if (f.no_motion) o.motion_model = false;
+  if (f.no_turn) o.turn_model = false;
   if (f.no_two_stage) o.two_stage = false;
   if (f.no_reid) o.reid = false;
   if (f.no_flip) o.flip_correction = false;

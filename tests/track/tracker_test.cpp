@@ -6,6 +6,7 @@
 #include <set>
 
 #include "behavtrack/core/error.h"
+#include "behavtrack/track/track_state.h"
 #include "behavtrack/track/tracker.h"
 #include "track_fixtures.h"
 
@@ -171,6 +172,25 @@ TEST(Tracker, SingleFlippedDetectionIsTurnedBack) {
   EXPECT_GT(i.keypoints[0].x, i.keypoints[3].x);  // nose ahead again
 }
 
+TEST(Tracker, StillMouseWhoseFirstDetectionWasFlippedFollowsTheDetector) {
+  // A mouse that does not move, so its motion cannot vote: only its first detection has
+  // nose and tail base exchanged. The track starts backwards; the detections that follow
+  // all contradict it, and after flip_trust_detector_s it takes theirs, turning back the
+  // frames of that run. A single flipped detection later on is still turned back.
+  std::vector<FrameInstances> dets;
+  for (int f = 0; f < 40; ++f) {
+    Instance m = mouse(200, 200, 1, 0);
+    if (f == 0 || f == 25) std::swap(m.keypoints[0], m.keypoints[3]);
+    dets.push_back({f, {m}});
+  }
+  TrackerOptions o;
+  o.animals = 1;
+  o.smooth_s = 0;
+  const auto out = run(o, dets);
+  for (int f = 1; f < 40; ++f)
+    EXPECT_GT(out[f].instances[0].keypoints[0].x, out[f].instances[0].keypoints[3].x) << f;
+}
+
 TEST(Tracker, TrackStartedBackwardsIsTurnedByItsMotion) {
   // Every detection has nose and tail base exchanged, so history alone would keep the
   // error; running at 4 body lengths/s the track turns itself around after flip_after_s.
@@ -186,6 +206,32 @@ TEST(Tracker, TrackStartedBackwardsIsTurnedByItsMotion) {
   const auto out = run(o, dets);
   EXPECT_LT(out[2].instances[0].keypoints[0].x, out[2].instances[0].keypoints[3].x);  // not yet
   for (int f = 30; f < 60; ++f) EXPECT_GT(out[f].instances[0].keypoints[0].x, out[f].instances[0].keypoints[3].x) << f;
+}
+
+// A mouse turning in place, 30 degrees a frame: its pose at heading `degrees`.
+Instance turned_mouse(double degrees) {
+  const double a = degrees * M_PI / 180;
+  return mouse(300, 200, std::cos(a), std::sin(a));
+}
+
+TEST(Tracker, TurningMouseIsPredictedOnItsTurn) {
+  TrackerOptions o;
+  const TrackerFrames frames = to_frames(o, 30);
+  Track track(o, frames, turned_mouse(0), 0, 30);
+  track.predict();
+  track.update(turned_mouse(30), 1);
+  track.predict();
+  // The nose, 25 px ahead of the centre, goes on turning: 60 degrees now.
+  const Keypoint& nose = track.predicted().keypoints[0];
+  EXPECT_NEAR(nose.x, 300 + 25 * std::cos(M_PI / 3), 3);
+  EXPECT_NEAR(nose.y, 200 + 25 * std::sin(M_PI / 3), 3);
+  // Each keypoint on its own velocity leaves the circle along the tangent instead.
+  o.turn_model = false;
+  Track straight(o, frames, turned_mouse(0), 0, 30);
+  straight.predict();
+  straight.update(turned_mouse(30), 1);
+  straight.predict();
+  EXPECT_GT(std::hypot(straight.predicted().keypoints[0].x - nose.x, straight.predicted().keypoints[0].y - nose.y), 5);
 }
 
 TEST(Tracker, LowScoreDetectionsContinueButNeverStartTracks) {

@@ -1,5 +1,6 @@
 #include "behavtrack/track/track_state.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace bt::track {
@@ -12,6 +13,34 @@ std::vector<double> filter_coordinates(const Instance& d) {
     z.push_back(k.y);
   }
   return z;
+}
+
+// Keypoints present in both instances: their centroids and the rotation (radians,
+// counter-clockwise in image axes) that best carries a's shape onto b's (2-D Procrustes).
+struct SharedShape {
+  int count = 0;
+  double ax = 0, ay = 0, bx = 0, by = 0, angle = 0;
+};
+
+SharedShape shared_shape(const Instance& a, const Instance& b) {
+  SharedShape r;
+  const size_t n = std::min(a.keypoints.size(), b.keypoints.size());
+  for (size_t k = 0; k < n; ++k) {
+    if (!a.keypoints[k].present() || !b.keypoints[k].present()) continue;
+    r.ax += a.keypoints[k].x, r.ay += a.keypoints[k].y, r.bx += b.keypoints[k].x, r.by += b.keypoints[k].y;
+    ++r.count;
+  }
+  if (r.count < 2) return r;
+  r.ax /= r.count, r.ay /= r.count, r.bx /= r.count, r.by /= r.count;
+  double sine = 0, cosine = 0;
+  for (size_t k = 0; k < n; ++k) {
+    if (!a.keypoints[k].present() || !b.keypoints[k].present()) continue;
+    const double px = a.keypoints[k].x - r.ax, py = a.keypoints[k].y - r.ay;
+    const double qx = b.keypoints[k].x - r.bx, qy = b.keypoints[k].y - r.by;
+    cosine += px * qx + py * qy, sine += px * qy - py * qx;
+  }
+  r.angle = std::atan2(sine, cosine);
+  return r;
 }
 
 }  // namespace
@@ -27,10 +56,10 @@ Track::Track(const TrackerOptions& options, const TrackerFrames& frames, const I
 
 void Track::predict() {
   if (options_->motion_model) kf_.predict(dt_s_);
-  refresh_prediction();
+  refresh_prediction(lost_frames_ + 1);
 }
 
-void Track::refresh_prediction() {
+void Track::refresh_prediction(int frames_ahead) {
   if (!options_->motion_model) {
     predicted_ = last_;
     return;
@@ -42,6 +71,29 @@ void Track::refresh_prediction() {
     Keypoint& p = predicted_.keypoints[k];
     if (!keypoint_seen_[k]) continue;
     p = {kf_.position(4 + 2 * static_cast<int>(k)), kf_.position(5 + 2 * static_cast<int>(k)), Visibility::kVisible};
+  }
+  if (options_->turn_model) turn_predicted_keypoints(frames_ahead);
+}
+
+void Track::turn_predicted_keypoints(int frames_ahead) {
+  // Only from two observations at most two frames apart, and while the track coasts.
+  const FrameIndex step = last_frame_ - previous_frame_;
+  if (frames_ahead <= 0 || frames_ahead > frames_.coast || previous_frame_ < 0 || step <= 0 || step > 2) return;
+  const SharedShape shape = shared_shape(previous_, last_);
+  if (shape.count < 2) return;
+  const double limit = options_->max_turn_deg_s * M_PI / 180 * dt_s_;
+  const double angle = std::clamp(shape.angle / static_cast<double>(step), -limit, limit) * frames_ahead;
+  // The filter's keypoints carry the translation; last_'s shape, turned, replaces theirs.
+  double cx = 0, cy = 0;
+  for (size_t k = 0; k < last_.keypoints.size(); ++k)
+    if (previous_.keypoints[k].present() && last_.keypoints[k].present())
+      cx += predicted_.keypoints[k].x / shape.count, cy += predicted_.keypoints[k].y / shape.count;
+  const double c = std::cos(angle), s = std::sin(angle);
+  for (size_t k = 0; k < last_.keypoints.size(); ++k) {
+    if (!previous_.keypoints[k].present() || !last_.keypoints[k].present()) continue;
+    const double x = last_.keypoints[k].x - shape.bx, y = last_.keypoints[k].y - shape.by;
+    predicted_.keypoints[k].x = cx + c * x - s * y;
+    predicted_.keypoints[k].y = cy + s * x + c * y;
   }
 }
 
@@ -62,11 +114,13 @@ void Track::update(const Instance& d, FrameIndex frame) {
       keypoint_seen_[k] = 1;
     }
   }
+  previous_ = last_;
+  previous_frame_ = last_frame_;
   last_ = d;
   last_frame_ = frame;
   lost_frames_ = 0;
   ++hits_;
-  refresh_prediction();
+  refresh_prediction(0);
 }
 
 void Track::mark_missed() {
@@ -78,6 +132,8 @@ void Track::adopt(const Track& found) {
   kf_ = found.kf_;
   keypoint_seen_ = found.keypoint_seen_;
   last_ = found.last_;
+  previous_ = found.previous_;
+  previous_frame_ = found.previous_frame_;
   predicted_ = found.predicted_;
   last_frame_ = found.last_frame_;
   lost_frames_ = found.lost_frames_;
@@ -91,8 +147,9 @@ void Track::swap_head_tail(int head, int tail) {
   kf_.swap_coordinates(5 + 2 * head, 5 + 2 * tail);
   std::swap(keypoint_seen_[head], keypoint_seen_[tail]);
   std::swap(last_.keypoints[head], last_.keypoints[tail]);
+  if (previous_frame_ >= 0) std::swap(previous_.keypoints[head], previous_.keypoints[tail]);
   if (!last_.keypoint_scores.empty()) std::swap(last_.keypoint_scores[head], last_.keypoint_scores[tail]);
-  refresh_prediction();
+  refresh_prediction(0);
 }
 
 void Track::update_appearance(const Appearance& a, double rate) {

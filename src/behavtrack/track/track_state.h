@@ -8,7 +8,10 @@
 //   t.mark_missed();                      // after it was not
 //
 // Filter coordinates: 0 cx, 1 cy, 2 w, 3 h (box, pixels), then x_k, y_k of keypoint k.
-// Without a motion model the prediction is the last observation.
+// Predicted keypoints: with turn_model, the last observed shape turned on at the angular
+// speed between the last two observations and moved with the filter's translation;
+// otherwise each keypoint's own filter. Without a motion model the prediction is the last
+// observation.
 // Thread safety: a value owned by one tracker.
 #pragma once
 
@@ -53,20 +56,23 @@ class Track {
 
   std::optional<TrackId> id;  // set when the track is confirmed
   int backward_frames = 0;    // consecutive frames moving tail-first (flip vote)
+  int contradicted_frames = 0;        // consecutive matches whose detection was turned round
+  FrameIndex contradicted_since = 0;  // the first frame of that run
   bool dropped = false;       // to be removed at the end of the frame
   // Observations made before the track was confirmed, replayed into the output then.
   std::vector<std::pair<FrameIndex, Instance>> unconfirmed_history;
 
  private:
-  void refresh_prediction();
+  void refresh_prediction(int frames_ahead);
+  void turn_predicted_keypoints(int frames_ahead);
 
   const TrackerOptions* options_;
   TrackerFrames frames_;
   double dt_s_;
   ConstantVelocityKalman kf_;
   std::vector<char> keypoint_seen_;
-  Instance last_, predicted_;
-  FrameIndex last_frame_ = 0;
+  Instance last_, predicted_, previous_;
+  FrameIndex last_frame_ = 0, previous_frame_ = -1;
   int lost_frames_ = 0, hits_ = 1;
   Appearance appearance_;
 };

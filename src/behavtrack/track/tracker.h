@@ -92,7 +92,10 @@ class Tracker {
  private:
   void push_one(const FrameInstances& detections, const std::vector<Appearance>& appearances);
   void check_detections(const FrameInstances& detections) const;
-  Instance oriented(Track& track, const Instance& detection);
+  Instance oriented(Track& track, const Instance& detection, bool* turned);
+  Instance settle_orientation(Track& track, const Instance& detection, FrameIndex frame);
+  bool moving_head_first(const Track& track) const;
+  void turn_recorded_frames(Track& track, FrameIndex from, FrameIndex to);
   void vote_on_direction(Track& track, FrameIndex frame);
   void apply_match(Track& track, const Instance& detection, const Appearance* appearance,
                    bool crowded, FrameIndex frame);

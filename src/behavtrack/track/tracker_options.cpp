@@ -54,6 +54,8 @@ void TrackerOptions::validate() const {
   require(smooth_s >= 0 && smooth_s <= 10, "smooth_s", smooth_s, "must be in [0, 10]");
   non_negative("flip_min_speed_bodies_s", flip_min_speed_bodies_s);
   positive("flip_after_s", flip_after_s);
+  positive("flip_trust_detector_s", flip_trust_detector_s);
+  non_negative("max_turn_deg_s", max_turn_deg_s);
 }
 
 TrackerOptions TrackerOptions::iou_only() {
@@ -105,6 +107,7 @@ TrackerFrames to_frames(const TrackerOptions& o, double fps) {
   f.max_gap = static_cast<int>(std::lround(o.max_gap_s * fps));
   f.smooth_half = static_cast<int>(std::lround(o.smooth_s * fps / 2));
   f.flip_after = frames_at_least_one(o.flip_after_s, fps);
+  f.flip_trust_detector = frames_at_least_one(o.flip_trust_detector_s, fps);
   return f;
 }
 
