@@ -52,6 +52,11 @@
 // pass's colour cue (identity_resolver.h, histograms from appearance_histograms) takes
 // heavy damage from 0.835 to 0.921 on 100..105 and removes every lasting error between
 // mice of different coats; those between mice of one coat (2 per video) remain.
+// Session 8: the turn model (predicted keypoints turn on with the mouse, tracker_options.h)
+// and the orientation rule (flip_trust_detector_s). Seeds 100..105 flatter the tracker:
+// over 20 fresh ones (400..419) it had light damage IDF1 0.932 and heavy 0.724 without the
+// video, 0.963 and 0.868 with it; with both changes 0.960 and 0.779 without the video,
+// 0.986 (1.8 ID switches a video) and 0.901 with it.
 // Thread safety: one tracker per thread.
 #pragma once
 
