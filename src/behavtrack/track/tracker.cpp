@@ -167,7 +167,7 @@ Instance Tracker::oriented(Track& track, const Instance& d, bool* turned) {
 Instance Tracker::settle_orientation(Track& track, const Instance& detection, FrameIndex frame) {
   bool turned = false;
   Instance d = oriented(track, detection, &turned);
-  if (!turned || moving_head_first(track)) {
+  if (!turned || heading_cosine(track) > 0.5) {  // the motion backs the track: the detector flipped
     track.contradicted_frames = 0;
     return d;
   }
@@ -175,19 +175,20 @@ Instance Tracker::settle_orientation(Track& track, const Instance& detection, Fr
   if (track.contradicted_frames < frames_.flip_trust_detector) return d;
   track.swap_head_tail(head_, tail_);
   turn_recorded_frames(track, track.contradicted_since, frame);
+  stats_.flips -= track.contradicted_frames;  // those turns are undone: nothing was fixed
   track.contradicted_frames = 0;
-  ++stats_.flips;
   return detection;
 }
 
-bool Tracker::moving_head_first(const Track& track) const {
-  if (!options_.motion_model) return false;
+double Tracker::heading_cosine(const Track& track) const {
+  constexpr double kUnknown = 0;
+  if (!options_.motion_model) return kUnknown;
   const Keypoint &h = track.last().keypoints[head_], &t = track.last().keypoints[tail_];
-  if (!h.present() || !t.present()) return false;
+  if (!h.present() || !t.present()) return kUnknown;
   const auto [vx, vy] = track.velocity_px_s();
   const double speed = std::hypot(vx, vy), ax = h.x - t.x, ay = h.y - t.y, axis = std::hypot(ax, ay);
-  if (!(speed > options_.flip_min_speed_bodies_s * track.body_length_px()) || !(axis > 0)) return false;
-  return (ax * vx + ay * vy) / (axis * speed) > 0.5;
+  if (!(speed > options_.flip_min_speed_bodies_s * track.body_length_px()) || !(axis > 0)) return kUnknown;
+  return (ax * vx + ay * vy) / (axis * speed);
 }
 
 // Exchanges head and tail in the track's frames [from, to) still held back (or, before it
@@ -205,13 +206,8 @@ void Tracker::turn_recorded_frames(Track& track, FrameIndex from, FrameIndex to)
 }
 
 void Tracker::vote_on_direction(Track& track, FrameIndex frame) {
-  if (head_ < 0 || !options_.motion_model || !track.id) return;
-  const Keypoint &h = track.last().keypoints[head_], &t = track.last().keypoints[tail_];
-  if (!h.present() || !t.present()) return;
-  const auto [vx, vy] = track.velocity_px_s();
-  const double speed = std::hypot(vx, vy), ax = h.x - t.x, ay = h.y - t.y, axis = std::hypot(ax, ay);
-  if (!(speed > options_.flip_min_speed_bodies_s * track.body_length_px()) || !(axis > 0)) return;
-  const double cosine = (ax * vx + ay * vy) / (axis * speed);
+  if (head_ < 0 || !track.id) return;
+  const double cosine = heading_cosine(track);
   if (cosine > 0.5) track.backward_frames = 0;
   if (!(cosine < -0.5)) return;
   if (++track.backward_frames < frames_.flip_after) return;

@@ -99,7 +99,9 @@ class Tracker {
   void check_detections(const FrameInstances& detections) const;
   Instance oriented(Track& track, const Instance& detection, bool* turned);
   Instance settle_orientation(Track& track, const Instance& detection, FrameIndex frame);
-  bool moving_head_first(const Track& track) const;
+  // Cosine between the track's tail-to-nose axis and its motion; 0 when it moves slower
+  // than flip_min_speed_bodies_s or either is unknown.
+  double heading_cosine(const Track& track) const;
   void turn_recorded_frames(Track& track, FrameIndex from, FrameIndex to);
   void vote_on_direction(Track& track, FrameIndex frame);
   void apply_match(Track& track, const Instance& detection, const Appearance* appearance,
