@@ -225,9 +225,11 @@ TEST(Tracker, TurningMouseIsPredictedOnItsTurn) {
   const Keypoint& nose = track.predicted().keypoints[0];
   EXPECT_NEAR(nose.x, 300 + 25 * std::cos(M_PI / 3), 3);
   EXPECT_NEAR(nose.y, 200 + 25 * std::sin(M_PI / 3), 3);
-  // Each keypoint on its own velocity leaves the circle along the tangent instead.
-  o.turn_model = false;
-  Track straight(o, frames, turned_mouse(0), 0, 30);
+  // Each keypoint on its own velocity leaves the circle along the tangent instead. (A Track
+  // keeps a pointer to its options, so this one gets its own.)
+  TrackerOptions own_velocities = o;
+  own_velocities.turn_model = false;
+  Track straight(own_velocities, frames, turned_mouse(0), 0, 30);
   straight.predict();
   straight.update(turned_mouse(30), 1);
   straight.predict();
