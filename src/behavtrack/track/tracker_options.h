@@ -59,10 +59,11 @@ struct TrackerOptions {
   // angular speed between the last two observations (at most max_turn_deg_s) and moved
   // with the filter's translation. Each keypoint's own constant velocity sends a spinning
   // mouse's nose off on the tangent: fighting mice turn 40-60 degrees a frame at 30 fps.
-  // Measured (bench/track, synth seeds 400..419, detections only): light damage IDF1
-  // 0.935 -> 0.960, heavy 0.744 -> 0.779; seeds 300..305 light 0.963 -> 1.000, heavy
-  // 0.753 -> 0.774; 100..105 light 0.9997 either way, heavy 0.853 -> 0.866. A limit of
-  // ~900 deg/s was better on light damage (0.964) and worse on heavy (0.764).
+  // Measured with the orientation rule (flip_trust_detector_s) already on (bench/track,
+  // synth seeds 400..419, detections only): light damage IDF1 0.935 -> 0.960, heavy
+  // 0.744 -> 0.779; seeds 300..305 light 0.963 -> 1.000, heavy 0.753 -> 0.774; 100..105
+  // light 0.9997 either way, heavy 0.853 -> 0.866. A limit of ~900 deg/s was better on
+  // light damage (0.964) and worse on heavy (0.764).
   bool turn_model = true;
   double max_turn_deg_s = 1800;  // degrees/second
 
