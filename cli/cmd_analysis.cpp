@@ -30,8 +30,8 @@ void print_summary(const bt::analysis::AnalyzeSummary& s, const std::string& out
                 v.video.c_str(), static_cast<long long>(v.frames), v.identities, v.seconds,
                 v.realtime_factor, v.out_dir.c_str());
     if (v.offline_ran)
-      std::printf("%s: offline identity pass: %d ambiguous contacts, %d re-decided\n", v.video.c_str(),
-                  v.offline_episodes, v.offline_changed);
+      std::printf("%s: offline identity pass: %d ambiguous contacts, %d re-decided, %d exchanges undone by colour\n",
+                  v.video.c_str(), v.offline_episodes, v.offline_changed, v.offline_repaired);
   }
   std::printf("analyze: %d video(s) analysed, %d skipped; results in %s\n", done, skipped, out.c_str());
 }

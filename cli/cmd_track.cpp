@@ -159,6 +159,14 @@ void add_track_flags(CLI::App* cmd, TrackFlags& f, std::vector<Override>& ov) {
               "Offline pass, with --video: a box whose central 80% overlaps an undetected (interpolated) mouse's box "
               "by more than this share of its area (0..1) holds two mice; its colours are not used (detected "
               "neighbours' boxes are left out of every histogram)");
+  add_offline("--offline-repair-margin", &tr::IdentityResolverOptions::repair_margin,
+              "Offline pass, with --video: exchange two identities of different coats back wherever, in or just after "
+              "a contact, each one's box fits the other's coat better by this much in sum (Hellinger, 0..2); 0 = off");
+  add_offline("--offline-repair-window-s", &tr::IdentityResolverOptions::repair_window_s,
+              "Offline pass, with --video: seconds after a contact that the colour repair still examines");
+  add_offline("--offline-repair-min-s", &tr::IdentityResolverOptions::repair_min_s,
+              "Offline pass, with --video: seconds of frames in a row (those with both mice's single-mouse boxes) that "
+              "must show an exchange before the colour repair undoes it");
   cmd->add_flag("--no-flip-correction", f.no_flip, "Keep the detector's nose/tail-base orientation")->group("Tracker");
   add_tracker_option(cmd, ov, f, "--head", &tr::TrackerOptions::head, "Flip correction: the head keypoint's name");
   add_tracker_option(cmd, ov, f, "--tail", &tr::TrackerOptions::tail, "Flip correction: the tail keypoint's name");
@@ -203,8 +211,8 @@ void run_track(CLI::App* cmd, TrackFlags f, const std::vector<Override>& ov, con
               static_cast<long long>(s.flips));
   std::printf("track: association %.0f frames/s, whole run %.2f s\n", s.association_frames_s, s.seconds);
   if (f.run.tracker.offline_identities && f.run.tracker.animals > 0)
-    std::printf("track: offline identity pass: %d ambiguous contacts, %d re-decided\n", s.offline_episodes,
-                s.offline_changed);
+    std::printf("track: offline identity pass: %d ambiguous contacts, %d re-decided, %d exchanges undone by colour\n",
+                s.offline_episodes, s.offline_changed, s.offline_repaired);
   std::printf("track: wrote %s, %s, %s%s%s\n", s.tracks_json.c_str(), s.tracks_csv.c_str(), s.run_json.c_str(),
               s.render.empty() ? "" : ", ", s.render.c_str());
 }

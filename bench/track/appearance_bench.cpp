@@ -185,14 +185,25 @@ tr::TrackerOptions with_colour_override(tr::TrackerOptions o) {
   return o;
 }
 
+// $BT_TRACK_REPAIR="margin,window_s,min_s" replaces the colour repair's options likewise.
+tr::TrackerOptions with_repair_override(tr::TrackerOptions o) {
+  if (const char* text = std::getenv("BT_TRACK_REPAIR"))
+    std::sscanf(text, "%lf,%lf,%lf", &o.offline.repair_margin, &o.offline.repair_window_s, &o.offline.repair_min_s);
+  return o;
+}
+
 std::vector<Config> configs() {
   tr::TrackerOptions no_colour_pass = tr::bench::ours();
   no_colour_pass.offline.appearance_weight = 0;
-  tr::TrackerOptions stage1 = with_colour_override(tr::bench::ours());
+  tr::TrackerOptions no_repair = with_colour_override(tr::bench::ours());
+  no_repair.offline.repair_margin = 0;
+  const tr::TrackerOptions colour = with_repair_override(with_colour_override(tr::bench::ours()));
+  tr::TrackerOptions stage1 = colour;
   stage1.appearance_weight = 0.2;
   return {{"detections only (no video)", false, tr::bench::ours()},
           {"video: streaming re-id colour only (session 3's --video)", true, no_colour_pass},
-          {"video: + offline pass colour cue (default)", true, with_colour_override(tr::bench::ours())},
+          {"video: + offline pass colour cue, no colour repair (session 8)", true, no_repair},
+          {"video: + offline colour cue and colour repair (default)", true, colour},
           {"video: + offline colour + --appearance-weight 0.2", true, stage1}};
 }
 

@@ -342,6 +342,12 @@ TEST(IdentityResolver, RejectsBadOptions) {
   o = {};
   o.contact_overlap = 1.5;
   EXPECT_EQ(message(o), "identity resolver: contact_overlap = 1.5: must be in [0, 1]");
+  o = {};
+  o.repair_margin = -0.1;
+  EXPECT_EQ(message(o), "identity resolver: repair_margin = -0.1: must be >= 0");
+  o = {};
+  o.repair_window_s = -1;
+  EXPECT_EQ(message(o), "identity resolver: repair_window_s = -1: must be >= 0");
   EXPECT_EQ(message({}, 0), "identity resolver: fps = 0: must be > 0");
 }
 

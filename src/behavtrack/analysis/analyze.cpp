@@ -274,7 +274,8 @@ void write_report(const TrackedVideo& tracked, const std::map<std::pair<FrameInd
   json metrics = {{"detector", json::parse(detector.metrics_json())}};
   if (tracked.offline_ran)
     metrics["offline identity pass"] = {{"ambiguous contacts", tracked.offline.episodes},
-                                        {"re-decided", tracked.offline.changed}};
+                                        {"re-decided", tracked.offline.changed},
+                                        {"exchanges undone by colour", tracked.offline.repaired}};
   meta.metrics_json = metrics.dump();
   meta.options_json = identity.dump();
   ReportBuilder report(meta, o.report);
@@ -329,6 +330,7 @@ VideoAnalysis analyze_one(const fs::path& video_path, FrameDetector& detector,
   result.offline_ran = tracked.offline_ran;
   result.offline_episodes = tracked.offline.episodes;
   result.offline_changed = tracked.offline.changed;
+  result.offline_repaired = tracked.offline.repaired;
   result.seconds = seconds_since(start);
   const double duration_s = tracked.tracks.header.fps > 0 ? result.frames / tracked.tracks.header.fps : 0;
   result.realtime_factor = result.seconds > 0 ? duration_s / result.seconds : 0;
@@ -340,7 +342,8 @@ VideoAnalysis analyze_one(const fs::path& video_path, FrameDetector& detector,
                        {"identities", result.identities},
                        {"offline_identities", {{"ran", result.offline_ran},
                                                {"episodes", result.offline_episodes},
-                                               {"changed", result.offline_changed}}},
+                                               {"changed", result.offline_changed},
+                                               {"repaired", result.offline_repaired}}},
                        {"seconds", result.seconds},
                        {"stage_seconds", {{"stream", tracked.stream_s},
                                           {"offline_identities", tracked.offline_s},

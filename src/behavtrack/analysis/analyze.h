@@ -75,7 +75,7 @@ struct VideoAnalysis {
   // The offline identity pass (track/identity_resolver.h): whether it ran, the ambiguous
   // contact episodes it found and how many it re-decided.
   bool offline_ran = false;
-  int offline_episodes = 0, offline_changed = 0;
+  int offline_episodes = 0, offline_changed = 0, offline_repaired = 0;
   double seconds = 0;            // wall time of this video
   double realtime_factor = 0;    // video duration / wall time
 };

@@ -8,6 +8,7 @@
 
 #include "behavtrack/core/error.h"
 #include "behavtrack/track/assignment.h"
+#include "behavtrack/track/colour_repair.h"
 
 namespace bt::track {
 
@@ -36,6 +37,9 @@ void IdentityResolverOptions::validate() const {
   positive("appearance_min_s", appearance_min_s);
   if (!(contact_overlap >= 0 && contact_overlap <= 1))
     throw_invalid("identity resolver: contact_overlap = " + number_text(contact_overlap) + ": must be in [0, 1]");
+  non_negative("repair_margin", repair_margin);
+  non_negative("repair_window_s", repair_window_s);
+  positive("repair_min_s", repair_min_s);
   if (iterations < 1) throw_invalid("identity resolver: iterations = " + std::to_string(iterations) + ": must be >= 1");
 }
 
@@ -118,7 +122,9 @@ class Resolver {
           ++stats.changed;
           break;
         }
-    return frame_labels();
+    std::vector<std::vector<int>> label = frame_labels();
+    if (appearances_) stats.repaired = repair_swaps_by_colour(label, frames_, clean_, body_px_, fps_, o_);
+    return label;
   }
 
  private:
@@ -145,15 +151,15 @@ class Resolver {
     body_px_ = std::max(1.0, quantile(lengths, 0.75));
   }
 
-  // Adds to each tracklet the histograms of its clean detections: for each tracked
-  // instance, that of the detection it came from (the best box overlap, IoU >= 0.5, in the
-  // same frame), unless its histogram region (the box's central 80%, appearance.h) overlaps
-  // another tracked mouse's box by more than contact_overlap of its area: such a box holds
-  // two mice's pixels. With histograms that leave out the other detections' boxes
-  // (others_masked), only a neighbour that was not detected (interpolated, score 0) can
-  // have put its pixels there. One pass in frame order, reading the histograms a frame at
-  // a time (frame_histograms.h); frames inside an episode belong to no tracklet.
-  void sum_histograms(const DetectionAppearances& a) {
+  // Keeps each tracked mouse's clean histogram per frame (clean_: per frame index, one
+  // entry per stream id): that of the detection it came from (the best box overlap, IoU >=
+  // 0.5, in the same frame), unless its histogram region (the box's central 80%,
+  // appearance.h) overlaps another tracked mouse's box by more than contact_overlap of its
+  // area: such a box holds two mice's pixels. With histograms that leave out the other
+  // detections' boxes (others_masked), only a neighbour that was not detected
+  // (interpolated, score 0) can have put its pixels there. One pass in frame order, reading
+  // the histograms a frame at a time (frame_histograms.h).
+  void keep_clean_histograms(const DetectionAppearances& a) {
     std::vector<int> index_of_frame;
     for (std::size_t j = 0; j < a.detections.size() && j < a.histograms.size(); ++j) {
       const FrameIndex f = a.detections[j].frame;
@@ -161,30 +167,38 @@ class Resolver {
       if (index_of_frame.size() <= static_cast<std::size_t>(f)) index_of_frame.resize(static_cast<std::size_t>(f) + 1, -1);
       index_of_frame[static_cast<std::size_t>(f)] = static_cast<int>(j);
     }
+    for (int t = 0; t < n_frames_; ++t) {
+      std::vector<Appearance> kept(static_cast<std::size_t>(n_ids_));
+      const FrameInstances& out = frames_[t];
+      const int j = out.frame >= 0 && static_cast<std::size_t>(out.frame) < index_of_frame.size()
+                        ? index_of_frame[static_cast<std::size_t>(out.frame)] : -1;
+      const std::vector<Appearance> hists = j >= 0 ? a.histograms.frame(static_cast<std::size_t>(j)) : std::vector<Appearance>{};
+      for (const Instance& i : out.instances) {
+        if (j < 0 || hists.size() != a.detections[static_cast<std::size_t>(j)].instances.size()) break;
+        if (!i.id || i.id->value < 1 || !(i.score > 0) || overlaps_another(out, i, a.others_masked)) continue;
+        const std::vector<Instance>& dets = a.detections[static_cast<std::size_t>(j)].instances;
+        double best = 0.5;
+        for (std::size_t k = 0; k < dets.size(); ++k) {
+          const double o = iou(i.box, dets[k].box);
+          if (o >= best && !hists[k].empty()) best = o, kept[static_cast<std::size_t>(i.id->value - 1)] = hists[k];
+        }
+      }
+      clean_.push_back(kept);
+    }
+  }
+
+  // Adds to each tracklet its mouse's clean histograms; frames inside an episode belong to
+  // no tracklet.
+  void sum_histograms() {
     std::vector<std::vector<int>> tracklets_of(n_ids_);  // per id, in time order
     for (int k = 0; k < static_cast<int>(segments_.size()); ++k) tracklets_of[segments_[k].id].push_back(k);
     for (std::vector<int>& list : tracklets_of)
       std::sort(list.begin(), list.end(), [&](int x, int y) { return segments_[x].first < segments_[y].first; });
     std::vector<std::size_t> current(n_ids_, 0);  // per id: its tracklet ending at or after t
     for (int t = 0; t < n_frames_; ++t) {
-      const FrameInstances& out = frames_[t];
-      if (out.frame < 0 || static_cast<std::size_t>(out.frame) >= index_of_frame.size()) continue;
-      const int j = index_of_frame[static_cast<std::size_t>(out.frame)];
-      if (j < 0) continue;
-      const FrameInstances& dets = a.detections[static_cast<std::size_t>(j)];
-      const std::vector<Appearance> hists = a.histograms.frame(static_cast<std::size_t>(j));
-      if (hists.size() != dets.instances.size()) continue;
-      for (const Instance& i : out.instances) {
-        if (!i.id || i.id->value < 1 || !(i.score > 0) || overlaps_another(out, i, a.others_masked)) continue;
-        double best = 0.5;
-        const Appearance* h = nullptr;
-        for (std::size_t k = 0; k < dets.instances.size(); ++k) {
-          const double o = iou(i.box, dets.instances[k].box);
-          if (o >= best && !hists[k].empty()) best = o, h = &hists[k];
-        }
-        const int id = static_cast<int>(i.id->value) - 1;
-        if (h) add_to_tracklet(t, *h, tracklets_of[id], current[id]);
-      }
+      const std::vector<Appearance> kept = clean_.frame(static_cast<std::size_t>(t));
+      for (int id = 0; id < n_ids_; ++id)
+        if (!kept[id].empty()) add_to_tracklet(t, kept[id], tracklets_of[id], current[id]);
     }
   }
 
@@ -324,7 +338,7 @@ class Resolver {
         const Cell& c = cell(t, s.id);
         if (c.length_px > 0) s.lengths.push_back(c.length_px);
       }
-    if (appearances_) sum_histograms(*appearances_);
+    if (appearances_) keep_clean_histograms(*appearances_), sum_histograms();
     const std::size_t enough = static_cast<std::size_t>(std::max(3.0, 0.5 * fps_));
     const int near = std::max(3, static_cast<int>(std::lround(o_.near_s * fps_)));
     for (Segment& s : segments_) {
@@ -602,6 +616,7 @@ class Resolver {
   std::vector<Segment> segments_;
   std::vector<double> size_px_;
   const DetectionAppearances* appearances_ = nullptr;  // null: the colour cue is off
+  CompactHistograms clean_;  // per frame index, per stream id: its clean histogram (or empty)
   std::vector<std::vector<double>> model_sum_;  // per identity: sum of clean histograms
   std::vector<int> model_n_;                    // per identity: how many
   std::vector<char> in_model_;                  // per segment: added this round

@@ -129,7 +129,8 @@ void write_run_json(const fs::path& path, const TrackRunOptions& o, const TrackR
   j["tracker"] = nlohmann::ordered_json::parse(tracker_options_json(o.tracker));
   j["summary"] = {{"frames", s.frames}, {"detections", s.detections}, {"instances", s.instances},
                   {"identities", s.identities}, {"interpolated", s.interpolated}, {"flips", s.flips},
-                  {"offline_episodes", s.offline_episodes}, {"offline_changed", s.offline_changed}};
+                  {"offline_episodes", s.offline_episodes}, {"offline_changed", s.offline_changed},
+                  {"offline_repaired", s.offline_repaired}};
   j["corrections"] = nlohmann::ordered_json::array();
   write_file_atomically(path, j.dump(2) + "\n");
 }
@@ -172,7 +173,8 @@ std::string tracker_options_json(const TrackerOptions& o) {
                    {"appearance_weight", o.offline.appearance_weight}, {"appearance_margin", o.offline.appearance_margin},
                    {"appearance_alike", o.offline.appearance_alike},
                    {"appearance_min_s", o.offline.appearance_min_s}, {"contact_overlap", o.offline.contact_overlap},
-                   {"iterations", o.offline.iterations}}}};
+                   {"repair_margin", o.offline.repair_margin}, {"repair_window_s", o.offline.repair_window_s},
+                   {"repair_min_s", o.offline.repair_min_s}, {"iterations", o.offline.iterations}}}};
   return j.dump();
 }
 
@@ -258,7 +260,7 @@ TrackRunSummary run_tracking(const TrackRunOptions& o, const ProgressCallback& p
     IdentityResolverStats resolved;
     write(resolve_offline(std::move(held), o.tracker, header.skeleton, header.fps, header.width, header.height, pushed,
                           use_appearance ? &pushed_appearances : nullptr, &resolved));
-    s.offline_episodes = resolved.episodes, s.offline_changed = resolved.changed;
+    s.offline_episodes = resolved.episodes, s.offline_changed = resolved.changed, s.offline_repaired = resolved.repaired;
   }
   bar.finish();
   if (renderer) renderer->finish();

@@ -53,6 +53,7 @@ struct TrackRunSummary {
   double seconds = 0;               // whole run
   double association_frames_s = 0;  // tracker throughput, frames per second
   int offline_episodes = 0, offline_changed = 0;  // offline identity pass (identity_resolver.h)
+  int offline_repaired = 0;                       // its colour repair's exchanges (colour_repair.h)
   std::filesystem::path tracks_json, tracks_csv, run_json, render;
 };
 

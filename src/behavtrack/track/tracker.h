@@ -57,6 +57,12 @@
 // over 20 fresh ones (400..419) it had light damage IDF1 0.932 and heavy 0.724 without the
 // video, 0.963 and 0.868 with it; with both changes 0.960 and 0.779 without the video,
 // 0.986 (1.8 ID switches a video) and 0.901 with it.
+// Session 9: the offline pass's colour repair (colour_repair.h) undoes exchanges between
+// coats in contacts where both mice stayed detected. On 400..419 with the video: lasting
+// errors between different coats 2.75 -> 1.75 a video under heavy damage, 0.20 -> 0 under
+// light; IDF1 moves little (heavy 0.9012 -> 0.9013, light 0.9861 -> 0.9864, switches 1.8 ->
+// 1.6): most of those exchanges lasted about a second. 100..105 unchanged (0.9126). What
+// is left under heavy damage is mostly mice of one coat exchanged in fights.
 // Thread safety: one tracker per thread.
 #pragma once
 
