@@ -62,7 +62,8 @@ void add_track_flags(CLI::App* cmd, TrackFlags& f, std::vector<Override>& ov) {
   cmd->add_option("--keypoints", f.run.keypoints, "Expected keypoint names, comma-separated (YOLO: their order; "
                                                   "JSON: checked). Default: nose,earL,earR,tailB for YOLO, any for JSON");
   cmd->add_flag("--no-appearance", f.no_appearance,
-                "Do not use colour histograms from --video (re-identification, the offline pass's colour cue)");
+                "Do not use colour histograms from --video (re-identification, the offline pass's colour cue and "
+                "colour repair)");
   cmd->add_option("--trail-s", f.run.trail_s, "Render: trail length, seconds")->capture_default_str();
   cmd->add_option("--preset", f.preset, "Starting point for the tracker flags: ours, iou (plain IoU + Hungarian) or "
                                         "behavtrack (BehavTrack-style cost, last positions)")->capture_default_str();
