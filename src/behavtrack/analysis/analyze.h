@@ -73,7 +73,8 @@ struct VideoAnalysis {
   std::int64_t frames = 0;
   int identities = 0;
   // The offline identity pass (track/identity_resolver.h): whether it ran, the ambiguous
-  // contact episodes it found and how many it re-decided.
+  // contact episodes it found, how many it re-decided and how many exchanges its colour
+  // repair undid.
   bool offline_ran = false;
   int offline_episodes = 0, offline_changed = 0, offline_repaired = 0;
   double seconds = 0;            // wall time of this video

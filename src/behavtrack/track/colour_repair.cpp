@@ -42,23 +42,6 @@ std::vector<Contact> find_contacts(const std::vector<FrameInstances>& frames, in
   return contacts;
 }
 
-// A running sum of histograms and its mean.
-struct HistogramSum {
-  std::vector<double> sum;
-  int n = 0;
-  void add(const Appearance& h) {
-    if (sum.empty()) sum.assign(h.size(), 0.0);
-    if (sum.size() != h.size()) return;
-    for (std::size_t b = 0; b < h.size(); ++b) sum[b] += h[b];
-    ++n;
-  }
-  Appearance mean() const {
-    Appearance m(sum.size());
-    for (std::size_t b = 0; b < sum.size(); ++b) m[b] = static_cast<float>(sum[b] / std::max(1, n));
-    return m;
-  }
-};
-
 class ColourRepair {
  public:
   ColourRepair(std::vector<std::vector<int>>& label, const FrameHistograms& clean, double fps,

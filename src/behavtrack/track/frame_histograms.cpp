@@ -1,5 +1,7 @@
 #include "behavtrack/track/frame_histograms.h"
 
+#include <algorithm>
+
 #include "behavtrack/core/error.h"
 
 namespace bt::track {
@@ -10,6 +12,27 @@ constexpr std::size_t kMaxBins = std::size_t{1} << 16;  // bin numbers are kept 
 std::uint32_t offset(std::size_t n) { return static_cast<std::uint32_t>(n); }
 
 }  // namespace
+
+void HistogramSum::add(const Appearance& h) {
+  if (sum.empty()) sum.assign(h.size(), 0.0);
+  if (sum.size() != h.size()) return;
+  for (std::size_t b = 0; b < h.size(); ++b) sum[b] += h[b];
+  ++n;
+}
+
+void HistogramSum::add(const HistogramSum& other) {
+  if (other.n == 0) return;
+  if (sum.empty()) sum.assign(other.sum.size(), 0.0);
+  if (sum.size() != other.sum.size()) return;
+  for (std::size_t b = 0; b < sum.size(); ++b) sum[b] += other.sum[b];
+  n += other.n;
+}
+
+Appearance HistogramSum::mean() const {
+  Appearance m(sum.size());
+  for (std::size_t b = 0; b < sum.size(); ++b) m[b] = static_cast<float>(sum[b] / std::max(1, n));
+  return m;
+}
 
 std::vector<Appearance> HeldHistograms::frame(std::size_t index) const { return lists_.at(index); }
 

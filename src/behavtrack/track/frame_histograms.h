@@ -30,6 +30,17 @@ namespace bt::track {
 // -> identity_resolver.h -> here): a normalised colour histogram, empty when unknown.
 using Appearance = std::vector<float>;
 
+// A running sum of histograms of one length (the first added sets it; others are ignored)
+// and how many went in: a tracklet's or an identity's colour (identity_resolver.h,
+// colour_repair.h).
+struct HistogramSum {
+  std::vector<double> sum;
+  int n = 0;
+  void add(const Appearance& h);
+  void add(const HistogramSum& other);
+  Appearance mean() const;  // empty when nothing went in
+};
+
 // Per frame of a detections list (the same index), one histogram per detection, in the
 // detections' order (an empty histogram, or an empty list, where unknown).
 class FrameHistograms {

@@ -60,8 +60,7 @@ struct Segment {
   double size_px = -1;          // 75th percentile of lengths (-1: too few)
   double first_length_px = -1, last_length_px = -1;  // median of the first / last detected lengths
   int back_first = 0, back_last = 0;  // backward run's id over the first / last detections (0: none)
-  std::vector<double> histogram_sum;  // sum of its clean (one mouse per box) histograms
-  int n_histograms = 0;
+  HistogramSum colour;          // its clean (one mouse per box) histograms
   int label = 0;                // identity it belongs to
 };
 
@@ -151,15 +150,16 @@ class Resolver {
     body_px_ = std::max(1.0, quantile(lengths, 0.75));
   }
 
-  // Keeps each tracked mouse's clean histogram per frame (clean_: per frame index, one
-  // entry per stream id): that of the detection it came from (the best box overlap, IoU >=
-  // 0.5, in the same frame), unless its histogram region (the box's central 80%,
-  // appearance.h) overlaps another tracked mouse's box by more than contact_overlap of its
-  // area: such a box holds two mice's pixels. With histograms that leave out the other
-  // detections' boxes (others_masked), only a neighbour that was not detected
-  // (interpolated, score 0) can have put its pixels there. One pass in frame order, reading
-  // the histograms a frame at a time (frame_histograms.h).
-  void keep_clean_histograms(const DetectionAppearances& a) {
+  // Adds to each tracklet its mouse's clean histograms and, for the colour repair, keeps
+  // them per frame (clean_: per frame index, one entry per stream id). A clean histogram is
+  // that of the detection the tracked mouse came from (the best box overlap, IoU >= 0.5, in
+  // the same frame), unless its histogram region (the box's central 80%, appearance.h)
+  // overlaps another tracked mouse's box by more than contact_overlap of its area: such a
+  // box holds two mice's pixels. With histograms that leave out the other detections'
+  // boxes (others_masked), only a neighbour that was not detected (interpolated, score 0)
+  // can have put its pixels there. One pass in frame order, reading the histograms a frame
+  // at a time (frame_histograms.h); frames inside an episode belong to no tracklet.
+  void sum_clean_histograms(const DetectionAppearances& a) {
     std::vector<int> index_of_frame;
     for (std::size_t j = 0; j < a.detections.size() && j < a.histograms.size(); ++j) {
       const FrameIndex f = a.detections[j].frame;
@@ -167,39 +167,39 @@ class Resolver {
       if (index_of_frame.size() <= static_cast<std::size_t>(f)) index_of_frame.resize(static_cast<std::size_t>(f) + 1, -1);
       index_of_frame[static_cast<std::size_t>(f)] = static_cast<int>(j);
     }
-    for (int t = 0; t < n_frames_; ++t) {
-      std::vector<Appearance> kept(static_cast<std::size_t>(n_ids_));
-      const FrameInstances& out = frames_[t];
-      const int j = out.frame >= 0 && static_cast<std::size_t>(out.frame) < index_of_frame.size()
-                        ? index_of_frame[static_cast<std::size_t>(out.frame)] : -1;
-      const std::vector<Appearance> hists = j >= 0 ? a.histograms.frame(static_cast<std::size_t>(j)) : std::vector<Appearance>{};
-      for (const Instance& i : out.instances) {
-        if (j < 0 || hists.size() != a.detections[static_cast<std::size_t>(j)].instances.size()) break;
-        if (!i.id || i.id->value < 1 || !(i.score > 0) || overlaps_another(out, i, a.others_masked)) continue;
-        const std::vector<Instance>& dets = a.detections[static_cast<std::size_t>(j)].instances;
-        double best = 0.5;
-        for (std::size_t k = 0; k < dets.size(); ++k) {
-          const double o = iou(i.box, dets[k].box);
-          if (o >= best && !hists[k].empty()) best = o, kept[static_cast<std::size_t>(i.id->value - 1)] = hists[k];
-        }
-      }
-      clean_.push_back(kept);
-    }
-  }
-
-  // Adds to each tracklet its mouse's clean histograms; frames inside an episode belong to
-  // no tracklet.
-  void sum_histograms() {
     std::vector<std::vector<int>> tracklets_of(n_ids_);  // per id, in time order
     for (int k = 0; k < static_cast<int>(segments_.size()); ++k) tracklets_of[segments_[k].id].push_back(k);
     for (std::vector<int>& list : tracklets_of)
       std::sort(list.begin(), list.end(), [&](int x, int y) { return segments_[x].first < segments_[y].first; });
     std::vector<std::size_t> current(n_ids_, 0);  // per id: its tracklet ending at or after t
     for (int t = 0; t < n_frames_; ++t) {
-      const std::vector<Appearance> kept = clean_.frame(static_cast<std::size_t>(t));
+      const std::vector<Appearance> kept = clean_histograms(a, index_of_frame, t);
       for (int id = 0; id < n_ids_; ++id)
         if (!kept[id].empty()) add_to_tracklet(t, kept[id], tracklets_of[id], current[id]);
+      if (o_.repair_margin > 0) clean_.push_back(kept);
     }
+  }
+
+  // The clean histogram of each stream id in frame index t (empty where none).
+  std::vector<Appearance> clean_histograms(const DetectionAppearances& a, const std::vector<int>& index_of_frame,
+                                           int t) const {
+    std::vector<Appearance> kept(static_cast<std::size_t>(n_ids_));
+    const FrameInstances& out = frames_[t];
+    const int j = out.frame >= 0 && static_cast<std::size_t>(out.frame) < index_of_frame.size()
+                      ? index_of_frame[static_cast<std::size_t>(out.frame)] : -1;
+    if (j < 0) return kept;
+    const std::vector<Instance>& dets = a.detections[static_cast<std::size_t>(j)].instances;
+    const std::vector<Appearance> hists = a.histograms.frame(static_cast<std::size_t>(j));
+    if (hists.size() != dets.size()) return kept;
+    for (const Instance& i : out.instances) {
+      if (!i.id || i.id->value < 1 || !(i.score > 0) || overlaps_another(out, i, a.others_masked)) continue;
+      double best = 0.5;
+      for (std::size_t k = 0; k < dets.size(); ++k) {
+        const double o = iou(i.box, dets[k].box);
+        if (o >= best && !hists[k].empty()) best = o, kept[static_cast<std::size_t>(i.id->value - 1)] = hists[k];
+      }
+    }
+    return kept;
   }
 
   // Adds h, seen at frame t, to the tracklet of `tracklets` (one id's, in time order) that
@@ -207,11 +207,7 @@ class Resolver {
   void add_to_tracklet(int t, const Appearance& h, const std::vector<int>& tracklets, std::size_t& current) {
     while (current < tracklets.size() && segments_[tracklets[current]].last < t) ++current;
     if (current == tracklets.size() || segments_[tracklets[current]].first > t) return;
-    Segment& s = segments_[tracklets[current]];
-    if (s.histogram_sum.empty()) s.histogram_sum.assign(h.size(), 0.0);
-    if (s.histogram_sum.size() != h.size()) return;
-    for (std::size_t b = 0; b < h.size(); ++b) s.histogram_sum[b] += h[b];
-    ++s.n_histograms;
+    segments_[tracklets[current]].colour.add(h);
   }
 
   bool overlaps_another(const FrameInstances& f, const Instance& mine, bool detected_masked) const {
@@ -338,7 +334,7 @@ class Resolver {
         const Cell& c = cell(t, s.id);
         if (c.length_px > 0) s.lengths.push_back(c.length_px);
       }
-    if (appearances_) keep_clean_histograms(*appearances_), sum_histograms();
+    if (appearances_) sum_clean_histograms(*appearances_);
     const std::size_t enough = static_cast<std::size_t>(std::max(3.0, 0.5 * fps_));
     const int near = std::max(3, static_cast<int>(std::lround(o_.near_s * fps_)));
     for (Segment& s : segments_) {
@@ -496,20 +492,15 @@ class Resolver {
   // coats after a wrong exchange, and one made early in the video would favour the wrong
   // labels for most of it.
   void start_appearance_models() {
-    model_sum_.assign(n_ids_, {});
-    model_n_.assign(n_ids_, 0);
+    model_.assign(n_ids_, {});
     in_model_.assign(segments_.size(), 0);
   }
 
   void add_to_appearance_model(const Segment& s) {
     const auto index = static_cast<std::size_t>(&s - segments_.data());
-    if (!appearances_ || in_model_[index] || s.n_histograms == 0) return;
+    if (!appearances_ || in_model_[index] || s.colour.n == 0) return;
     in_model_[index] = 1;
-    std::vector<double>& sum = model_sum_[s.label];
-    if (sum.empty()) sum.assign(s.histogram_sum.size(), 0.0);
-    if (sum.size() != s.histogram_sum.size()) return;
-    for (std::size_t b = 0; b < sum.size(); ++b) sum[b] += s.histogram_sum[b];
-    model_n_[s.label] += s.n_histograms;
+    model_[s.label].add(s.colour);
   }
 
   // appearance_weight x (tracklet's share of appearance_min_s of clean frames, at most 1)
@@ -518,13 +509,13 @@ class Resolver {
   // by noise, and the noise must not decide between them).
   double appearance_cost(const Segment& s, int label) const {
     const double min_frames = std::max(1.0, o_.appearance_min_s * fps_);
-    if (!appearances_ || s.n_histograms < 3 || model_n_[label] < min_frames) return 0;
-    const std::vector<double>& model = model_sum_[label];
-    if (model.size() != s.histogram_sum.size()) return 0;
+    if (!appearances_) return 0;
+    const HistogramSum& model = model_[label];
+    if (s.colour.n < 3 || model.n < min_frames || model.sum.size() != s.colour.sum.size()) return 0;
     double bc = 0;  // Bhattacharyya coefficient of the two mean histograms
-    for (std::size_t b = 0; b < model.size(); ++b)
-      bc += std::sqrt(std::max(0.0, s.histogram_sum[b] / s.n_histograms) * std::max(0.0, model[b] / model_n_[label]));
-    const double w = std::min(1.0, s.n_histograms / min_frames);
+    for (std::size_t b = 0; b < model.sum.size(); ++b)
+      bc += std::sqrt(std::max(0.0, s.colour.sum[b] / s.colour.n) * std::max(0.0, model.sum[b] / model.n));
+    const double w = std::min(1.0, s.colour.n / min_frames);
     const double d = std::sqrt(std::max(0.0, 1.0 - bc));
     return o_.appearance_weight * w * std::max(0.0, d - o_.appearance_alike);
   }
@@ -616,9 +607,8 @@ class Resolver {
   std::vector<Segment> segments_;
   std::vector<double> size_px_;
   const DetectionAppearances* appearances_ = nullptr;  // null: the colour cue is off
-  CompactHistograms clean_;  // per frame index, per stream id: its clean histogram (or empty)
-  std::vector<std::vector<double>> model_sum_;  // per identity: sum of clean histograms
-  std::vector<int> model_n_;                    // per identity: how many
+  CompactHistograms clean_;  // per frame index, per stream id: its clean histogram (or empty); for the repair
+  std::vector<HistogramSum> model_;             // per identity: its clean histograms so far
   std::vector<char> in_model_;                  // per segment: added this round
 };
 

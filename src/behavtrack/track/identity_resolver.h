@@ -127,7 +127,7 @@ struct IdentityResolverOptions {
   // coats are exchanged back wherever, in or just after a contact of theirs, each one's
   // box fits the other's coat better, by this many Hellinger units (0..2) in sum, in
   // repair_min_s of frames in a row (frames without both colours skipped); 0: off. Needs
-  // the histograms.
+  // the histograms and the colour cue (appearance_weight > 0), whose clean boxes it reads.
   double repair_margin = 0.5;
   double repair_window_s = 1.0;  // seconds after a contact that are still examined
   double repair_min_s = 0.1;     // seconds of frames that must show an exchange
