@@ -15,6 +15,14 @@
 // a hue x saturation histogram does not see. Empty where less than min_visible of the
 // central region is outside other boxes, or fewer than 30 mouse pixels are left. Gray
 // frames: as appearance_histogram.
+// Tried in session 10 and not kept (bench/track BM_TrackerAppearance, heavy damage, with
+// the offline pass and colour repair): the region as a band along the body (the convex
+// hull of the keypoints grown by 0.2 of their extent, other mice's bands masked) so that
+// side-by-side mice in contact keep a histogram each: IDF1 0.8108 -> 0.8111 on seeds
+// 300..305, but 0.9013 -> 0.8969 on 400..419 (seed 411 0.770 -> 0.950, 403 0.985 ->
+// 0.820); grown by 0.3: 0.8946; the band only where other boxes cover the box region:
+// 0.8918 (411 -> 0.983, 403 -> 0.680). More clean boxes in contacts change which single
+// decisions flip a whole video, with no net gain.
 // Thread safety: pure functions.
 #pragma once
 

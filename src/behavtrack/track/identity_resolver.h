@@ -86,6 +86,18 @@
 // the runs disagree (0.817 with colour, 0.727 without), and a third tracker (a backward run
 // holding crowded tracks 0.5 s) breaking those ties by majority (0.840 and 0.786 on
 // 300..305, but 0.889 and 0.749 on 100..105 against 0.921 and 0.835).
+// Session 10, tried and not kept: a size repair after the colour repair, for same-coat
+// pairs. Each identity's size was its mean nose-to-tail-base length over frames where it
+// moved >= 0.7 body lengths/s (centres 0.1 s apart; a frame-to-frame step is mostly the
+// detections' 2 px jitter) touching nobody; on synth truth such frames have a per-frame
+// sd of 5.5-7.5 px for mice 3-13 px apart (all frames: 15-18 px). After each contact the
+// two identities' means over up to 10 s (to their next contact) were tested against the
+// sizes before it (Gaussian log-likelihood ratio, one sample per 0.1 s). Under heavy
+// damage only ~9% of mouse-frames qualify, and postures after a contact bias the means:
+// of 328 contacts tested on 300..305, 89 favoured an exchange, far more than the ~4
+// lasting errors. Ratio above 10: IDF1 with colour 0.8108 -> 0.8248 on 300..305 (one
+// video), 0.9013 -> 0.9013 on 400..419, detections only 0.7788 -> 0.7785; above 4: 300..305
+// 0.8212 but seeds 301 and 305 worse (0.908 -> 0.825, 0.996 -> 0.943).
 // Coordinates: pixels, origin top-left. Thread safety: pure function.
 #pragma once
 
