@@ -8,6 +8,7 @@
 
 #include "behavtrack/core/error.h"
 #include "behavtrack/track/assignment.h"
+#include "behavtrack/track/association.h"
 #include "behavtrack/track/colour_repair.h"
 
 namespace bt::track {
@@ -512,11 +513,8 @@ class Resolver {
     if (!appearances_) return 0;
     const HistogramSum& model = model_[label];
     if (s.colour.n < 3 || model.n < min_frames || model.sum.size() != s.colour.sum.size()) return 0;
-    double bc = 0;  // Bhattacharyya coefficient of the two mean histograms
-    for (std::size_t b = 0; b < model.sum.size(); ++b)
-      bc += std::sqrt(std::max(0.0, s.colour.sum[b] / s.colour.n) * std::max(0.0, model.sum[b] / model.n));
     const double w = std::min(1.0, s.colour.n / min_frames);
-    const double d = std::sqrt(std::max(0.0, 1.0 - bc));
+    const double d = appearance_distance(s.colour.mean(), model.mean());
     return o_.appearance_weight * w * std::max(0.0, d - o_.appearance_alike);
   }
 
