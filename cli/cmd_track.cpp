@@ -161,10 +161,9 @@ void add_track_flags(CLI::App* cmd, TrackFlags& f, std::vector<Override>& ov) {
               "by more than this share of its area (0..1) holds two mice; its colours are not used (detected "
               "neighbours' boxes are left out of every histogram)");
   add_offline("--offline-repair-margin", &tr::IdentityResolverOptions::repair_margin,
-              "Offline pass, with --video: exchange two identities of different coats back wherever, in or just after "
-              "a contact, each one's box fits the other's coat better by this much in sum (Hellinger, 0..2); 0 = off");
-  add_offline("--offline-repair-window-s", &tr::IdentityResolverOptions::repair_window_s,
-              "Offline pass, with --video: seconds after a contact that the colour repair still examines");
+              "Offline pass, with --video: exchange two identities of different coats back from a contact or a "
+              "missed detection on, wherever each one's box fits the other's coat better by this much in sum "
+              "(Hellinger, 0..2); 0 = off");
   add_offline("--offline-repair-min-s", &tr::IdentityResolverOptions::repair_min_s,
               "Offline pass, with --video: seconds of frames in a row (those with both mice's single-mouse boxes) that "
               "must show an exchange before the colour repair undoes it");

@@ -315,24 +315,45 @@ TEST(IdentityResolver, TrackDetectionsUsesTheColoursEndToEnd) {
 
 // Colour repair (colour_repair.h), the pass's last step, on a contact both mice are
 // detected through, so no episode opens there: an exchange between coats is undone, for
-// good or only where it lasted; a correct contact, a flicker and two mice of one coat are
-// left alone; it can be off.
+// good or only where it lasted, also where a mouse was hidden away from the others or the
+// colours show it only long after; a correct contact, a flicker, colours that change
+// while the mice are apart and seen, and two mice of one coat are left alone; it can be off.
 //
 // Mouse 1 stays at y = 100; mouse 2 waits at y = 300, comes to touch it (y = 135, 35 px:
-// closer than 0.8 body lengths) in frames 60..79 and goes back. Both are detected in every
-// frame. Ids follow position (top: 1), as a tracker that lost them in a fight gives them:
-// in frames [exchanged_from, exchanged_to) the mouse with coat_a is the lower one.
-ColourScene contact(const Appearance& coat_a, const Appearance& coat_b, int exchanged_from = 150, int exchanged_to = 150) {
+// closer than 0.8 body lengths) in frames 60..79 and goes back. Ids follow position (top:
+// 1), as a tracker that lost them gives them: in frames [exchanged_from, exchanged_to) the
+// mouse with coat_a is the lower one. Mouse 2 is undetected (interpolated, score 0) in
+// frames [hidden_from, hidden_to); neither box gives a histogram in [no_colour_from,
+// no_colour_to) (boxes holding two mice).
+struct ContactOptions {
+  int exchanged_from = 150, exchanged_to = 150;
+  int hidden_from = 0, hidden_to = 0;
+  int no_colour_from = 0, no_colour_to = 0;
+};
+
+ColourScene contact(const Appearance& coat_a, const Appearance& coat_b, const ContactOptions& c) {
   ColourScene s;
   for (int t = 0; t < 150; ++t) {
-    const bool touching = t >= 60 && t < 80, exchanged = t >= exchanged_from && t < exchanged_to;
-    FrameInstances f{t, {tracked(1, 200, 100, +1, 0.9), tracked(2, 200, touching ? 135 : 300, +1, 0.9)}};
+    const bool touching = t >= 60 && t < 80, exchanged = t >= c.exchanged_from && t < c.exchanged_to;
+    const bool hidden = t >= c.hidden_from && t < c.hidden_to;
+    const bool colourless = t >= c.no_colour_from && t < c.no_colour_to;
+    FrameInstances f{t, {tracked(1, 200, 100, +1, 0.9), tracked(2, 200, touching ? 135 : 300, +1, hidden ? 0 : 0.9)}};
     s.forward.push_back(f);
     for (Instance& i : f.instances) i.id.reset();
+    std::vector<Appearance> colours{exchanged ? coat_b : coat_a, exchanged ? coat_a : coat_b};
+    if (colourless) colours = {Appearance{}, Appearance{}};
+    if (hidden) f.instances.pop_back(), colours.pop_back();
     s.detections.push_back(f);
-    s.histograms.push_back({exchanged ? coat_b : coat_a, exchanged ? coat_a : coat_b});
+    s.histograms.push_back(colours);
   }
   return s;
+}
+
+ColourScene contact(const Appearance& coat_a, const Appearance& coat_b, int exchanged_from = 150,
+                    int exchanged_to = 150) {
+  ContactOptions c;
+  c.exchanged_from = exchanged_from, c.exchanged_to = exchanged_to;
+  return contact(coat_a, coat_b, c);
 }
 
 std::vector<FrameInstances> repair(const ColourScene& s, const IdentityResolverOptions& o, IdentityResolverStats& stats) {
@@ -358,7 +379,7 @@ TEST(ColourRepair, UndoesAnExchangeOnlyWhereItLasted) {
   // Exchanged in frames 64..73 of the fight, and back again by its end.
   IdentityResolverStats stats;
   const auto out = repair(contact(kBlack, kWhite, 64, 74), {}, stats);
-  EXPECT_EQ(stats.repaired, 1);
+  EXPECT_EQ(stats.repaired, 2) << "exchanged from frame 64 on, and back from 74 on";
   for (int t = 0; t < 61; ++t) EXPECT_EQ(id_on_top(out[t]), 1) << "frame " << t;
   for (int t = 67; t < 71; ++t) EXPECT_EQ(id_on_top(out[t]), 2) << "frame " << t;
   for (int t = 77; t < 150; ++t) EXPECT_EQ(id_on_top(out[t]), 1) << "frame " << t;
@@ -396,18 +417,39 @@ TEST(ColourRepair, OffWithAZeroMarginOrWithoutHistograms) {
   EXPECT_EQ(id_on_top(out.back()), 1);
 }
 
-TEST(ColourRepair, LooksOnlyAsFarAsTheWindowAfterTheContact) {
-  // Exchanged from frame 115 on, 35 frames after the contact ended: not a contact's doing
-  // as far as the repair can tell (repair_window_s = 1 s), so left alone; a longer window
-  // reaches it.
+TEST(ColourRepair, LeavesColoursThatChangeWhileTheMiceAreApartAndSeenAlone) {
+  // Exchanged from frame 115 on, 35 frames after the contact ended, with both mice detected
+  // and apart since: no tracker could have exchanged them there (a change of light, not of
+  // identities), so the ids stand.
   IdentityResolverStats stats;
-  repair(contact(kBlack, kWhite, 115), {}, stats);
+  const auto out = repair(contact(kBlack, kWhite, 115), {}, stats);
   EXPECT_EQ(stats.repaired, 0);
-  IdentityResolverOptions o;
-  o.repair_window_s = 2;
-  const auto out = repair(contact(kBlack, kWhite, 115), o, stats);
+  EXPECT_EQ(id_on_top(out.back()), 1);
+}
+
+TEST(ColourRepair, UndoesAnExchangeWhereAMouseWasHiddenAwayFromTheOthers) {
+  // Mouse 2 is undetected in frames 100..109, far from mouse 1, and its id comes back on
+  // the other coat: a re-identification gone wrong, not a contact.
+  ContactOptions c;
+  c.hidden_from = 100, c.hidden_to = 110, c.exchanged_from = 105;
+  IdentityResolverStats stats;
+  const auto out = repair(contact(kBlack, kWhite, c), {}, stats);
+  EXPECT_EQ(stats.episodes, 0) << "the mice are apart: no ambiguous contact";
   EXPECT_EQ(stats.repaired, 1);
-  EXPECT_EQ(id_on_top(out.back()), 2);
+  for (int t = 0; t < 100; ++t) EXPECT_EQ(id_on_top(out[t]), 1) << "frame " << t;
+  for (int t = 110; t < 150; ++t) EXPECT_EQ(id_on_top(out[t]), 2) << "frame " << t;
+}
+
+TEST(ColourRepair, UndoesAnExchangeTheColoursShowOnlyLongAfterTheContact) {
+  // Exchanged in the contact (frame 70) but no box gives a clean colour until frame 130,
+  // 50 frames after it: the exchange is still undone, from within the contact.
+  ContactOptions c;
+  c.exchanged_from = 70, c.no_colour_from = 60, c.no_colour_to = 130;
+  IdentityResolverStats stats;
+  const auto out = repair(contact(kBlack, kWhite, c), {}, stats);
+  EXPECT_EQ(stats.repaired, 1);
+  for (int t = 0; t < 60; ++t) EXPECT_EQ(id_on_top(out[t]), 1) << "frame " << t;
+  for (int t = 80; t < 150; ++t) EXPECT_EQ(id_on_top(out[t]), 2) << "frame " << t;
 }
 
 TEST(IdentityResolver, RejectsBadOptions) {
@@ -444,8 +486,8 @@ TEST(IdentityResolver, RejectsBadOptions) {
   o.repair_margin = -0.1;
   EXPECT_EQ(message(o), "identity resolver: repair_margin = -0.1: must be >= 0");
   o = {};
-  o.repair_window_s = -1;
-  EXPECT_EQ(message(o), "identity resolver: repair_window_s = -1: must be >= 0");
+  o.repair_min_s = 0;
+  EXPECT_EQ(message(o), "identity resolver: repair_min_s = 0: must be > 0");
   EXPECT_EQ(message({}, 0), "identity resolver: fps = 0: must be > 0");
 }
 

@@ -2,76 +2,130 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "behavtrack/track/association.h"
 
 namespace bt::track {
 namespace {
 
-// Two stream ids closer than the contact distance over frames [first, last].
-struct Contact {
-  int a = 0, b = 0;  // stream ids, 0-based
-  int first = 0, last = 0;
-};
-
-std::vector<Contact> find_contacts(const std::vector<FrameInstances>& frames, int n_ids, double contact_px, int join) {
-  std::vector<Contact> contacts;
-  std::vector<int> open(static_cast<std::size_t>(n_ids) * n_ids, -1);  // per pair: its latest contact
+// Per frame index and stream id (flat, t * n_ids + k): whether a tracker could have
+// exchanged that mouse with another there: it was undetected (missing, or interpolated
+// with score 0) or closer than contact_px to another mouse.
+std::vector<char> exchange_chances(const std::vector<FrameInstances>& frames, int n_ids, double contact_px) {
+  std::vector<char> chance(frames.size() * static_cast<std::size_t>(n_ids), 1);
   std::vector<double> cx(n_ids), cy(n_ids);
   std::vector<char> present(n_ids);
-  for (int t = 0; t < static_cast<int>(frames.size()); ++t) {
+  for (std::size_t t = 0; t < frames.size(); ++t) {
     std::fill(present.begin(), present.end(), 0);
     for (const Instance& i : frames[t].instances) {
       if (!i.id || i.id->value < 1 || i.id->value > n_ids) continue;
       const int k = static_cast<int>(i.id->value) - 1;
       present[k] = 1, cx[k] = (i.box.x1 + i.box.x2) / 2, cy[k] = (i.box.y1 + i.box.y2) / 2;
+      chance[t * n_ids + k] = !(i.score > 0);
     }
     for (int a = 0; a < n_ids; ++a)
-      for (int b = a + 1; b < n_ids; ++b) {
-        if (!present[a] || !present[b] || !(std::hypot(cx[a] - cx[b], cy[a] - cy[b]) < contact_px)) continue;
-        int& index = open[static_cast<std::size_t>(a) * n_ids + b];
-        if (index >= 0 && t - contacts[index].last <= join + 1) {
-          contacts[index].last = t;
-          continue;
-        }
-        index = static_cast<int>(contacts.size());
-        contacts.push_back({a, b, t, t});
-      }
+      for (int b = a + 1; b < n_ids; ++b)
+        if (present[a] && present[b] && std::hypot(cx[a] - cx[b], cy[a] - cy[b]) < contact_px)
+          chance[t * n_ids + a] = chance[t * n_ids + b] = 1;
   }
-  std::sort(contacts.begin(), contacts.end(), [](const Contact& x, const Contact& y) { return x.first < y.first; });
-  return contacts;
+  return chance;
 }
+
+// Frames join the identities' coats this long after they are judged, so that the frames of
+// an exchange found within it do not first blend the two coats.
+constexpr double kModelLagS = 1.0;
 
 class ColourRepair {
  public:
-  ColourRepair(std::vector<std::vector<int>>& label, const FrameHistograms& clean, double fps,
-               const IdentityResolverOptions& o)
-      : label_(label), clean_(clean), o_(o), n_ids_(static_cast<int>(label.size())),
+  ColourRepair(std::vector<std::vector<int>>& label, const FrameHistograms& clean, std::vector<char> chance,
+               double fps, const IdentityResolverOptions& o)
+      : label_(label), clean_(clean), chance_(std::move(chance)), o_(o), n_ids_(static_cast<int>(label.size())),
         n_frames_(label.empty() ? 0 : static_cast<int>(label[0].size())),
-        after_(std::max(0, static_cast<int>(std::lround(o.repair_window_s * fps)))),
+        lag_(std::max(1, static_cast<int>(std::lround(kModelLagS * fps)))),
         min_seen_(std::max(1, static_cast<int>(std::lround(o.repair_min_s * fps)))),
         min_model_(std::max(1, static_cast<int>(std::lround(o.appearance_min_s * fps)))),
-        model_(n_ids_) {}
+        model_(n_ids_), pair_(static_cast<std::size_t>(n_ids_) * n_ids_) {}
 
-  // Contacts in order of their first frame; the models hold every frame before it.
-  int run(const std::vector<Contact>& contacts) {
-    int swaps = 0, modelled = 0;
-    for (const Contact& c : contacts) {
-      for (; modelled < c.first && modelled < n_frames_; ++modelled) add_to_models(modelled);
-      const int p = label_[c.a][c.first], q = label_[c.b][c.first];
-      if (p == q || model_[p].n < min_model_ || model_[q].n < min_model_) continue;
-      const Appearance mp = model_[p].mean(), mq = model_[q].mean();
-      if (!(appearance_distance(mp, mq) > o_.appearance_alike)) continue;  // one coat: colour cannot tell
-      swaps += undo_exchanges(p, q, mp, mq, c.first, std::min(n_frames_ - 1, c.last + after_));
+  // Frames in time order; each pair of identities judged on every frame.
+  int run() {
+    int swaps = 0;
+    for (int t = 0; t < n_frames_; ++t) {
+      const std::vector<Appearance> h = histograms(t);
+      for (int p = 0; p < n_ids_; ++p)
+        for (int q = p + 1; q < n_ids_; ++q) swaps += judge(p, q, t, h);
+      // A frame joins the models once no run still open could reach back over it.
+      if (t - lag_ >= 0) add_frame(t - lag_, model_);
+      added_ = std::max(0, t - lag_ + 1);
     }
     return swaps;
   }
 
  private:
-  void add_to_models(int t) {
+  // Per pair of identities: the evidence since the last frame that said "not exchanged".
+  struct PairState {
+    int last_contrary = -1;              // last frame with evidence against an exchange
+    int run_first = -1, run_length = 0;  // the frames with evidence for one since
+    int chance_first = -1, chance_last = -1;  // frames in (last_contrary, t] where one could happen
+  };
+
+  // One frame's say on identities p and q. Once min_seen_ frames with both colours in a
+  // row say they are exchanged, and a tracker had a chance to exchange them since the
+  // last frame that said otherwise, they are exchanged from there to the video's end (a
+  // later exchange back is found the same way). Returns 1 when it exchanged them.
+  int judge(int p, int q, int t, const std::vector<Appearance>& h) {
+    PairState& s = pair_[static_cast<std::size_t>(p) * n_ids_ + q];
+    int kp = -1, kq = -1;  // the stream ids carrying p and q
+    for (int k = 0; k < n_ids_; ++k) {
+      if (label_[k][t] == p) kp = k;
+      if (label_[k][t] == q) kq = k;
+    }
+    if (kp < 0 || kq < 0) return 0;
+    if (chance(t, kp) || chance(t, kq)) {
+      if (s.chance_first < 0) s.chance_first = t;
+      s.chance_last = t;
+    }
+    const double e = evidence(p, q, h[kp], h[kq]);
+    if (std::isnan(e)) return 0;
+    if (!(e > o_.repair_margin)) {
+      s = PairState{t, -1, 0, -1, -1};
+      return 0;
+    }
+    if (s.run_length++ == 0) s.run_first = t;
+    if (s.run_length < min_seen_ || s.chance_first < 0 || s.chance_first > s.run_first) return 0;
+    // Halfway between the evidence either side, within the frames that gave the chance.
+    const int halfway = s.last_contrary >= 0 ? (s.last_contrary + s.run_first) / 2 + 1 : s.run_first;
+    const int from = std::clamp(halfway, s.chance_first, std::min(s.chance_last + 1, s.run_first));
+    exchange(p, q, from);
+    rebuild_models(p, q);
+    s = PairState{t, -1, 0, -1, -1};
+    return 1;
+  }
+
+  // d(P, h_p) + d(Q, h_q) - d(P, h_q) - d(Q, h_p) with the coats P and Q (Hellinger
+  // distances); NaN without both histograms, without coats learnt or for one coat.
+  double evidence(int p, int q, const Appearance& hp, const Appearance& hq) const {
+    if (hp.empty() || hq.empty() || model_[p].n < min_model_ || model_[q].n < min_model_) return std::nan("");
+    const Appearance mp = model_[p].mean(), mq = model_[q].mean();
+    if (!(appearance_distance(mp, mq) > o_.appearance_alike)) return std::nan("");  // one coat: colour cannot tell
+    return appearance_distance(mp, hp) + appearance_distance(mq, hq) - appearance_distance(mp, hq) -
+           appearance_distance(mq, hp);
+  }
+
+  bool chance(int t, int k) const { return chance_[static_cast<std::size_t>(t) * n_ids_ + k]; }
+
+  void add_frame(int t, std::vector<HistogramSum>& models) const {
     const std::vector<Appearance> h = histograms(t);
     for (int k = 0; k < n_ids_; ++k)
-      if (!h[k].empty()) model_[label_[k][t]].add(h[k]);
+      if (!h[k].empty()) models[label_[k][t]].add(h[k]);
+  }
+
+  // After an exchange that reaches back into frames already in the models (rare: a few a
+  // video, so summing again is cheaper than keeping per-frame sums to take out).
+  void rebuild_models(int p, int q) {
+    std::vector<HistogramSum> fresh(n_ids_);
+    for (int t = 0; t < added_; ++t) add_frame(t, fresh);
+    model_[p] = fresh[p], model_[q] = fresh[q];
   }
 
   std::vector<Appearance> histograms(int t) const {
@@ -81,57 +135,10 @@ class ColourRepair {
     return h;
   }
 
-  // Over frames [first, last]: where at least min_seen_ frames with both identities'
-  // colours in a row (frames without them skipped) say p and q are exchanged, exchanges
-  // them, from halfway between the last frame that said otherwise and the first of the run
-  // to halfway between its last and the next that says otherwise; to the video's end when
-  // none does by `last` (the exchange outlasts the contact). Returns the number of runs.
-  int undo_exchanges(int p, int q, const Appearance& mp, const Appearance& mq, int first, int last) {
-    const std::vector<double> evidence = exchange_evidence(p, q, mp, mq, first, last);
-    std::vector<int> seen;  // frames with evidence
-    for (int t = first; t <= last; ++t)
-      if (!std::isnan(evidence[t - first])) seen.push_back(t);
-    const int n = static_cast<int>(seen.size());
-    int runs = 0;
-    for (int i = 0; i < n;) {
-      int j = i;
-      while (j < n && evidence[seen[j] - first] > o_.repair_margin) ++j;
-      if (j - i >= min_seen_) {
-        const int from = i > 0 ? (seen[i - 1] + seen[i]) / 2 + 1 : seen[i];
-        const int to = j < n ? (seen[j - 1] + seen[j]) / 2 : n_frames_ - 1;
-        exchange(p, q, from, to);
-        ++runs;
-      }
-      i = j + 1;
-    }
-    return runs;
-  }
-
-  // Per frame, with both identities' clean histograms h_p, h_q (NaN otherwise):
-  // d(mp, h_p) + d(mq, h_q) - d(mp, h_q) - d(mq, h_p), Hellinger distances. Positive: each
-  // looks like the other's coat.
-  std::vector<double> exchange_evidence(int p, int q, const Appearance& mp, const Appearance& mq, int first,
-                                        int last) const {
-    std::vector<double> e(static_cast<std::size_t>(last - first + 1), std::nan(""));
-    for (int t = first; t <= last; ++t) {
-      const std::vector<Appearance> h = histograms(t);
-      const Appearance *hp = nullptr, *hq = nullptr;
-      for (int k = 0; k < n_ids_; ++k) {
-        if (h[k].empty()) continue;
-        if (label_[k][t] == p) hp = &h[k];
-        if (label_[k][t] == q) hq = &h[k];
-      }
-      if (hp && hq)
-        e[t - first] = appearance_distance(mp, *hp) + appearance_distance(mq, *hq) - appearance_distance(mp, *hq) -
-                       appearance_distance(mq, *hp);
-    }
-    return e;
-  }
-
-  // Identities p and q trade places over frames [from, to].
-  void exchange(int p, int q, int from, int to) {
+  // Identities p and q trade places from frame `from` to the video's end.
+  void exchange(int p, int q, int from) {
     for (std::vector<int>& row : label_)
-      for (int t = from; t <= to; ++t) {
+      for (int t = from; t < n_frames_; ++t) {
         if (row[t] == p) row[t] = q;
         else if (row[t] == q) row[t] = p;
       }
@@ -139,10 +146,13 @@ class ColourRepair {
 
   std::vector<std::vector<int>>& label_;
   const FrameHistograms& clean_;
+  const std::vector<char> chance_;
   const IdentityResolverOptions& o_;
   int n_ids_, n_frames_;
-  int after_, min_seen_, min_model_;  // frames
-  std::vector<HistogramSum> model_;         // per identity
+  int lag_, min_seen_, min_model_;  // frames
+  int added_ = 0;                   // frames [0, added_) are in the models
+  std::vector<HistogramSum> model_;  // per identity: its coat
+  std::vector<PairState> pair_;      // per pair p < q, at p * n_ids + q
 };
 
 }  // namespace
@@ -151,10 +161,9 @@ int repair_swaps_by_colour(std::vector<std::vector<int>>& label, const std::vect
                            const FrameHistograms& clean, double body_px, double fps,
                            const IdentityResolverOptions& options) {
   if (label.empty() || !(options.repair_margin > 0)) return 0;
-  const int join = static_cast<int>(std::lround(options.join_s * fps));
-  const std::vector<Contact> contacts =
-      find_contacts(frames, static_cast<int>(label.size()), options.contact_bodies * body_px, join);
-  return ColourRepair(label, clean, fps, options).run(contacts);
+  const int n_ids = static_cast<int>(label.size());
+  return ColourRepair(label, clean, exchange_chances(frames, n_ids, options.contact_bodies * body_px), fps, options)
+      .run();
 }
 
 }  // namespace bt::track

@@ -39,7 +39,6 @@ void IdentityResolverOptions::validate() const {
   if (!(contact_overlap >= 0 && contact_overlap <= 1))
     throw_invalid("identity resolver: contact_overlap = " + number_text(contact_overlap) + ": must be in [0, 1]");
   non_negative("repair_margin", repair_margin);
-  non_negative("repair_window_s", repair_window_s);
   positive("repair_min_s", repair_min_s);
   if (iterations < 1) throw_invalid("identity resolver: iterations = " + std::to_string(iterations) + ": must be >= 1");
 }

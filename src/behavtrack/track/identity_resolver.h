@@ -49,10 +49,10 @@
 //     (`iterations` rounds of coordinate descent on the video's labelling; the colour
 //     models are rebuilt in each round from that round's labels).
 // The new ids apply from the middle of each episode.
-//  4. With histograms, the colour repair (colour_repair.h): wherever, in or just after a
-//     contact, two identities of different coats each carry the other's coat, they are
-//     exchanged back, including contacts where every mouse was detected (which steps 1-3
-//     never reopen).
+//  4. With histograms, the colour repair (colour_repair.h): wherever, after a contact or
+//     a missed detection, two identities of different coats each carry the other's coat,
+//     they are exchanged back, including contacts where every mouse was detected (which
+//     steps 1-3 never reopen).
 // Measured (bench/track, 2-minute videos of 5 mice, heavy damage: 15% dropped, 5% false
 // positives, 10-frame occlusions): with the backward run IDF1 0.758 -> 0.847 (synth seeds
 // 100..102), 0.773 -> 0.835 (100..105, 5 of 6 better, one 0.958 -> 0.853); light damage
@@ -136,13 +136,12 @@ struct IdentityResolverOptions {
   // its area holds two mice: its histogram is left out, 0..1.
   double contact_overlap = 0.05;
   // Colour repair (colour_repair.h): after the labelling, two identities of different
-  // coats are exchanged back wherever, in or just after a contact of theirs, each one's
+  // coats are exchanged back from a contact or a missed detection on, wherever each one's
   // box fits the other's coat better, by this many Hellinger units (0..2) in sum, in
   // repair_min_s of frames in a row (frames without both colours skipped); 0: off. Needs
   // the histograms and the colour cue (appearance_weight > 0), whose clean boxes it reads.
   double repair_margin = 0.5;
-  double repair_window_s = 1.0;  // seconds after a contact that are still examined
-  double repair_min_s = 0.1;     // seconds of frames that must show an exchange
+  double repair_min_s = 0.1;  // seconds of frames that must show an exchange
   int iterations = 3;                 // size re-estimation rounds
   void validate() const;              // throws bt::Error naming the field and value
 };
@@ -150,7 +149,7 @@ struct IdentityResolverOptions {
 struct IdentityResolverStats {
   int episodes = 0;  // ambiguous contact episodes found
   int changed = 0;   // episodes whose permutation differs from the streaming tracker's
-  int repaired = 0;  // contacts undone by the colour repair
+  int repaired = 0;  // exchanges undone by the colour repair
 };
 
 // The detections the trackers were given and their colour histograms (appearance.h), for

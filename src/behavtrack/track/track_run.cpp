@@ -173,8 +173,7 @@ std::string tracker_options_json(const TrackerOptions& o) {
                    {"appearance_weight", o.offline.appearance_weight}, {"appearance_margin", o.offline.appearance_margin},
                    {"appearance_alike", o.offline.appearance_alike},
                    {"appearance_min_s", o.offline.appearance_min_s}, {"contact_overlap", o.offline.contact_overlap},
-                   {"repair_margin", o.offline.repair_margin}, {"repair_window_s", o.offline.repair_window_s},
-                   {"repair_min_s", o.offline.repair_min_s}, {"iterations", o.offline.iterations}}}};
+                   {"repair_margin", o.offline.repair_margin}, {"repair_min_s", o.offline.repair_min_s}, {"iterations", o.offline.iterations}}}};
   return j.dump();
 }
 
