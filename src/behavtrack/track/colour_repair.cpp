@@ -45,7 +45,7 @@ class ColourRepair {
         lag_(std::max(1, static_cast<int>(std::lround(kModelLagS * fps)))),
         min_seen_(std::max(1, static_cast<int>(std::lround(o.repair_min_s * fps)))),
         min_model_(std::max(1, static_cast<int>(std::lround(o.appearance_min_s * fps)))),
-        model_(n_ids_), pair_(static_cast<std::size_t>(n_ids_) * n_ids_) {}
+        model_(n_ids_), coat_(n_ids_), pair_(static_cast<std::size_t>(n_ids_) * n_ids_) {}
 
   // Frames in time order; each pair of identities judged on every frame.
   int run() {
@@ -55,7 +55,10 @@ class ColourRepair {
       for (int p = 0; p < n_ids_; ++p)
         for (int q = p + 1; q < n_ids_; ++q) swaps += judge(p, q, t, h);
       // A frame joins the models once no run still open could reach back over it.
-      if (t - lag_ >= 0) add_frame(t - lag_, model_);
+      if (t - lag_ >= 0) {
+        add_frame(t - lag_, model_);
+        for (int id = 0; id < n_ids_; ++id) coat_[id] = model_[id].mean();
+      }
       added_ = std::max(0, t - lag_ + 1);
     }
     return swaps;
@@ -106,7 +109,7 @@ class ColourRepair {
   // distances); NaN without both histograms, without coats learnt or for one coat.
   double evidence(int p, int q, const Appearance& hp, const Appearance& hq) const {
     if (hp.empty() || hq.empty() || model_[p].n < min_model_ || model_[q].n < min_model_) return std::nan("");
-    const Appearance mp = model_[p].mean(), mq = model_[q].mean();
+    const Appearance &mp = coat_[p], &mq = coat_[q];
     if (!(appearance_distance(mp, mq) > o_.appearance_alike)) return std::nan("");  // one coat: colour cannot tell
     return appearance_distance(mp, hp) + appearance_distance(mq, hq) - appearance_distance(mp, hq) -
            appearance_distance(mq, hp);
@@ -126,6 +129,7 @@ class ColourRepair {
     std::vector<HistogramSum> fresh(n_ids_);
     for (int t = 0; t < added_; ++t) add_frame(t, fresh);
     model_[p] = fresh[p], model_[q] = fresh[q];
+    coat_[p] = model_[p].mean(), coat_[q] = model_[q].mean();
   }
 
   std::vector<Appearance> histograms(int t) const {
@@ -151,7 +155,8 @@ class ColourRepair {
   int n_ids_, n_frames_;
   int lag_, min_seen_, min_model_;  // frames
   int added_ = 0;                   // frames [0, added_) are in the models
-  std::vector<HistogramSum> model_;  // per identity: its coat
+  std::vector<HistogramSum> model_;  // per identity: its clean histograms so far
+  std::vector<Appearance> coat_;     // per identity: their mean
   std::vector<PairState> pair_;      // per pair p < q, at p * n_ids + q
 };
 
