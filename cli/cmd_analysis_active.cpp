@@ -56,9 +56,16 @@ void add_hybrid_ramp_flag(CLI::App* cmd, int& hybrid_ramp) {
       ->capture_default_str();
 }
 
+void add_features_flag(CLI::App* cmd, std::string& features) {
+  cmd->add_option("--features", features,
+                  "What diversity measures distances in: layout (where the mice are, how crowded, stretched and "
+                  "turned, from labels and predictions) or appearance (the sampler's grey-level histogram of the frame)")
+      ->capture_default_str();
+}
+
 void add_next(CLI::App& active, bt::cli::Context& ctx) {
   struct Flags {
-    std::string dir, strategy = "hybrid";
+    std::string dir, strategy = "hybrid", features = to_string(bt::analysis::ActiveNextOptions{}.features);
     int n = 50, hybrid_ramp = bt::analysis::ActiveNextOptions{}.hybrid_ramp_frames;
     std::uint64_t seed = 42;
     TrainFlags train;
@@ -73,9 +80,11 @@ void add_next(CLI::App& active, bt::cli::Context& ctx) {
       ->capture_default_str();
   cmd->add_option("--seed", f->seed, "Seed for splits and random choices")->capture_default_str();
   add_hybrid_ramp_flag(cmd, f->hybrid_ramp);
+  add_features_flag(cmd, f->features);
   f->train.add_to(cmd);
   cmd->callback([f, &ctx] {
     bt::analysis::ActiveNextOptions o;
+    o.features = bt::analysis::diversity_features_from_string(f->features);
     o.n = f->n;
     o.strategy = bt::analysis::strategy_from_string(f->strategy);
     o.seed = f->seed;
@@ -96,6 +105,7 @@ void add_next(CLI::App& active, bt::cli::Context& ctx) {
 void add_simulate(CLI::App& active, bt::cli::Context& ctx) {
   struct Flags {
     std::string dir, out, strategies = "random-stratified,hybrid";
+    std::string features = to_string(bt::analysis::SimulateOptions{}.features);
     int initial = 10, per_cycle = 10, cycles = 5, steps = 0;
     int hybrid_ramp = bt::analysis::SimulateOptions{}.hybrid_ramp_frames;
     std::uint64_t seed = 42;
@@ -117,9 +127,11 @@ void add_simulate(CLI::App& active, bt::cli::Context& ctx) {
                   "every cycle trains as long and the curve measures which frames were picked; 0 = use --epochs")
       ->capture_default_str();
   add_hybrid_ramp_flag(cmd, f->hybrid_ramp);
+  add_features_flag(cmd, f->features);
   f->train.add_to(cmd);
   cmd->callback([f, &ctx] {
     bt::analysis::SimulateOptions o;
+    o.features = bt::analysis::diversity_features_from_string(f->features);
     o.hybrid_ramp_frames = f->hybrid_ramp;
     o.steps_per_cycle = f->steps;
     o.strategies = parse_strategies(f->strategies);

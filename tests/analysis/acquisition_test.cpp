@@ -135,6 +135,53 @@ TEST(Acquisition, RandomStratifiedPicksNoMoreThanAskedWhenStrataOutnumberIt) {
   EXPECT_EQ(select_frames(pool, {}, 8, Strategy::kRandomStratified, 7).size(), 8u);
 }
 
+TEST(Acquisition, PoseLayoutFeatureSaysWhereHowCrowdedHowStretchedAndWhichWay) {
+  // mouse(): box 40 x 20 (short over long 0.5), nose 15 px right of the centre, tail base
+  // 15 px left: facing +x (quadrant 0). Image 400 x 400: grid cells 100 px.
+  const Instance left_top = mouse(50, 50, 1, 1), right_bottom = mouse(350, 350, 1, 1);
+  std::vector<float> f = pose_layout_feature({left_top, right_bottom}, 400, 400, 2);
+  ASSERT_EQ(f.size(), 29u);
+  EXPECT_FLOAT_EQ(f[0], 0.5f) << "grid cell (0, 0)";
+  EXPECT_FLOAT_EQ(f[15], 0.5f) << "grid cell (3, 3)";
+  EXPECT_FLOAT_EQ(f[16 + 3], 1.0f) << "both 10 body lengths from the other: the farthest bin";
+  EXPECT_FLOAT_EQ(f[20 + 1], 1.0f) << "short over long side 0.5: the second bin";
+  EXPECT_FLOAT_EQ(f[24 + 0], 1.0f) << "both face +x";
+  EXPECT_FLOAT_EQ(f[28], 0.0f) << "as many mice as expected";
+
+  // Touching (centres 10 px apart, a quarter body length), one of three missing; a square
+  // box; a mouse facing up the image (-y: quadrant 3).
+  Instance square = mouse(60, 50, 1, 1);
+  square.box = {40, 30, 80, 70};
+  square.keypoints = {{60, 35, Visibility::kVisible}, {55, 42, Visibility::kVisible},
+                      {65, 42, Visibility::kVisible}, {60, 65, Visibility::kVisible}};  // nose above the tail base
+  f = pose_layout_feature({left_top, square}, 400, 400, 3);
+  EXPECT_NEAR(f[0], 2.0 / 3, 1e-6) << "both in cell (0, 0), a third each of the three expected";
+  EXPECT_NEAR(f[16 + 0], 2.0 / 3, 1e-6) << "both within half a body length of the other";
+  EXPECT_NEAR(f[20 + 3], 1.0 / 3, 1e-6) << "the square box";
+  EXPECT_NEAR(f[24 + 3], 1.0 / 3, 1e-6) << "the mouse facing up";
+  EXPECT_NEAR(f[28], 1.0 / 3, 1e-6) << "one of three missing";
+
+  // A lone mouse has no neighbour: the crowding bins stay empty; no mice, no layout.
+  f = pose_layout_feature({left_top}, 400, 400, 1);
+  for (int b = 16; b < 20; ++b) EXPECT_EQ(f[b], 0.0f) << "bin " << b;
+  f = pose_layout_feature({}, 400, 400, 2);
+  EXPECT_EQ(std::count(f.begin(), f.end(), 0.0f), 28) << "only the count term is set";
+  EXPECT_FLOAT_EQ(f[28], 1.0f);
+}
+
+TEST(Acquisition, DiversityFeaturesByName) {
+  EXPECT_EQ(diversity_features_from_string("layout"), DiversityFeatures::kLayout);
+  EXPECT_EQ(diversity_features_from_string("appearance"), DiversityFeatures::kAppearance);
+  EXPECT_STREQ(to_string(DiversityFeatures::kLayout), "layout");
+  EXPECT_STREQ(to_string(DiversityFeatures::kAppearance), "appearance");
+  try {
+    diversity_features_from_string("colour");
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "diversity features 'colour': expected appearance or layout");
+  }
+}
+
 TEST(Acquisition, UnknownStrategyNamesTheValue) {
   try {
     strategy_from_string("greedy");

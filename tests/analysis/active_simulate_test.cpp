@@ -70,6 +70,20 @@ class ActiveSimulate : public ::testing::Test {
   fs::path project_;
 };
 
+TEST_F(ActiveSimulate, DiversityInTheMiceLayoutPicksAsManyFramesAndIsRecorded) {
+  const fs::path out = dir_ / "layout";
+  const auto r = test::run_cli({"--quiet", "active", "simulate", project_.string(), "--out", out.string(),
+                                "--strategies", "diversity", "--initial", "4", "--per-cycle", "3", "--cycles", "1",
+                                "--steps", "4", "--batch", "2", "--imgsz", "128", "--features", "layout"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto rows = csv_rows(out / "learning_curve.csv");
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[1][2], "4");
+  EXPECT_EQ(rows[2][2], "7") << "3 frames picked by their predicted layout";
+  const json summary = json::parse(std::ifstream(out / "summary.json"));
+  EXPECT_EQ(summary["features"], "layout");
+}
+
 TEST_F(ActiveSimulate, WritesEachStrategysCurveFromOneSharedFirstModel) {
   const fs::path out = dir_ / "curves";
   const auto r = test::run_cli({"--quiet", "active", "simulate", project_.string(), "--out", out.string(),
@@ -114,6 +128,7 @@ TEST_F(ActiveSimulate, WritesEachStrategysCurveFromOneSharedFirstModel) {
   const json summary = json::parse(std::ifstream(out / "summary.json"));
   EXPECT_EQ(summary["steps_per_cycle"], 6);
   EXPECT_EQ(summary["hybrid_ramp_frames"], 8);
+  EXPECT_EQ(summary["features"], "appearance") << "the diversity term's default space";
   EXPECT_TRUE(summary["labels_to_reach_random_final_oks_ap"].contains("hybrid"));
   EXPECT_LE(summary["labels_to_reach_random_final_oks_ap"]["random-stratified"].get<int>(), 10)
       << "random-stratified reaches its own final value by its last cycle at the latest";

@@ -116,5 +116,13 @@ TEST(ActiveCli, NegativeHybridRampIsAUsageError) {
   EXPECT_EQ(r.err.substr(0, r.err.find('\n')), "--hybrid-ramp: must be >= 0, got -5");
 }
 
+TEST(ActiveCli, UnknownDiversityFeaturesAreRefusedBeforeAnyWork) {
+  test::TempDir dir;
+  const auto r = test::run_cli({"active", "next", (dir / "p").string(), "--features", "colour"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("diversity features 'colour': expected appearance or layout"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "p")) << "nothing written";
+}
+
 }  // namespace
 }  // namespace bt

@@ -168,6 +168,14 @@ const char* to_string(Strategy s) {
   return "hybrid";
 }
 
+DiversityFeatures diversity_features_from_string(const std::string& name) {
+  if (name == "appearance") return DiversityFeatures::kAppearance;
+  if (name == "layout") return DiversityFeatures::kLayout;
+  throw_invalid("diversity features " + quoted(name) + ": expected appearance or layout");
+}
+
+const char* to_string(DiversityFeatures f) { return f == DiversityFeatures::kLayout ? "layout" : "appearance"; }
+
 std::vector<Instance> unmirror(const std::vector<Instance>& mirrored, const Skeleton& skeleton, int image_width) {
   std::vector<Instance> out;
   for (const Instance& m : mirrored) {
@@ -227,6 +235,58 @@ std::vector<std::size_t> select_frames(const std::vector<Candidate>& pool,
     case Strategy::kRandomStratified: return select_random_stratified(pool, k, seed);
   }
   return {};
+}
+
+namespace {
+
+// Index of `value` among bins split at `edges` (ascending): 0 below the first edge.
+int bin_of(double value, std::initializer_list<double> edges) {
+  int b = 0;
+  for (double e : edges) b += value >= e;
+  return b;
+}
+
+// The heading of a mouse from its first to its last present keypoint (nose to tail base in
+// the default skeleton), in [0, 2 pi); NaN with fewer than two.
+double heading(const Instance& m) {
+  const Keypoint* first = nullptr;
+  const Keypoint* last = nullptr;
+  for (const Keypoint& k : m.keypoints)
+    if (k.present()) {
+      if (!first) first = &k;
+      last = &k;
+    }
+  if (!first || first == last) return std::nan("");
+  const double a = std::atan2(first->y - last->y, first->x - last->x);
+  return a < 0 ? a + 2 * M_PI : a;
+}
+
+}  // namespace
+
+std::vector<float> pose_layout_feature(const std::vector<Instance>& mice, int width, int height,
+                                       int expected_animals) {
+  constexpr int kGrid = 4, kGroups = 16 + 4 + 4 + 4;
+  std::vector<float> f(kGroups + 1, 0.0f);
+  const double share = 1.0 / std::max<std::size_t>(1, std::max<std::size_t>(mice.size(), expected_animals));
+  for (std::size_t i = 0; i < mice.size(); ++i) {
+    const Box& b = mice[i].box;
+    const int gx = std::clamp(static_cast<int>(b.cx() / std::max(1, width) * kGrid), 0, kGrid - 1);
+    const int gy = std::clamp(static_cast<int>(b.cy() / std::max(1, height) * kGrid), 0, kGrid - 1);
+    f[gy * kGrid + gx] += share;
+    const double body = std::max({1.0, b.width(), b.height()});
+    double nearest = std::numeric_limits<double>::infinity();
+    for (std::size_t j = 0; j < mice.size(); ++j)
+      if (j != i) nearest = std::min(nearest, std::hypot(b.cx() - mice[j].box.cx(), b.cy() - mice[j].box.cy()) / body);
+    if (mice.size() > 1) f[16 + bin_of(nearest, {0.5, 1.0, 2.0})] += share;
+    const double squareness = std::min(b.width(), b.height()) / body;
+    f[20 + bin_of(squareness, {0.4, 0.6, 0.8})] += share;
+    const double a = heading(mice[i]);
+    if (!std::isnan(a)) f[24 + std::min(3, static_cast<int>(a / (M_PI / 2)))] += share;
+  }
+  if (expected_animals > 0)
+    f[kGroups] = static_cast<float>(std::min(1.0, std::abs(static_cast<double>(mice.size()) - expected_animals) /
+                                                     expected_animals));
+  return f;
 }
 
 }  // namespace bt::analysis

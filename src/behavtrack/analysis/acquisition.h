@@ -11,7 +11,8 @@
 //              left-right mirror mapped back through the skeleton's flip map (mean
 //              keypoint distance over the box diagonal, 1 for an instance without partner);
 //   count:     |detected - expected| / expected, capped at 1 (0 when expected is unknown).
-// Selection (features are appearance histograms; distance is Euclidean):
+// Selection (features: appearance histograms, or the mice's layout, DiversityFeatures;
+// distance is Euclidean):
 //   uncertainty:       most uncertain first, skipping near-duplicates of frames already
 //                      picked (closer than half the pool's median nearest-neighbour distance);
 //   diversity:         k-centre greedy (core-set, Sener & Savarese 2018, arXiv:1708.00489)
@@ -40,6 +41,14 @@ enum class Strategy { kUncertainty, kDiversity, kHybrid, kRandomStratified };
 Strategy strategy_from_string(const std::string& name);  // throws bt::Error naming the value
 const char* to_string(Strategy s);
 
+// What the diversity term (diversity, hybrid, and uncertainty's near-duplicate skip)
+// measures distances in: the sampler's grey-level histogram of the whole frame, or the
+// layout of the mice (pose_layout_feature: from the labels of labelled frames and the
+// model's predictions on the rest).
+enum class DiversityFeatures { kAppearance, kLayout };
+DiversityFeatures diversity_features_from_string(const std::string& name);  // "appearance" | "layout"
+const char* to_string(DiversityFeatures f);
+
 struct UncertaintyWeights {
   double detection = 1.0, keypoints = 1.0, flip = 2.0, count = 1.0;
 };
@@ -52,6 +61,15 @@ struct FrameUncertainty {
 FrameUncertainty score_frame(const std::vector<Instance>& predicted, const std::vector<Instance>& mirrored,
                              const Skeleton& skeleton, int image_width, int expected_animals,
                              const UncertaintyWeights& weights);
+
+// A frame described by the layout of its mice, for the diversity term: where they are
+// (a 4 x 4 grid of box centres), how crowded (each one's nearest neighbour in body lengths:
+// < 0.5, < 1, < 2, more), how stretched (box short over long side: < 0.4, < 0.6, < 0.8,
+// more: curled up and rearing mice are squarer) and which way they face (quadrant of the
+// first-to-last keypoint direction), each a share per mouse; and |mice - expected| /
+// expected. From the labels of labelled frames and the model's predictions on the others.
+std::vector<float> pose_layout_feature(const std::vector<Instance>& mice, int width, int height,
+                                       int expected_animals);
 
 // Maps instances predicted on a left-right mirror image back to the original image.
 std::vector<Instance> unmirror(const std::vector<Instance>& mirrored, const Skeleton& skeleton, int image_width);

@@ -107,10 +107,18 @@ std::vector<float> feature_of(const PoolFrame& f, const cv::Mat& image) {
   return f.record.feature.empty() ? project::appearance_feature(image) : f.record.feature;
 }
 
+// A labelled frame in the diversity term's space: its labels' layout, or its appearance.
+std::vector<float> labelled_feature(const std::vector<Instance>& labels, const std::vector<float>& appearance,
+                                    const cv::Mat& image, int expected_animals, DiversityFeatures features) {
+  return features == DiversityFeatures::kLayout
+             ? pose_layout_feature(labels, image.cols, image.rows, expected_animals)
+             : appearance;
+}
+
 // Predicts on each frame and its mirror image; returns acquisition candidates (key = index
 // into `frames`) and the predictions on the frames themselves.
 std::vector<Candidate> score_pool(const pose::PoseModel& model, const std::vector<const PoolFrame*>& frames,
-                                  int expected_animals, const UncertaintyWeights& weights,
+                                  int expected_animals, const UncertaintyWeights& weights, DiversityFeatures features,
                                   std::vector<std::vector<Instance>>* predictions, const ProgressCallback& progress) {
   pose::PredictOptions po;
   if (expected_animals > 0) po.max_det = expected_animals;
@@ -123,7 +131,10 @@ std::vector<Candidate> score_pool(const pose::PoseModel& model, const std::vecto
     std::vector<Instance> pred = model.predict(image, po);
     const FrameUncertainty u = score_frame(pred, model.predict(mirror, po), model.info().skeleton, image.cols,
                                            expected_animals, weights);
-    pool.push_back({static_cast<std::int64_t>(i), frames[i]->record.stratum, feature_of(*frames[i], image), u.total});
+    std::vector<float> feature = features == DiversityFeatures::kLayout
+                                     ? pose_layout_feature(pred, image.cols, image.rows, expected_animals)
+                                     : feature_of(*frames[i], image);
+    pool.push_back({static_cast<std::int64_t>(i), frames[i]->record.stratum, std::move(feature), u.total});
     if (predictions) predictions->push_back(std::move(pred));
     bar.advance();
   }
@@ -170,21 +181,28 @@ std::vector<std::vector<Instance>> truths(const pose::PoseDataset& data) {
 std::vector<Candidate> simulation_candidates(const pose::PoseModel& model, const pose::PoseDataset& pool,
                                              const std::vector<std::vector<float>>& features,
                                              const std::vector<int>& strata, const std::vector<bool>& labelled,
-                                             Strategy strategy, int expected, const UncertaintyWeights& weights) {
+                                             Strategy strategy, int expected, const UncertaintyWeights& weights,
+                                             DiversityFeatures diversity_features) {
   const bool scored = strategy == Strategy::kUncertainty || strategy == Strategy::kHybrid;
+  const bool layout = diversity_features == DiversityFeatures::kLayout && strategy != Strategy::kRandomStratified;
   pose::PredictOptions po;
   if (expected > 0) po.max_det = expected;
   std::vector<Candidate> out;
   for (std::size_t i = 0; i < pool.size(); ++i) {
     if (labelled[i]) continue;
     double u = 0;
-    if (scored) {
-      cv::Mat mirror;
-      cv::flip(pool[i].image, mirror, 1);
-      u = score_frame(model.predict(pool[i].image, po), model.predict(mirror, po), model.info().skeleton,
-                      pool[i].image.cols, expected, weights).total;
+    std::vector<float> feature = features[i];
+    if (scored || layout) {
+      const std::vector<Instance> pred = model.predict(pool[i].image, po);
+      if (scored) {
+        cv::Mat mirror;
+        cv::flip(pool[i].image, mirror, 1);
+        u = score_frame(pred, model.predict(mirror, po), model.info().skeleton, pool[i].image.cols, expected, weights)
+                .total;
+      }
+      if (layout) feature = pose_layout_feature(pred, pool[i].image.cols, pool[i].image.rows, expected);
     }
-    out.push_back({static_cast<std::int64_t>(i), strata[i], features[i], u});
+    out.push_back({static_cast<std::int64_t>(i), strata[i], std::move(feature), u});
   }
   return out;
 }
@@ -338,9 +356,11 @@ SimulateSummary simulate_active_learning(const fs::path& project_dir, const Simu
       std::vector<bool> is_labelled(pool.size(), false);
       for (std::size_t i : labelled) is_labelled[i] = true;
       std::vector<std::vector<float>> labelled_features;
-      for (std::size_t i : labelled) labelled_features.push_back(features[i]);
+      for (std::size_t i : labelled)
+        labelled_features.push_back(
+            labelled_feature(pool[i].instances, features[i], pool[i].image, p.expected_animals(), o.features));
       const std::vector<Candidate> candidates = simulation_candidates(
-          model, pool, features, strata, is_labelled, strategy, p.expected_animals(), o.weights);
+          model, pool, features, strata, is_labelled, strategy, p.expected_animals(), o.weights, o.features);
       for (std::size_t c : select_frames(candidates, labelled_features, o.per_cycle, strategy, o.seed + 1000 + cycle,
                                             o.hybrid_ramp_frames))
         labelled.push_back(static_cast<std::size_t>(candidates[c].key));
@@ -364,7 +384,7 @@ SimulateSummary simulate_active_learning(const fs::path& project_dir, const Simu
                       {"test", json::parse(c.test.to_json())}, {"train_s", c.train_seconds}});
   const json doc = {{"project", project_dir.string()}, {"initial", o.initial}, {"per_cycle", o.per_cycle},
                     {"cycles", o.cycles}, {"seed", o.seed}, {"steps_per_cycle", o.steps_per_cycle},
-                    {"hybrid_ramp_frames", o.hybrid_ramp_frames},
+                    {"hybrid_ramp_frames", o.hybrid_ramp_frames}, {"features", to_string(o.features)},
                     {"train", json::parse(o.train.to_json())},
                     {"labels_to_reach_random_final_oks_ap", reach}, {"mean_oks_ap", mean_ap}, {"curve", points}};
   write_file_atomically(summary.summary_json, doc.dump(1) + "\n");
@@ -411,9 +431,13 @@ ActiveNextSummary active_next(const fs::path& project_dir, const ActiveNextOptio
   // Score the reserve, pick, queue predictions for correction.
   const std::vector<const PoolFrame*> reserve = pointers(parts.unlabelled);
   std::vector<std::vector<Instance>> predictions;
-  const std::vector<Candidate> pool = score_pool(model, reserve, p.expected_animals(), o.weights, &predictions, progress);
+  const std::vector<Candidate> pool =
+      score_pool(model, reserve, p.expected_animals(), o.weights, o.features, &predictions, progress);
   std::vector<std::vector<float>> labelled_features;
-  for (const PoolFrame& f : parts.labelled) labelled_features.push_back(feature_of(f, load_image(f.image)));
+  for (const PoolFrame& f : parts.labelled) {
+    const cv::Mat image = load_image(f.image);
+    labelled_features.push_back(labelled_feature(f.truth, feature_of(f, image), image, p.expected_animals(), o.features));
+  }
   const std::vector<std::size_t> picked =
       select_frames(pool, labelled_features, o.n, o.strategy, o.seed + s.cycle, o.hybrid_ramp_frames);
   std::vector<std::pair<project::FrameId, std::vector<Instance>>> queued;
@@ -436,6 +460,7 @@ ActiveNextSummary active_next(const fs::path& project_dir, const ActiveNextOptio
     assignment.emplace_back(reserve[i]->record.id, picked_set.count(i) ? project::Split::kPredict : project::Split::kReserve);
   const json options = {{"command", "active next"}, {"n", o.n}, {"strategy", to_string(o.strategy)},
                         {"seed", o.seed}, {"val_fraction", o.val_fraction}, {"hybrid_ramp_frames", o.hybrid_ramp_frames},
+                        {"features", to_string(o.features)},
                         {"from_model", previous},
                         {"train", json::parse(to.to_json())}};
   p.add_cycle(o.seed, options.dump(), assignment);

@@ -51,6 +51,11 @@ struct ActiveNextOptions {
   // below it the choice leans towards diversity. 0 = full weight from the start: a ramp of
   // 40 did not help on the measured curves (bench/analysis/active_simulate.sh).
   int hybrid_ramp_frames = 0;
+  // What the diversity term measures distances in (acquisition.h). Layout gave no
+  // measured gain over random frames on the synthetic 5-mouse curves (hybrid level with
+  // random-stratified, as with appearance; bench/analysis/active_simulate.sh), so the
+  // default stays appearance.
+  DiversityFeatures features = DiversityFeatures::kAppearance;
   pose::TrainOptions train;         // epochs/batch 0 = BehavTrack's table
   void validate() const;
 };
@@ -79,6 +84,11 @@ struct SimulateOptions {
   // below it the choice leans towards diversity. 0 = full weight from the start: a ramp of
   // 40 did not help on the measured curves (bench/analysis/active_simulate.sh).
   int hybrid_ramp_frames = 0;
+  // What the diversity term measures distances in (acquisition.h). Layout gave no
+  // measured gain over random frames on the synthetic 5-mouse curves (hybrid level with
+  // random-stratified, as with appearance; bench/analysis/active_simulate.sh), so the
+  // default stays appearance.
+  DiversityFeatures features = DiversityFeatures::kAppearance;
   pose::TrainOptions train;         // per cycle; set epochs or time_limit_min to bound it
   // > 0: each cycle trains about this many batches, its epochs derived from its train-set
   // size (pose::TrainOptions::steps; overrides train.epochs). With a fixed number of epochs a cycle with more labels
