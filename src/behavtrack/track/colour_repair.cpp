@@ -54,7 +54,8 @@ class ColourRepair {
       const std::vector<Appearance> h = histograms(t);
       for (int p = 0; p < n_ids_; ++p)
         for (int q = p + 1; q < n_ids_; ++q) swaps += judge(p, q, t, h);
-      // A frame joins the models once no run still open could reach back over it.
+      // A frame joins the coats kModelLagS after it was judged (an exchange found later that
+      // reaches back over it rebuilds them).
       if (t - lag_ >= 0) {
         add_frame(t - lag_, model_);
         for (int id = 0; id < n_ids_; ++id) coat_[id] = model_[id].mean();
