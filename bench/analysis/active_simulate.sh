@@ -49,7 +49,10 @@
 #   seed 43: .789/.789 .891/.894 .921/.925 .903/.928 .932/.943 (hybrid above random at every
 #     point, but reaches random's final .932 only at 60: .928 at 48); mean .887 / .896.
 #   seed 44: .750/.750 .884/.872 .910/.914 .926/.927 .953/.946 (never); mean .885 / .882.
-# Level again: the layout stays an option (--features layout), appearance the default.
+#   seed 42 (2 threads): .753/.753 .853/.766 .897/.853 .922/.908 .939/.938 (never); mean
+#     .873 / .845.
+# No gain (worse on seed 42): the layout stays an option (--features layout), appearance
+# the default.
 set -euo pipefail
 bin="${BT_BIN:-build/bin/behavtrack}"
 results="${BT_RESULTS:-.}"
