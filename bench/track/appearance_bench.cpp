@@ -110,6 +110,15 @@ const RenderedVideo& rendered(std::uint64_t seed) {
   return *slot;
 }
 
+// The id of the truth mouse a tracked box covers (box IoU >= 0.5, the best), 0 for none.
+int truth_id_covered(const bt::Instance& tracked, const bt::FrameInstances& truth) {
+  double best = 0.5;
+  int who = 0;
+  for (const bt::Instance& t : truth.instances)
+    if (bt::iou(tracked.box, t.box) >= best) best = bt::iou(tracked.box, t.box), who = static_cast<int>(t.id->value);
+  return who;
+}
+
 // A lasting identity error: a predicted id that followed truth mouse `from` for at least
 // a second goes on with mouse `to` for at least a second (`frames`: how long, first to last
 // frame of that run; an error that lasts costs IDF1 in proportion).
@@ -128,10 +137,7 @@ std::vector<LastingSwitch> lasting_switches(const std::vector<bt::FrameInstances
     const auto it = by_frame.find(f.frame);
     if (it == by_frame.end()) continue;
     for (const bt::Instance& p : f.instances) {
-      double best = 0.5;
-      int who = 0;
-      for (const bt::Instance& t : it->second->instances)
-        if (bt::iou(p.box, t.box) >= best) best = bt::iou(p.box, t.box), who = static_cast<int>(t.id->value);
+      const int who = truth_id_covered(p, *it->second);
       if (who) seq[static_cast<int>(p.id->value)].emplace_back(static_cast<int>(f.frame), who);
     }
   }
@@ -163,11 +169,7 @@ std::vector<bt::FrameInstances> with_truth_ids(const std::vector<bt::FrameInstan
     const auto it = by_frame.find(f.frame);
     std::set<int> taken;
     for (bt::Instance& p : f.instances) {
-      double best = 0.5;
-      int who = 0;
-      if (it != by_frame.end())
-        for (const bt::Instance& t : it->second->instances)
-          if (bt::iou(p.box, t.box) >= best) best = bt::iou(p.box, t.box), who = static_cast<int>(t.id->value);
+      int who = it != by_frame.end() ? truth_id_covered(p, *it->second) : 0;
       if (!who || !taken.insert(who).second) who = 100 + static_cast<int>(p.id->value);
       p.id = bt::TrackId(who);
     }

@@ -52,8 +52,10 @@ class ColourRepair {
     int swaps = 0;
     for (int t = 0; t < n_frames_; ++t) {
       const std::vector<Appearance> h = histograms(t);
+      std::vector<int> stream_of = streams_of_identities(t);
       for (int p = 0; p < n_ids_; ++p)
-        for (int q = p + 1; q < n_ids_; ++q) swaps += judge(p, q, t, h);
+        for (int q = p + 1; q < n_ids_; ++q)
+          if (judge(p, q, t, h, stream_of)) ++swaps, stream_of = streams_of_identities(t);
       // A frame joins the coats kModelLagS after it was judged (an exchange found later that
       // reaches back over it rebuilds them).
       if (t - lag_ >= 0) {
@@ -76,34 +78,38 @@ class ColourRepair {
   // One frame's say on identities p and q. Once min_seen_ frames with both colours in a
   // row say they are exchanged, and a tracker had a chance to exchange them since the
   // last frame that said otherwise, they are exchanged from there to the video's end (a
-  // later exchange back is found the same way). Returns 1 when it exchanged them.
-  int judge(int p, int q, int t, const std::vector<Appearance>& h) {
+  // later exchange back is found the same way). Returns whether it exchanged them.
+  // `stream_of`: per identity, the stream id carrying it in frame t (-1: none).
+  bool judge(int p, int q, int t, const std::vector<Appearance>& h, const std::vector<int>& stream_of) {
     PairState& s = pair_[static_cast<std::size_t>(p) * n_ids_ + q];
-    int kp = -1, kq = -1;  // the stream ids carrying p and q
-    for (int k = 0; k < n_ids_; ++k) {
-      if (label_[k][t] == p) kp = k;
-      if (label_[k][t] == q) kq = k;
-    }
-    if (kp < 0 || kq < 0) return 0;
+    const int kp = stream_of[p], kq = stream_of[q];
+    if (kp < 0 || kq < 0) return false;
     if (chance(t, kp) || chance(t, kq)) {
       if (s.chance_first < 0) s.chance_first = t;
       s.chance_last = t;
     }
     const double e = evidence(p, q, h[kp], h[kq]);
-    if (std::isnan(e)) return 0;
+    if (std::isnan(e)) return false;
     if (!(e > o_.repair_margin)) {
       s = PairState{t, -1, 0, -1, -1};
-      return 0;
+      return false;
     }
     if (s.run_length++ == 0) s.run_first = t;
-    if (s.run_length < min_seen_ || s.chance_first < 0 || s.chance_first > s.run_first) return 0;
+    if (s.run_length < min_seen_ || s.chance_first < 0 || s.chance_first > s.run_first) return false;
     // Halfway between the evidence either side, within the frames that gave the chance.
     const int halfway = s.last_contrary >= 0 ? (s.last_contrary + s.run_first) / 2 + 1 : s.run_first;
     const int from = std::clamp(halfway, s.chance_first, std::min(s.chance_last + 1, s.run_first));
     exchange(p, q, from);
     rebuild_models(p, q);
     s = PairState{t, -1, 0, -1, -1};
-    return 1;
+    return true;
+  }
+
+  std::vector<int> streams_of_identities(int t) const {
+    std::vector<int> stream_of(static_cast<std::size_t>(n_ids_), -1);
+    for (int k = 0; k < n_ids_; ++k)
+      if (label_[k][t] >= 0 && label_[k][t] < n_ids_) stream_of[label_[k][t]] = k;
+    return stream_of;
   }
 
   // d(P, h_p) + d(Q, h_q) - d(P, h_q) - d(Q, h_p) with the coats P and Q (Hellinger
