@@ -12,6 +12,16 @@
 // after matching (the tracker's flip correction). Making OKS flip-invariant was tried and
 // rejected: two mice lying head to tail side by side then look alike (measured: identity
 // swaps on synthetic contact).
+// Session 12 tried both again, with the turn model and orientation rule in place, and kept
+// neither (bench/track BM_TrackerAppearance, heavy damage, synth seeds 300..305; IDF1
+// detections only / with the video, default 0.774 / 0.811, 15.5 switches):
+//  - the better OKS of the prediction and the prediction turned 180 degrees about its
+//    nose-tail midpoint (a mouse reversing in place): 0.700 / 0.752, 30.7 switches;
+//  - the centre term on nose-tail midpoints rather than box centres: 0.740 / 0.784.
+// The synthetic fights defeat any one-frame cue: on seed 301 at frame 775 (a lasting swap
+// of two white mice), mouse 3's midpoint lands 1 px from where mouse 4's was a frame
+// before and 19 px from its own, both turn about 65 degrees, and a frame later each one's
+// heading is closer to the other's previous heading than to its own.
 //
 // behavtrack_cost re-derives BehavTrack's cost (shared/reference/behavtrack.md):
 // D = (1-alpha)(box distance + keypoint distance)/2, I = alpha (box IoU + keypoint IoU)/2,
