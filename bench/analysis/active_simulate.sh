@@ -12,7 +12,9 @@
 # (10), BT_AL_PER_CYCLE (10), BT_AL_CYCLES (4), BT_AL_SEED (42), BT_AL_SYNTH_FRAMES (150:
 # synthetic frames sampled, 20% of them held out for testing), BT_AL_SYNTH_EVERY (5: frames
 # apart of the sampling candidates), BT_AL_HYBRID_RAMP (0: hybrid's --hybrid-ramp),
-# BT_AL_FEATURES (appearance: --features, what the diversity term measures distances in).
+# BT_AL_FEATURES (appearance: --features, what the diversity term measures distances in),
+# BT_AL_SYNTH_ARENAS ("open open open": one synthetic video per word, on that floor, seeds
+# 11, 12, ...; e.g. "open open open bedding" for a pool from two set-ups, one of them rare).
 # Writes $BT_RESULTS/active-<set>/{learning_curve.csv,learning_curve.png,summary.json}.
 # Synthetic curves with a pool large against the label budget and equal training per cycle
 # (about 65 minutes on 2 cores):
@@ -53,6 +55,13 @@
 #     .873 / .845.
 # No gain (worse on seed 42): the layout stays an option (--features layout), appearance
 # the default.
+# Session 12, a pool from two set-ups: BT_AL_SYNTH_ARENAS="open open open bedding" (the
+# bedding video gave 149 of the 600 sampled frames), 12-label cycles, BT_THREADS=1,
+# appearance features (35 and 32 min, two runs side by side):
+#   seed 43: .745/.745 .863/.763 .899/.870 .924/.927 .913/.928 (hybrid: 48 labels, 80%);
+#     mean .869 / .847.
+#   seed 44: .749/.749 .862/.863 .892/.908 .931/.931 .935/.929 (never); mean .874 / .876.
+# A rare set-up in the pool did not make hybrid pick better than random either.
 set -euo pipefail
 bin="${BT_BIN:-build/bin/behavtrack}"
 results="${BT_RESULTS:-.}"
@@ -67,18 +76,21 @@ dlc_project() {  # folder
   "$bin" -q frames split "$1" --test 0.2 --seed 7
 }
 
-# Three 60-second videos of 5 mice; BT_AL_SYNTH_FRAMES frames sampled by appearance, each labelled from its
-# video's truth (only the sampled frames: the pool a person would have labelled).
+# 60-second videos of 5 mice, one per word of BT_AL_SYNTH_ARENAS (the floor it is filmed on);
+# BT_AL_SYNTH_FRAMES frames sampled by appearance, each labelled from its video's truth
+# (only the sampled frames: the pool a person would have labelled).
 synth_project() {  # folder
-  local dir=$1
+  local dir=$1 seeds=() seed=11 arena
   "$bin" -q project init "$dir" --animals 5
-  for seed in 11 12 13; do
-    "$bin" -q synth --out "$work/synth$seed" --mice 5 --seconds 60 --seed "$seed"
+  for arena in ${BT_AL_SYNTH_ARENAS:-open open open}; do
+    "$bin" -q synth --out "$work/synth$seed" --mice 5 --seconds 60 --seed "$seed" --arena "$arena"
     "$bin" -q video add "$dir" "$work/synth$seed/video.mp4"
+    seeds+=("$seed")
+    seed=$((seed + 1))
   done
   "$bin" -q frames sample "$dir" --n "${BT_AL_SYNTH_FRAMES:-150}" --every "${BT_AL_SYNTH_EVERY:-5}" --seed 3
   local video=1
-  for seed in 11 12 13; do
+  for seed in "${seeds[@]}"; do
     sqlite3 "$dir/behavtrack.db" "SELECT frame_index FROM frames WHERE video_id = $video" > "$work/picked"
     /usr/bin/python3 - "$work/synth$seed/truth.json" "$work/picked" "$work/oracle$video.json" <<'EOF'
 import json, sys

@@ -95,6 +95,73 @@ TEST(PoseTrainSlow, ShortRunOnSyntheticMiceLowersTheLossAndFindsTheMice) {
   EXPECT_GE(m.n_matched, m.n_truth / 2) << m.to_json();
 }
 
+// An interrupted run resumed from its checkpoint ends with the weights and log of a run
+// never interrupted: the optimisers, the EMA and the per-epoch shuffling all carry over.
+TEST(PoseTrainResume, ResumedRunEndsWhereAnUninterruptedOneDoes) {
+  test::TempDir dir;
+  const PoseDataset train = synth_frames(4, 1, 5);
+  TrainOptions o;
+  o.input_px = 128;
+  o.refine_px = 32;
+  o.epochs = 4;
+  o.batch = 2;
+  o.seed = 9;
+  const TrainResult whole = train_pose_model(train, {}, Skeleton::default_mouse(), o,
+                                             dir / "whole", {});
+  EXPECT_EQ(whole.epochs_run, 4);
+
+  struct Interrupted {};
+  const ProgressCallback stop_after_two = [](const ProgressEvent& e) {
+    if (e.done >= 2 && !e.finished) throw Interrupted{};
+  };
+  EXPECT_THROW(train_pose_model(train, {}, Skeleton::default_mouse(), o, dir / "resumed",
+                                stop_after_two),
+               Interrupted);
+  ASSERT_TRUE(std::filesystem::exists(dir / "resumed" / "checkpoint.pt"));
+  // The callback reports at most 10 times a second, so the run stopped after epoch 2 or
+  // later. As if killed after logging the next epoch but before its checkpoint: that row
+  // must not stay.
+  const auto log_path = dir / "resumed" / "train_log.csv";
+  const size_t logged = read_csv(log_path).size() - 1;
+  ASSERT_GE(logged, 2u);
+  ASSERT_LT(logged, 4u);
+  write_file_atomically(log_path, read_file(log_path) + std::to_string(logged + 1) +
+                                      ",0.0,0.1,9,9,9,9,9,9,0,0,0,0,0\n");
+
+  o.resume = true;
+  const TrainResult resumed = train_pose_model(train, {}, Skeleton::default_mouse(), o,
+                                               dir / "resumed", {});
+  EXPECT_EQ(resumed.epochs_run, 4);
+  EXPECT_FALSE(std::filesystem::exists(dir / "resumed" / "checkpoint.pt"));
+  // The saved weights predict alike, to float rounding (the files' bytes differ: TorchScript
+  // numbers its classes per process; measured differences ~1e-5 px).
+  PredictOptions p;
+  p.score_min = 0.001f;
+  const auto predicted = [&](const char* name) {
+    return predict_dataset(PoseModel::load(dir / name, Device{}), train, p, {});
+  };
+  const auto from_whole = predicted("whole"), from_resumed = predicted("resumed");
+  ASSERT_EQ(from_whole.size(), from_resumed.size());
+  for (size_t i = 0; i < from_whole.size(); ++i) {
+    ASSERT_EQ(from_whole[i].size(), from_resumed[i].size()) << "image " << i;
+    for (size_t j = 0; j < from_whole[i].size(); ++j) {
+      EXPECT_NEAR(from_whole[i][j].score, from_resumed[i][j].score, 1e-4);
+      EXPECT_NEAR(from_whole[i][j].box.x1, from_resumed[i][j].box.x1, 0.01);
+      EXPECT_NEAR(from_whole[i][j].keypoints[0].x, from_resumed[i][j].keypoints[0].x, 0.01);
+    }
+  }
+  const auto a = read_csv(dir / "whole" / "train_log.csv"), b = read_csv(log_path);
+  ASSERT_EQ(a.size(), 5u);
+  ASSERT_EQ(b.size(), 5u);
+  for (size_t row = 0; row < a.size(); ++row) {
+    auto without_seconds = [](std::vector<std::string> r) {
+      r.erase(r.begin() + 1);
+      return r;
+    };
+    EXPECT_EQ(without_seconds(a[row]), without_seconds(b[row])) << "row " << row;
+  }
+}
+
 TEST(PoseModelInfo, SkeletonMismatchIsAClearError) {
   ModelInfo info;
   const Skeleton other = Skeleton::from_names("snout,tail", "");

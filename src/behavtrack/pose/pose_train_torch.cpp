@@ -12,6 +12,8 @@
 #include <numeric>
 #include <optional>
 #include <random>
+#include <sstream>
+#include <tuple>
 
 #include "behavtrack/core/atomic_file.h"
 #include "behavtrack/core/error.h"
@@ -377,15 +379,9 @@ struct Sample {
   int image = 0, instance = 0;
 };
 
-}  // namespace
-
-TrainResult train_pose_model(const PoseDataset& train, const PoseDataset& val_in,
-                             const Skeleton& skeleton, const TrainOptions& options,
-                             const std::filesystem::path& out_dir,
-                             const ProgressCallback& progress) {
-  options.validate();
-  skeleton.validate();
-  const int k = skeleton.size();
+// Every labelled instance of the training set (the refiner's crops, in order); throws
+// naming the first image that is not 8-bit BGR or holds an instance of another skeleton.
+std::vector<Sample> labelled_instances(const PoseDataset& train, int k) {
   std::vector<Sample> instances;
   for (size_t i = 0; i < train.size(); ++i) {
     if (train[i].image.empty() || train[i].image.type() != CV_8UC3)
@@ -402,64 +398,103 @@ TrainResult train_pose_model(const PoseDataset& train, const PoseDataset& val_in
   }
   if (instances.empty())
     throw_invalid("training set: no labelled instance; label (or confirm) some frames first");
-  const PoseDataset& val = val_in.empty() ? train : val_in;
+  return instances;
+}
 
-  const Device device = Device::parse(options.device);
-  const torch::Device dev = nn::to_torch_device(device);
-  torch::manual_seed(options.seed);
-  int epochs = options.epochs, batch = options.batch;
-  {
-    int e = 0, b = 0;
-    default_schedule(static_cast<int>(train.size()), e, b);
-    if (epochs == 0) epochs = e;
-    if (batch == 0) batch = b;
-  }
-  batch = std::min<int>(batch, static_cast<int>(train.size()));
-  if (options.steps > 0) {
-    // An epoch drops its last partial batch (the detector loop below).
-    const int batches_per_epoch = std::max(1, static_cast<int>(train.size()) / batch);
-    epochs = (options.steps + batches_per_epoch - 1) / batches_per_epoch;
-  }
+struct Schedule {
+  int epochs = 0, batch = 0;
+};
 
-  int net_version = options.net_version;
-  std::optional<ModelInfo> from;
-  if (!options.from_model.empty()) {
-    from = read_model_info(options.from_model);
-    from->check_skeleton(skeleton, options.from_model.string());
-    if (from->size != options.size || from->refine_px != options.refine_px)
-      throw_invalid(fmt::format("from_model {}: size {} / refine_px {} differ from this run's "
-                                "{} / {}",
-                                bt::quoted(options.from_model.string()), from->size,
-                                from->refine_px, options.size, options.refine_px));
-    net_version = from->net_version;  // fine-tuning keeps the model's networks
+// The options' epochs and batch, BehavTrack's table where they are 0; with steps > 0, as
+// many epochs as give that many batches.
+Schedule training_schedule(const TrainOptions& o, int n_train) {
+  Schedule table;
+  default_schedule(n_train, table.epochs, table.batch);
+  Schedule s{o.epochs ? o.epochs : table.epochs, o.batch ? o.batch : table.batch};
+  s.batch = std::min(s.batch, n_train);
+  if (o.steps > 0) {
+    // An epoch drops its last partial batch (train_detector_epoch).
+    const int batches_per_epoch = std::max(1, n_train / s.batch);
+    s.epochs = (o.steps + batches_per_epoch - 1) / batches_per_epoch;
   }
-  PoseNets nets(options.size, k, options.input_px, options.refine_px, net_version);
-  PoseNets ema(options.size, k, options.input_px, options.refine_px, net_version);
-  if (from) {
-    torch::serialize::InputArchive archive;
-    archive.load_from((options.from_model / "weights.pt").string());
-    nets.load(archive);
-  }
-  nets.to(dev);
-  ema.to(dev);
-  Ema ema_det(*nets.detector, *ema.detector);
-  std::unique_ptr<Ema> ema_ref;
-  if (nets.refiner) ema_ref = std::make_unique<Ema>(*nets.refiner, *ema.refiner);
-  auto opt_det = make_optimizer(*nets.detector, options);
-  std::unique_ptr<torch::optim::AdamW> opt_ref;
-  if (nets.refiner) opt_ref = make_optimizer(*nets.refiner, options);
+  return s;
+}
 
-  std::filesystem::create_directories(out_dir);
-  const auto checkpoint_path = out_dir / "checkpoint.pt";
-  int start_epoch = 0;
-  double best_fitness = -1e9, elapsed_before_s = 0;
+// The model to fine-tune from, checked against this run's skeleton and sizes.
+std::optional<ModelInfo> base_model(const TrainOptions& o, const Skeleton& skeleton) {
+  if (o.from_model.empty()) return std::nullopt;
+  ModelInfo from = read_model_info(o.from_model);
+  from.check_skeleton(skeleton, o.from_model.string());
+  if (from.size != o.size || from.refine_px != o.refine_px)
+    throw_invalid(fmt::format("from_model {}: size {} / refine_px {} differ from this run's "
+                              "{} / {}",
+                              bt::quoted(o.from_model.string()), from.size, from.refine_px,
+                              o.size, o.refine_px));
+  return from;
+}
+
+// Where a run stands: what a checkpoint saves and --resume restores.
+struct RunState {
+  int epochs_done = 0;
+  double best_fitness = -1e9;
   int best_epoch = -1;
-  if (options.resume) {
-    if (!std::filesystem::exists(checkpoint_path))
-      throw_not_found(fmt::format("resume: {} has no checkpoint.pt; train without --resume",
-                                  bt::quoted(out_dir.string())));
+  double elapsed_s = 0;  // training time of the earlier sessions of this run
+};
+
+// The networks being trained, their EMA copies (what is validated and saved as the model)
+// and the optimisers. Construct after torch::manual_seed: both sets of weights draw from it.
+class TrainingNets {
+ public:
+  TrainingNets(const TrainOptions& o, int k, int net_version, const std::filesystem::path& weights,
+               const torch::Device& dev)
+      : nets(o.size, k, o.input_px, o.refine_px, net_version),
+        ema(o.size, k, o.input_px, o.refine_px, net_version) {
+    if (!weights.empty()) {
+      torch::serialize::InputArchive archive;
+      archive.load_from(weights.string());
+      nets.load(archive);
+    }
+    nets.to(dev);
+    ema.to(dev);
+    ema_det = std::make_unique<Ema>(*nets.detector, *ema.detector);
+    opt_det = make_optimizer(*nets.detector, o);
+    if (nets.refiner) {
+      ema_ref = std::make_unique<Ema>(*nets.refiner, *ema.refiner);
+      opt_ref = make_optimizer(*nets.refiner, o);
+    }
+  }
+
+  void set_learning_rate(double lr) {
+    set_lr(*opt_det, lr);
+    if (opt_ref) set_lr(*opt_ref, lr);
+  }
+
+  // Written to a sibling and renamed, so a kill leaves the previous checkpoint whole.
+  void save_checkpoint(const std::filesystem::path& path, const RunState& state) {
+    torch::serialize::OutputArchive a, model_a, ema_a, od, orf;
+    nets.save(model_a);
+    a.write("model", model_a);
+    ema.save(ema_a);
+    a.write("ema", ema_a);
+    opt_det->save(od);
+    a.write("opt_det", od);
+    if (opt_ref) {
+      opt_ref->save(orf);
+      a.write("opt_ref", orf);
+    }
+    a.write("epoch", c10::IValue(static_cast<int64_t>(state.epochs_done)));
+    a.write("best_fitness", c10::IValue(state.best_fitness));
+    a.write("best_epoch", c10::IValue(static_cast<int64_t>(state.best_epoch)));
+    a.write("elapsed_s", c10::IValue(state.elapsed_s));
+    a.write("ema_updates", c10::IValue(static_cast<int64_t>(ema_det->updates_)));
+    const auto tmp = temporary_sibling(path);
+    a.save_to(tmp.string());
+    std::filesystem::rename(tmp, path);
+  }
+
+  RunState load_checkpoint(const std::filesystem::path& path, const torch::Device& dev) {
     torch::serialize::InputArchive a;
-    a.load_from(checkpoint_path.string(), dev);
+    a.load_from(path.string(), dev);
     torch::serialize::InputArchive model_a, ema_a, od, orf;
     a.read("model", model_a);
     nets.load(model_a);
@@ -471,217 +506,293 @@ TrainResult train_pose_model(const PoseDataset& train, const PoseDataset& val_in
       a.read("opt_ref", orf);
       opt_ref->load(orf);
     }
+    RunState state;
     c10::IValue v;
     a.read("epoch", v);
-    start_epoch = static_cast<int>(v.toInt());
+    state.epochs_done = static_cast<int>(v.toInt());
     a.read("best_fitness", v);
-    best_fitness = v.toDouble();
+    state.best_fitness = v.toDouble();
     a.read("best_epoch", v);
-    best_epoch = static_cast<int>(v.toInt());
+    state.best_epoch = static_cast<int>(v.toInt());
     a.read("elapsed_s", v);
-    elapsed_before_s = v.toDouble();
+    state.elapsed_s = v.toDouble();
     a.read("ema_updates", v);
-    ema_det.updates_ = v.toInt();
+    ema_det->updates_ = v.toInt();
     if (ema_ref) ema_ref->updates_ = v.toInt();
-    log_info("resuming at epoch {} of {}", start_epoch + 1, epochs);
+    return state;
   }
 
+  PoseNets nets, ema;
+  std::unique_ptr<Ema> ema_det, ema_ref;
+  std::unique_ptr<torch::optim::AdamW> opt_det, opt_ref;
+};
+
+// What one epoch's steps share.
+struct EpochInputs {
+  const PoseDataset& train;
+  const std::vector<Sample>& instances;
+  const Skeleton& skeleton;
+  const TrainOptions& options;
+  int batch = 1;
+  torch::Tensor anchor_xy, strides;  // the detector's, on the device
+  torch::Device device;
+};
+
+// Mean losses over an epoch's steps, for the training log.
+struct EpochLosses {
+  double box = 0, obj = 0, kpt = 0, vis = 0, heat = 0, offset = 0;
+  int detector_steps = 0, refiner_steps = 0;
+  double detector_mean(double sum) const { return sum / std::max(1, detector_steps); }
+  double refiner_mean(double sum) const { return sum / std::max(1, refiner_steps); }
+};
+
+// Detector: one pass over the shuffled images, augmented views; the last partial batch is
+// dropped (but an epoch has at least one batch).
+void train_detector_epoch(TrainingNets& t, const EpochInputs& in, std::mt19937& rng,
+                          EpochLosses& losses, Progress& bar) {
+  const int k = in.skeleton.size();
+  std::vector<int> order(in.train.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::shuffle(order.begin(), order.end(), rng);
+  const size_t batch = static_cast<size_t>(in.batch);
+  for (size_t start = 0; start + batch <= order.size() || start == 0; start += batch) {
+    std::vector<cv::Mat> images;
+    std::vector<Targets> targets;
+    for (size_t i = start; i < std::min(order.size(), start + batch); ++i) {
+      const PoseSample& s = in.train[order[i]];
+      Augmented a = random_view(s.image, s.instances, in.skeleton, in.options.input_px,
+                                in.options.augment, rng);
+      images.push_back(std::move(a.image));
+      targets.push_back(to_targets(a.instances, k));
+    }
+    const torch::Tensor x = to_input_tensor(images).to(in.device);
+    YoloPoseNet& detector = t.nets.detector;
+    const DetectorLoss loss =
+        detector_loss(detector, detector->forward(x), targets, in.anchor_xy, in.strides);
+    t.opt_det->zero_grad();
+    loss.total.backward();
+    torch::nn::utils::clip_grad_norm_(detector->parameters(), 10.0);
+    t.opt_det->step();
+    t.ema_det->update();
+    losses.box += loss.box.item<double>();
+    losses.obj += loss.obj.item<double>();
+    losses.kpt += loss.kpt.item<double>();
+    losses.vis += loss.vis.item<double>();
+    ++losses.detector_steps;
+    bar.set_detail(fmt::format("box {:.3f} obj {:.3f} kpt {:.3f}", losses.detector_mean(losses.box),
+                               losses.detector_mean(losses.obj), losses.detector_mean(losses.kpt)));
+    if (start + batch >= order.size()) break;
+  }
+}
+
+// A refiner crop around one labelled instance: jittered, scaled, rotated by any angle,
+// maybe mirrored, photometric noise; and its keypoints in the crop.
+std::pair<cv::Mat, Instance> refiner_view(const EpochInputs& in, const Sample& sample,
+                                          std::mt19937& rng) {
+  std::uniform_real_distribution<double> u(0, 1);
+  std::normal_distribution<double> jitter(0, 1);
+  const PoseSample& s = in.train[sample.image];
+  const Instance& inst = s.instances[sample.instance];
+  const double side = std::max(inst.box.width(), inst.box.height());
+  const cv::Point2d c(inst.box.cx() + 0.08 * side * jitter(rng),
+                      inst.box.cy() + 0.08 * side * jitter(rng));
+  const int px = in.options.refine_px;
+  const double scale = refine_scale(inst.box, px) * (0.85 + 0.3 * u(rng));
+  Augmented a = crop_view(s.image, {inst}, in.skeleton, c, scale, 360 * u(rng) - 180,
+                          u(rng) < in.options.augment.flip_probability, px, nullptr);
+  photometric(a.image, in.options.augment, rng);
+  Instance truth = a.instances.empty() ? Instance{} : a.instances[0];
+  truth.keypoints.resize(in.skeleton.size());
+  return {std::move(a.image), std::move(truth)};
+}
+
+// Refiner: refine_repeats crops of every labelled instance, shuffled.
+void train_refiner_epoch(TrainingNets& t, const EpochInputs& in, std::mt19937& rng,
+                         EpochLosses& losses) {
+  std::vector<Sample> order;
+  for (int r = 0; r < in.options.refine_repeats; ++r)
+    order.insert(order.end(), in.instances.begin(), in.instances.end());
+  std::shuffle(order.begin(), order.end(), rng);
+  const size_t batch = static_cast<size_t>(std::max(16, 2 * in.batch));
+  for (size_t start = 0; start < order.size(); start += batch) {
+    std::vector<cv::Mat> crops;
+    std::vector<Instance> truth;
+    for (size_t i = start; i < std::min(order.size(), start + batch); ++i) {
+      auto [crop, keypoints] = refiner_view(in, order[i], rng);
+      crops.push_back(std::move(crop));
+      truth.push_back(std::move(keypoints));
+    }
+    RefineBatch b = refine_batch(crops, truth, in.skeleton.size(), in.options.refine_px);
+    auto [heat, offset] = t.nets.refiner->forward(b.images.to(in.device));
+    const auto heat_loss = F::binary_cross_entropy_with_logits(heat, b.heat.to(in.device));
+    const auto mask = b.offset_mask.to(in.device).repeat_interleave(2, 1);
+    const auto off_loss =
+        (F::smooth_l1_loss(offset, b.offset.to(in.device),
+                           F::SmoothL1LossFuncOptions().reduction(torch::kNone)) *
+         mask)
+            .sum() /
+        mask.sum().clamp_min(1);
+    const auto total = kHeatGain * heat_loss + off_loss;
+    t.opt_ref->zero_grad();
+    total.backward();
+    torch::nn::utils::clip_grad_norm_(t.nets.refiner->parameters(), 10.0);
+    t.opt_ref->step();
+    t.ema_ref->update();
+    losses.heat += heat_loss.item<double>();
+    losses.offset += off_loss.item<double>();
+    ++losses.refiner_steps;
+  }
+}
+
+constexpr const char* kTrainLogHeader =
+    "epoch,seconds,lr,loss_box,loss_obj,loss_kpt,loss_vis,loss_heat,loss_offset,"
+    "val_box_ap50,val_box_ap50_95,val_oks_ap50_95,val_rmse_px,val_pck10\n";
+
+std::string train_log_row(int epoch, double seconds, double lr, const EpochLosses& l,
+                          const PoseMetrics& m) {
+  return fmt::format("{},{:.1f},{:.6f},{:.4f},{:.4f},{:.4f},{:.4f},{:.5f},{:.4f},{:.4f},{:.4f},"
+                     "{:.4f},{:.3f},{:.4f}\n",
+                     epoch, seconds, lr, l.detector_mean(l.box), l.detector_mean(l.obj),
+                     l.detector_mean(l.kpt), l.detector_mean(l.vis), l.refiner_mean(l.heat),
+                     l.refiner_mean(l.offset), m.box_ap50, m.box_ap50_95, m.oks_ap50_95,
+                     m.rmse_px, m.pck10);
+}
+
+// A resumed run's log: the rows of the epochs its checkpoint holds. A run killed after
+// logging an epoch but before checkpointing it trains that epoch again.
+std::string train_log_up_to(const std::filesystem::path& file, int epochs_done) {
+  std::string kept = kTrainLogHeader;
+  if (!std::filesystem::exists(file)) return kept;
+  std::stringstream in(read_file(file));
+  std::string line;
+  std::getline(in, line);  // the header
+  while (std::getline(in, line)) {
+    char* end = nullptr;
+    const long epoch = std::strtol(line.c_str(), &end, 10);
+    if (end != line.c_str() && epoch >= 1 && epoch <= epochs_done) kept += line + "\n";
+  }
+  return kept;
+}
+
+ModelInfo model_info(const TrainOptions& o, const Skeleton& skeleton, int net_version,
+                     const nlohmann::json& data) {
   ModelInfo info;
-  info.size = options.size;
-  info.input_px = options.input_px;
-  info.refine_px = options.refine_px;
+  info.size = o.size;
+  info.input_px = o.input_px;
+  info.refine_px = o.refine_px;
   info.net_version = net_version;
   info.skeleton = skeleton;
-  info.train_options_json = options.to_json();
-  info.data_json = nlohmann::json{{"n_train_images", train.size()},
-                                  {"n_train_instances", instances.size()},
-                                  {"n_val_images", val_in.size()},
-                                  {"epochs", epochs},
-                                  {"batch", batch}}
-                       .dump();
+  info.train_options_json = o.to_json();
+  info.data_json = data.dump();
+  return info;
+}
 
-  auto [anchor_xy, strides] = nets.detector->anchors(options.input_px, options.input_px);
-  anchor_xy = anchor_xy.to(dev);
-  strides = strides.to(dev);
-  const int refine_batch_size = std::max(16, 2 * batch);
+}  // namespace
+
+TrainResult train_pose_model(const PoseDataset& train, const PoseDataset& val_in,
+                             const Skeleton& skeleton, const TrainOptions& options,
+                             const std::filesystem::path& out_dir,
+                             const ProgressCallback& progress) {
+  options.validate();
+  skeleton.validate();
+  const std::vector<Sample> instances = labelled_instances(train, skeleton.size());
+  const PoseDataset& val = val_in.empty() ? train : val_in;
+  const Schedule schedule = training_schedule(options, static_cast<int>(train.size()));
+  const int epochs = schedule.epochs;
+  const std::optional<ModelInfo> from = base_model(options, skeleton);
+  const int net_version = from ? from->net_version : options.net_version;  // fine-tuning keeps the model's networks
+
+  const torch::Device dev = nn::to_torch_device(Device::parse(options.device));
+  torch::manual_seed(options.seed);
+  TrainingNets t(options, skeleton.size(), net_version,
+                 from ? options.from_model / "weights.pt" : std::filesystem::path(), dev);
+
+  std::filesystem::create_directories(out_dir);
+  const auto checkpoint_path = out_dir / "checkpoint.pt";
+  const auto log_path = out_dir / "train_log.csv";
+  RunState state;
+  std::string log = kTrainLogHeader;
+  if (options.resume) {
+    if (!std::filesystem::exists(checkpoint_path))
+      throw_not_found(fmt::format("resume: {} has no checkpoint.pt; train without --resume",
+                                  bt::quoted(out_dir.string())));
+    state = t.load_checkpoint(checkpoint_path, dev);
+    log = train_log_up_to(log_path, state.epochs_done);
+    log_info("resuming at epoch {} of {}", state.epochs_done + 1, epochs);
+  }
+
+  ModelInfo info = model_info(options, skeleton, net_version,
+                              {{"n_train_images", train.size()},
+                               {"n_train_instances", instances.size()},
+                               {"n_val_images", val_in.size()},
+                               {"epochs", epochs},
+                               {"batch", schedule.batch}});
+  EpochInputs in{train, instances, skeleton, options, schedule.batch, {}, {}, dev};
+  std::tie(in.anchor_xy, in.strides) = t.nets.detector->anchors(options.input_px, options.input_px);
+  in.anchor_xy = in.anchor_xy.to(dev);
+  in.strides = in.strides.to(dev);
   size_t val_max_det = 1;  // the animal count: the most instances labelled in one image
   for (const auto& s : val) val_max_det = std::max(val_max_det, s.instances.size());
 
-  std::string csv = "epoch,seconds,lr,loss_box,loss_obj,loss_kpt,loss_vis,loss_heat,loss_offset,"
-                    "val_box_ap50,val_box_ap50_95,val_oks_ap50_95,val_rmse_px,val_pck10\n";
-  if (options.resume && std::filesystem::exists(out_dir / "train_log.csv"))
-    csv = read_file(out_dir / "train_log.csv");
-
   const auto t0 = std::chrono::steady_clock::now();
-  const auto since = [](std::chrono::steady_clock::time_point t) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+  const auto since = [](std::chrono::steady_clock::time_point from_t) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - from_t).count();
   };
-  const auto elapsed = [&] {
-    return elapsed_before_s +
-           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  };
+  const double elapsed_before_s = state.elapsed_s;
+  const auto elapsed = [&] { return elapsed_before_s + since(t0); };
   const double limit_s = options.time_limit_min * 60;
   Progress bar("train pose", epochs, progress);
-  bar.advance(start_epoch);
+  bar.advance(state.epochs_done);
   TrainResult result;
   result.model_dir = out_dir;
   result.stop_reason = "epochs";
-  int epoch = start_epoch;
+  int epoch = state.epochs_done;
   for (; epoch < epochs; ++epoch) {
     std::mt19937 rng(static_cast<std::uint32_t>(options.seed * 1000003ULL + epoch));
     const double lr = lr_at(progress_fraction(epoch, epochs, elapsed(), limit_s), options);
-    set_lr(*opt_det, lr);
-    if (opt_ref) set_lr(*opt_ref, lr);
-    nets.train(true);
-
+    t.set_learning_rate(lr);
+    t.nets.train(true);
+    EpochLosses losses;
     const auto t_det = std::chrono::steady_clock::now();
-    // Detector: one pass over the shuffled images.
-    std::vector<int> order(train.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::shuffle(order.begin(), order.end(), rng);
-    double sums[6] = {0, 0, 0, 0, 0, 0};
-    int n_det = 0, n_ref = 0;
-    for (size_t start = 0; start + batch <= order.size() || start == 0; start += batch) {
-      std::vector<cv::Mat> images;
-      std::vector<Targets> targets;
-      for (size_t i = start; i < std::min(order.size(), start + batch); ++i) {
-        const PoseSample& s = train[order[i]];
-        Augmented a = random_view(s.image, s.instances, skeleton, options.input_px,
-                                  options.augment, rng);
-        images.push_back(std::move(a.image));
-        targets.push_back(to_targets(a.instances, k));
-      }
-      const torch::Tensor x = to_input_tensor(images).to(dev);
-      const DetectorLoss loss =
-          detector_loss(nets.detector, nets.detector->forward(x), targets, anchor_xy, strides);
-      opt_det->zero_grad();
-      loss.total.backward();
-      torch::nn::utils::clip_grad_norm_(nets.detector->parameters(), 10.0);
-      opt_det->step();
-      ema_det.update();
-      sums[0] += loss.box.item<double>();
-      sums[1] += loss.obj.item<double>();
-      sums[2] += loss.kpt.item<double>();
-      sums[3] += loss.vis.item<double>();
-      ++n_det;
-      bar.set_detail(fmt::format("box {:.3f} obj {:.3f} kpt {:.3f}", sums[0] / n_det,
-                                 sums[1] / n_det, sums[2] / n_det));
-      if (start + batch >= order.size()) break;
-    }
-
+    train_detector_epoch(t, in, rng, losses, bar);
     const double det_s = since(t_det);
     const auto t_ref = std::chrono::steady_clock::now();
-    // Refiner: crops around each labelled instance, jittered, rotated by any angle.
-    if (nets.refiner) {
-      std::vector<Sample> crops_order;
-      for (int r = 0; r < options.refine_repeats; ++r)
-        crops_order.insert(crops_order.end(), instances.begin(), instances.end());
-      std::shuffle(crops_order.begin(), crops_order.end(), rng);
-      std::uniform_real_distribution<double> u(0, 1);
-      std::normal_distribution<double> jitter(0, 1);
-      for (size_t start = 0; start < crops_order.size(); start += refine_batch_size) {
-        std::vector<cv::Mat> crops;
-        std::vector<Instance> truth;
-        for (size_t i = start; i < std::min(crops_order.size(), start + refine_batch_size); ++i) {
-          const PoseSample& s = train[crops_order[i].image];
-          const Instance& inst = s.instances[crops_order[i].instance];
-          const double side = std::max(inst.box.width(), inst.box.height());
-          const cv::Point2d c(inst.box.cx() + 0.08 * side * jitter(rng),
-                              inst.box.cy() + 0.08 * side * jitter(rng));
-          const double scale = refine_scale(inst.box, options.refine_px) *
-                               (0.85 + 0.3 * u(rng));
-          Augmented a = crop_view(s.image, {inst}, skeleton, c, scale, 360 * u(rng) - 180,
-                                  u(rng) < options.augment.flip_probability, options.refine_px,
-                                  nullptr);
-          photometric(a.image, options.augment, rng);
-          crops.push_back(std::move(a.image));
-          Instance t = a.instances.empty() ? Instance{} : a.instances[0];
-          t.keypoints.resize(k);
-          truth.push_back(std::move(t));
-        }
-        RefineBatch b = refine_batch(crops, truth, k, options.refine_px);
-        auto [heat, offset] = nets.refiner->forward(b.images.to(dev));
-        const auto heat_loss = F::binary_cross_entropy_with_logits(heat, b.heat.to(dev));
-        const auto mask = b.offset_mask.to(dev).repeat_interleave(2, 1);
-        const auto off_loss =
-            (F::smooth_l1_loss(offset, b.offset.to(dev),
-                               F::SmoothL1LossFuncOptions().reduction(torch::kNone)) *
-             mask)
-                .sum() /
-            mask.sum().clamp_min(1);
-        const auto total = kHeatGain * heat_loss + off_loss;
-        opt_ref->zero_grad();
-        total.backward();
-        torch::nn::utils::clip_grad_norm_(nets.refiner->parameters(), 10.0);
-        opt_ref->step();
-        ema_ref->update();
-        sums[4] += heat_loss.item<double>();
-        sums[5] += off_loss.item<double>();
-        ++n_ref;
-      }
-    }
-
+    if (t.nets.refiner) train_refiner_epoch(t, in, rng, losses);
     const double ref_s = since(t_ref);
+
     const auto t_val = std::chrono::steady_clock::now();
     // Validation with the EMA weights; the best are saved as the model. Skipped epochs are
     // never the last: the final epoch (by count or by the time the next would need) validates.
-    const double epoch_s = det_s + ref_s;
-    const bool last = epoch + 1 == epochs || (limit_s > 0 && elapsed() + epoch_s >= limit_s);
+    const bool last = epoch + 1 == epochs || (limit_s > 0 && elapsed() + det_s + ref_s >= limit_s);
     const bool validate_now = last || (epoch + 1) % options.val_every_epochs == 0;
     PoseMetrics m;
-    if (validate_now) m = validate_nets(ema, val, skeleton, dev, static_cast<int>(val_max_det));
-    const double f = validate_now ? fitness(m) : best_fitness;
+    if (validate_now) m = validate_nets(t.ema, val, skeleton, dev, static_cast<int>(val_max_det));
     info.epochs_run = epoch + 1;
     info.train_seconds = elapsed();
     // Ties go to the later (longer trained) weights.
-    if (validate_now && f >= best_fitness) {
-      best_fitness = f;
-      best_epoch = epoch;
+    if (validate_now && fitness(m) >= state.best_fitness) {
+      state.best_fitness = fitness(m);
+      state.best_epoch = epoch;
       info.metrics_json = m.to_json();
-      save_model_folder(ema, info, out_dir);
+      save_model_folder(t.ema, info, out_dir);
       result.val = m;
     }
-    csv += fmt::format("{},{:.1f},{:.6f},{:.4f},{:.4f},{:.4f},{:.4f},{:.5f},{:.4f},{:.4f},{:.4f},"
-                       "{:.4f},{:.3f},{:.4f}\n",
-                       epoch + 1, elapsed(), lr, sums[0] / std::max(1, n_det),
-                       sums[1] / std::max(1, n_det), sums[2] / std::max(1, n_det),
-                       sums[3] / std::max(1, n_det), sums[4] / std::max(1, n_ref),
-                       sums[5] / std::max(1, n_ref), m.box_ap50, m.box_ap50_95, m.oks_ap50_95,
-                       m.rmse_px, m.pck10);
-    write_file_atomically(out_dir / "train_log.csv", csv);
+    log += train_log_row(epoch + 1, elapsed(), lr, losses, m);
+    write_file_atomically(log_path, log);
     log_debug("epoch {}: detector {:.1f} s, refiner {:.1f} s, validation {:.1f} s; val box "
               "AP50 {:.3f} OKS AP {:.3f} RMSE {:.2f} px",
               epoch + 1, det_s, ref_s, since(t_val), m.box_ap50, m.oks_ap50_95, m.rmse_px);
+    state.epochs_done = epoch + 1;
+    state.elapsed_s = elapsed();
+    t.save_checkpoint(checkpoint_path, state);  // for --resume
     bar.set_detail(fmt::format("val RMSE {:.2f}px OKS AP {:.3f}", m.rmse_px, m.oks_ap50_95));
     bar.advance();
-
-    {  // checkpoint for --resume
-      torch::serialize::OutputArchive a, model_a, ema_a, od, orf;
-      nets.save(model_a);
-      a.write("model", model_a);
-      ema.save(ema_a);
-      a.write("ema", ema_a);
-      opt_det->save(od);
-      a.write("opt_det", od);
-      if (opt_ref) {
-        opt_ref->save(orf);
-        a.write("opt_ref", orf);
-      }
-      a.write("epoch", c10::IValue(static_cast<int64_t>(epoch + 1)));
-      a.write("best_fitness", c10::IValue(best_fitness));
-      a.write("best_epoch", c10::IValue(static_cast<int64_t>(best_epoch)));
-      a.write("elapsed_s", c10::IValue(elapsed()));
-      a.write("ema_updates", c10::IValue(static_cast<int64_t>(ema_det.updates_)));
-      const auto tmp = temporary_sibling(checkpoint_path);
-      a.save_to(tmp.string());
-      std::filesystem::rename(tmp, checkpoint_path);
-    }
     if (last && limit_s > 0 && epoch + 1 < epochs) {
       result.stop_reason = "time limit";
       ++epoch;
       break;
     }
-    if (epoch - best_epoch >= options.patience_epochs) {
+    if (epoch - state.best_epoch >= options.patience_epochs) {
       result.stop_reason = "early stop";
       ++epoch;
       break;
