@@ -700,7 +700,8 @@ TrainResult train_pose_model(const PoseDataset& train, const PoseDataset& val_in
   const Schedule schedule = training_schedule(options, static_cast<int>(train.size()));
   const int epochs = schedule.epochs;
   const std::optional<ModelInfo> from = base_model(options, skeleton);
-  const int net_version = from ? from->net_version : options.net_version;  // fine-tuning keeps the model's networks
+  // Fine-tuning keeps the base model's networks.
+  const int net_version = from ? from->net_version : options.net_version;
 
   const torch::Device dev = nn::to_torch_device(Device::parse(options.device));
   torch::manual_seed(options.seed);
