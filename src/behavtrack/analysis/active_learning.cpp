@@ -107,12 +107,13 @@ std::vector<float> feature_of(const PoolFrame& f, const cv::Mat& image) {
   return f.record.feature.empty() ? project::appearance_feature(image) : f.record.feature;
 }
 
-// A labelled frame in the diversity term's space: its labels' layout, or its appearance.
-std::vector<float> labelled_feature(const std::vector<Instance>& labels, const std::vector<float>& appearance,
-                                    const cv::Mat& image, int expected_animals, DiversityFeatures features) {
-  return features == DiversityFeatures::kLayout
-             ? pose_layout_feature(labels, image.cols, image.rows, expected_animals)
-             : appearance;
+// A frame in the diversity term's space: the layout of `mice` (its labels, or the model's
+// predictions), or its appearance, which `appearance()` gives only when it is asked for.
+template <typename AppearanceFn>
+std::vector<float> diversity_feature(DiversityFeatures features, const std::vector<Instance>& mice,
+                                     const cv::Mat& image, int expected_animals, AppearanceFn appearance) {
+  return features == DiversityFeatures::kLayout ? pose_layout_feature(mice, image.cols, image.rows, expected_animals)
+                                                : appearance();
 }
 
 // Predicts on each frame and its mirror image; returns acquisition candidates (key = index
@@ -131,9 +132,8 @@ std::vector<Candidate> score_pool(const pose::PoseModel& model, const std::vecto
     std::vector<Instance> pred = model.predict(image, po);
     const FrameUncertainty u = score_frame(pred, model.predict(mirror, po), model.info().skeleton, image.cols,
                                            expected_animals, weights);
-    std::vector<float> feature = features == DiversityFeatures::kLayout
-                                     ? pose_layout_feature(pred, image.cols, image.rows, expected_animals)
-                                     : feature_of(*frames[i], image);
+    std::vector<float> feature =
+        diversity_feature(features, pred, image, expected_animals, [&] { return feature_of(*frames[i], image); });
     pool.push_back({static_cast<std::int64_t>(i), frames[i]->record.stratum, std::move(feature), u.total});
     if (predictions) predictions->push_back(std::move(pred));
     bar.advance();
@@ -357,8 +357,8 @@ SimulateSummary simulate_active_learning(const fs::path& project_dir, const Simu
       for (std::size_t i : labelled) is_labelled[i] = true;
       std::vector<std::vector<float>> labelled_features;
       for (std::size_t i : labelled)
-        labelled_features.push_back(
-            labelled_feature(pool[i].instances, features[i], pool[i].image, p.expected_animals(), o.features));
+        labelled_features.push_back(diversity_feature(o.features, pool[i].instances, pool[i].image,
+                                                      p.expected_animals(), [&] { return features[i]; }));
       const std::vector<Candidate> candidates = simulation_candidates(
           model, pool, features, strata, is_labelled, strategy, p.expected_animals(), o.weights, o.features);
       for (std::size_t c : select_frames(candidates, labelled_features, o.per_cycle, strategy, o.seed + 1000 + cycle,
@@ -436,7 +436,8 @@ ActiveNextSummary active_next(const fs::path& project_dir, const ActiveNextOptio
   std::vector<std::vector<float>> labelled_features;
   for (const PoolFrame& f : parts.labelled) {
     const cv::Mat image = load_image(f.image);
-    labelled_features.push_back(labelled_feature(f.truth, feature_of(f, image), image, p.expected_animals(), o.features));
+    labelled_features.push_back(
+        diversity_feature(o.features, f.truth, image, p.expected_animals(), [&] { return feature_of(f, image); }));
   }
   const std::vector<std::size_t> picked =
       select_frames(pool, labelled_features, o.n, o.strategy, o.seed + s.cycle, o.hybrid_ramp_frames);
