@@ -98,6 +98,18 @@
 // lasting errors. Ratio above 10: IDF1 with colour 0.8108 -> 0.8248 on 300..305 (one
 // video), 0.9013 -> 0.9013 on 400..419, detections only 0.7788 -> 0.7785; above 4: 300..305
 // 0.8212 but seeds 301 and 305 worse (0.908 -> 0.825, 0.996 -> 0.943).
+// Session 13, tried and not kept: body area as a same-coat cue. Per detection, the pixels
+// further than 32 grey levels from the floor in its box grown by 10%, where that box touches
+// no other detection; each tracklet's 75th percentile against its identity's (pooled over
+// its tracklets so far), in the colour cost: 1.5 per 5% of |log ratio| beyond 0.05. On synth
+// truth (seeds 300..302, boxes touching no other) area varies 2-12% within a mouse against
+// 13-22% for nose-to-tail length, and mice differ by up to +-16% (length +-8%). Tuning seeds
+// 300..305: IDF1 0.811 -> 0.910; held out, 100..105: 0.913 -> 0.916, 400..419: 0.903 ->
+// 0.873 (5 videos better, 8 worse, lasting same-coat errors 2.0 -> 4.8); at least 30 area
+// samples per tracklet: 0.844 and 0.892. The synth's own label image as the area (no
+// measurement error) gave 0.893 on 400..419 too: curled, grooming and rearing postures move
+// a tracklet's area as much as the difference between two mice, and with ~400 contacts a
+// video a cue wrong at 1% of them makes more errors than the ~3 it can mend.
 // Coordinates: pixels, origin top-left. Thread safety: pure function.
 #pragma once
 
