@@ -117,6 +117,128 @@ FrameDetectorOptions detector_options(const TrackRunOptions& o) {
   return d;
 }
 
+// What a run reads: the video when given, and either a detector on it or a detections
+// file (whose header carries the skeleton, size and frame rate).
+struct TrackInputs {
+  std::unique_ptr<FrameReader> video;
+  std::optional<VideoFacts> facts;
+  std::unique_ptr<FrameDetector> detector;  // set when detecting with --model
+  InstancesFile detections;                 // frames empty when detecting
+};
+
+TrackInputs open_inputs(const TrackRunOptions& o) {
+  TrackInputs in;
+  if (!o.video.empty()) {
+    in.video = open_frame_reader(o.video);
+    in.facts = in.video->facts();
+  }
+  if (o.model.empty()) {
+    in.detections = load_detections(o, in.facts);
+  } else {
+    in.detector = open_frame_detector(detector_options(o), o.video);
+    in.detections.header.skeleton = in.detector->skeleton();
+  }
+  return in;
+}
+
+// What a run writes, frame by frame as tracks become final: tracks.json, tracks.csv and
+// the render. Nothing appears under its final name before commit().
+class TrackOutputs {
+ public:
+  TrackOutputs(const TrackRunOptions& o, const InstancesHeader& header)
+      : out_dir_(o.out_dir), render_(o.render), json_(out_dir_ / "tracks.json", header),
+        csv_(out_dir_ / "tracks.csv", header) {
+    if (!o.render.empty()) renderer_ = std::make_unique<Renderer>(o, header);
+  }
+  void write(const std::vector<FrameInstances>& done) {
+    for (const FrameInstances& f : done) {
+      json_.add_frame(f);
+      csv_.add_frame(f);
+      if (renderer_) renderer_->write_until(f.frame, &f);
+      instances_ += static_cast<std::int64_t>(f.instances.size());
+    }
+  }
+  // Finishes the render and moves the tables into place; fills the summary's paths and
+  // instance count.
+  void commit(TrackRunSummary& s) {
+    if (renderer_) renderer_->finish();
+    json_.commit();
+    csv_.commit();
+    s.tracks_json = out_dir_ / "tracks.json", s.tracks_csv = out_dir_ / "tracks.csv";
+    s.run_json = out_dir_ / "run.json", s.render = render_;
+    s.instances = instances_;
+  }
+
+ private:
+  const fs::path out_dir_, render_;
+  InstancesJsonWriter json_;
+  TracksCsvWriter csv_;
+  std::unique_ptr<Renderer> renderer_;
+  std::int64_t instances_ = 0;
+};
+
+// The frames through the streaming tracker, in order. Without the offline identity pass
+// each frame goes to the outputs as soon as the tracker settles it; with it (a known count
+// and tracker.offline_identities) every output frame, the detections and their histograms
+// are held until finish() has run the pass.
+class StreamingPass {
+ public:
+  StreamingPass(const TrackRunOptions& o, const InstancesHeader& header, bool use_appearance, TrackOutputs& out)
+      : o_(o), header_(header), use_appearance_(use_appearance),
+        offline_(o.tracker.offline_identities && o.tracker.animals > 0), out_(out),
+        tracker_(o.tracker, header.skeleton, header.fps, header.width, header.height) {}
+
+  bool uses_appearance() const { return use_appearance_; }
+
+  // One frame's detections, with the image their colour histograms come from (null: none).
+  void step(const FrameInstances& f, const cv::Mat* image) {
+    std::vector<Appearance> appearances;
+    if (use_appearance_ && image) appearances = appearance_histograms(*image, f.instances);
+    const auto t0 = Clock::now();
+    std::vector<FrameInstances> done = tracker_.push(f, appearances);
+    if (offline_) pushed_.push_back(f);
+    if (offline_ && use_appearance_) pushed_appearances_.push_back(appearances);
+    tracker_s_ += std::chrono::duration<double>(Clock::now() - t0).count();
+    consume(std::move(done));
+  }
+
+  // Flushes the tracker, runs the offline pass when on, and writes what is left.
+  TrackRunSummary finish() {
+    consume(tracker_.flush());
+    TrackRunSummary s;
+    if (offline_) {
+      IdentityResolverStats resolved;
+      out_.write(resolve_offline(std::move(held_), o_.tracker, header_.skeleton, header_.fps, header_.width,
+                                 header_.height, pushed_, use_appearance_ ? &pushed_appearances_ : nullptr, &resolved));
+      s.offline_episodes = resolved.episodes, s.offline_changed = resolved.changed, s.offline_repaired = resolved.repaired;
+    }
+    const TrackerStats& st = tracker_.stats();
+    s.frames = st.frames;
+    s.detections = st.detections_in;
+    s.interpolated = st.interpolated;
+    s.flips = st.flips;
+    s.identities = st.identities;
+    s.association_frames_s = tracker_s_ > 0 ? st.frames / tracker_s_ : 0;
+    return s;
+  }
+
+ private:
+  void consume(std::vector<FrameInstances> done) {
+    if (!offline_) return out_.write(done);
+    for (FrameInstances& f : done) held_.push_back(std::move(f));
+  }
+
+  const TrackRunOptions& o_;
+  const InstancesHeader& header_;
+  const bool use_appearance_, offline_;
+  TrackOutputs& out_;
+  Tracker tracker_;
+  double tracker_s_ = 0;                    // seconds spent in the tracker (association speed)
+  std::vector<FrameInstances> held_;        // output frames awaiting the offline pass
+  std::vector<FrameInstances> pushed_;      // the detections again, for the backward run
+  CompactHistograms pushed_appearances_;    // and their histograms, when used
+};
+
 void write_run_json(const fs::path& path, const TrackRunOptions& o, const TrackRunSummary& s) {
   nlohmann::ordered_json j;
   j["command"] = "track";
@@ -180,99 +302,32 @@ std::string tracker_options_json(const TrackerOptions& o) {
 TrackRunSummary run_tracking(const TrackRunOptions& o, const ProgressCallback& progress) {
   o.validate();
   const auto start = Clock::now();
-  std::unique_ptr<FrameReader> video;
-  std::optional<VideoFacts> facts;
-  if (!o.video.empty()) {
-    video = open_frame_reader(o.video);
-    facts = video->facts();
-  }
-  std::unique_ptr<FrameDetector> detector;
-  InstancesFile detections;
-  if (o.model.empty()) {
-    detections = load_detections(o, facts);
-  } else {
-    detector = open_frame_detector(detector_options(o), o.video);
-    detections.header.skeleton = detector->skeleton();
-  }
-  const InstancesHeader header = output_header(o, detections.header, facts);
+  TrackInputs in = open_inputs(o);
+  const InstancesHeader header = output_header(o, in.detections.header, in.facts);
   std::error_code ec;
   fs::create_directories(o.out_dir, ec);
   if (ec) throw_io("--out " + quoted(o.out_dir.string()) + ": cannot create the folder: " + ec.message());
 
-  TrackRunSummary s;
-  s.tracks_json = o.out_dir / "tracks.json";
-  s.tracks_csv = o.out_dir / "tracks.csv";
-  s.run_json = o.out_dir / "run.json";
-  s.render = o.render;
-  InstancesJsonWriter json_out(s.tracks_json, header);
-  TracksCsvWriter csv_out(s.tracks_csv, header);
-  std::unique_ptr<Renderer> renderer;
-  if (!o.render.empty()) renderer = std::make_unique<Renderer>(o, header);
-  const bool offline = o.tracker.offline_identities && o.tracker.animals > 0;
-  const bool use_appearance = video && o.appearance && o.tracker.uses_appearance();
-
-  Tracker tracker(o.tracker, header.skeleton, header.fps, header.width, header.height);
-  const std::string name = (detector ? o.video : o.detections).filename().string();
-  const auto n_frames = detector ? facts->n_frames : static_cast<std::int64_t>(detections.frames.size());
+  TrackOutputs out(o, header);
+  StreamingPass pass(o, header, in.video && o.appearance && o.tracker.uses_appearance(), out);
+  const std::string name = (in.detector ? o.video : o.detections).filename().string();
+  const auto n_frames = in.detector ? in.facts->n_frames : static_cast<std::int64_t>(in.detections.frames.size());
   Progress bar("track " + name, n_frames, progress);
-  double tracker_s = 0;
-  // With the offline identity pass every frame is held until the end, then written.
-  std::vector<FrameInstances> held;
-  auto write = [&](const std::vector<FrameInstances>& done) {
-    for (const FrameInstances& f : done) {
-      json_out.add_frame(f);
-      csv_out.add_frame(f);
-      if (renderer) renderer->write_until(f.frame, &f);
-      s.instances += static_cast<std::int64_t>(f.instances.size());
-    }
-  };
-  std::vector<FrameInstances> pushed;  // the detections again, for the backward run
-  CompactHistograms pushed_appearances;  // and their histograms, when used
-  auto consume = [&](std::vector<FrameInstances> done) {
-    if (!offline) return write(done);
-    for (FrameInstances& f : done) held.push_back(std::move(f));
-  };
-  // One frame's detections into the tracker, with their colour histograms when used.
-  auto step = [&](const FrameInstances& f, const cv::Mat* image) {
-    std::vector<Appearance> appearances;
-    if (use_appearance && image)
-      appearances = appearance_histograms(*image, f.instances);
-    const auto t0 = Clock::now();
-    std::vector<FrameInstances> done = tracker.push(f, appearances);
-    if (offline) pushed.push_back(f);
-    if (offline && use_appearance) pushed_appearances.push_back(appearances);
-    tracker_s += std::chrono::duration<double>(Clock::now() - t0).count();
-    consume(done);
-    bar.advance();
-  };
-  if (detector) {
-    for (FrameIndex f = 0; f < facts->n_frames; ++f) {
-      const cv::Mat& image = video->at(f);
-      step({f, detector->detect(image)}, &image);
+  if (in.detector) {
+    for (FrameIndex f = 0; f < in.facts->n_frames; ++f) {
+      const cv::Mat& image = in.video->at(f);
+      pass.step({f, in.detector->detect(image)}, &image);
+      bar.advance();
     }
   } else {
-    for (const FrameInstances& f : detections.frames)
-      step(f, use_appearance && f.frame < facts->n_frames ? &video->at(f.frame) : nullptr);
+    for (const FrameInstances& f : in.detections.frames) {
+      pass.step(f, pass.uses_appearance() && f.frame < in.facts->n_frames ? &in.video->at(f.frame) : nullptr);
+      bar.advance();
+    }
   }
-  consume(tracker.flush());
-  if (offline) {
-    IdentityResolverStats resolved;
-    write(resolve_offline(std::move(held), o.tracker, header.skeleton, header.fps, header.width, header.height, pushed,
-                          use_appearance ? &pushed_appearances : nullptr, &resolved));
-    s.offline_episodes = resolved.episodes, s.offline_changed = resolved.changed, s.offline_repaired = resolved.repaired;
-  }
+  TrackRunSummary s = pass.finish();
   bar.finish();
-  if (renderer) renderer->finish();
-
-  const TrackerStats& st = tracker.stats();
-  s.frames = st.frames;
-  s.detections = st.detections_in;
-  s.interpolated = st.interpolated;
-  s.flips = st.flips;
-  s.identities = st.identities;
-  s.association_frames_s = tracker_s > 0 ? st.frames / tracker_s : 0;
-  json_out.commit();
-  csv_out.commit();
+  out.commit(s);
   write_run_json(s.run_json, o, s);
   s.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   log_info("track: {} frames, {} ids, association {:.0f} frames/s", s.frames, s.identities, s.association_frames_s);
