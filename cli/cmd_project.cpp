@@ -144,7 +144,7 @@ void run_split(const SplitFlags& f) {
 // ---- labels ----
 
 struct LabelFlags {
-  std::string dir, format, path, split;
+  std::string dir, format, path, split, keypoint_map;
   long long video = 0;
   int cycle = -1;
   bool unconfirmed = false;
@@ -158,6 +158,7 @@ void run_import(const LabelFlags& f, const bt::cli::Context& ctx) {
   o.path = f.path;
   if (f.video > 0) o.video_id = f.video;
   o.confirmed = !f.unconfirmed;
+  o.keypoint_map = bp::parse_keypoint_map(f.keypoint_map);
   o.validate();
   bp::Project p = bp::Project::open(f.dir);
   const bp::ImportSummary s = bp::import_labels(p, o, ctx.progress());
@@ -292,6 +293,9 @@ const bt::cli::CommandRegistration kLabels(
       i->add_option("--fps", in->in.fps, "boris: frames per second of the video (default: the video's)");
       i->add_option("--offset-s", in->in.start_offset_s, "boris: media time of the video's first frame, seconds (default 0)");
       i->add_option("--box-margin-px", in->in.derived_box_margin_px, "dlc, npy without boxes: derived box margin around the keypoints, pixels (default 10)");
+      i->add_option("--keypoint-map", in->keypoint_map,
+                    "dlc, coco: the file's keypoint names as the project's, FILE=PROJECT,... ; FILE= leaves one out "
+                    "(e.g. snout=nose,leftear=earL,rightear=earR,tailbase=tailB,tailend=)");
       i->add_option("--author", in->in.author, "Author recorded with the imported labels (default import)");
       i->add_flag("--unconfirmed", in->unconfirmed, "Import as unconfirmed predictions instead of confirmed labels");
       i->callback([in, &ctx] { run_import(*in, ctx); });

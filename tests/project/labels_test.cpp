@@ -318,11 +318,11 @@ TEST(ProjectLabels, SkeletonMismatchIsRefusedForDlcYoloAndCoco) {
   export_to(dlc, LabelFormat::kYolo, tmp / "yolo");
   export_to(dlc, LabelFormat::kCoco, tmp / "coco");
   Project p = Project::create(tmp / "mouse", {});  // nose, earL, earR, tailB
-  EXPECT_NE(error_of([&] { import(p, LabelFormat::kDlc, dlc_csv()); })
-                .find("skeleton mismatch: bodypart 'snout' is not one of the project's keypoints (nose, earL, earR, tailB)"),
-            std::string::npos);
-  EXPECT_NE(error_of([&] { import(p, LabelFormat::kCoco, tmp / "coco"); }).find("keypoints: skeleton mismatch"),
-            std::string::npos);
+  const std::string mismatch =
+      "skeleton mismatch: keypoint 'snout' is not one of the project's keypoints (nose, earL, earR, tailB); "
+      "rename it with --keypoint-map snout=NAME";
+  EXPECT_NE(error_of([&] { import(p, LabelFormat::kDlc, dlc_csv()); }).find(mismatch), std::string::npos);
+  EXPECT_NE(error_of([&] { import(p, LabelFormat::kCoco, tmp / "coco"); }).find(mismatch), std::string::npos);
   ProjectOptions five;
   five.skeleton = Skeleton::from_names("a,b,c,d,e", "");
   Project q = Project::create(tmp / "five", five);
@@ -331,6 +331,74 @@ TEST(ProjectLabels, SkeletonMismatchIsRefusedForDlcYoloAndCoco) {
             std::string::npos);
   expect_nothing_written(p);
   expect_nothing_written(q);
+}
+
+ImportSummary import_mapped(Project& p, LabelFormat f, const fs::path& path, const std::string& map) {
+  ImportOptions o;
+  o.format = f;
+  o.path = path;
+  o.keypoint_map = parse_keypoint_map(map);
+  o.validate();
+  return import_labels(p, o, {});
+}
+
+// DeepLabCut's data names its keypoints snout, leftear, rightear, tailbase; a project with
+// behavtrack's default names takes them through the map, and COCO files the same way.
+TEST(ProjectLabels, KeypointMapImportsDlcAndCocoUnderTheProjectsNames) {
+  TempDir tmp;
+  Project dlc = Project::create(tmp / "dlc", dlc_options());
+  import(dlc, LabelFormat::kDlc, dlc_csv());
+  export_to(dlc, LabelFormat::kCoco, tmp / "coco");
+  const std::string rename = "snout=nose,leftear=earL,rightear=earR,tailbase=tailB";
+  Project from_dlc = Project::create(tmp / "from-dlc", {});  // nose, earL, earR, tailB
+  EXPECT_EQ(import_mapped(from_dlc, LabelFormat::kDlc, dlc_csv(), rename).frames, 116);
+  expect_same_labels(dlc, from_dlc, 0);
+  Project from_coco = Project::create(tmp / "from-coco", {});
+  EXPECT_EQ(import_mapped(from_coco, LabelFormat::kCoco, tmp / "coco", rename).frames, 116);
+  expect_same_labels(dlc, from_coco, 1e-6);
+
+  // Left out, and the project's order differing from the file's: ears swapped, no tail.
+  ProjectOptions three;
+  three.skeleton = Skeleton::from_names("rightear,leftear,snout", "");
+  Project partial = Project::create(tmp / "partial", three);
+  import_mapped(partial, LabelFormat::kDlc, dlc_csv(), "tailbase=");
+  Project partial_coco = Project::create(tmp / "partial-coco", three);
+  import_mapped(partial_coco, LabelFormat::kCoco, tmp / "coco", "tailbase=");
+  const auto full = all_labels(dlc);
+  for (const Project* q : {&partial, &partial_coco})
+    for (const auto& [name, insts] : all_labels(*q)) {
+      ASSERT_EQ(insts.size(), 1u) << name;
+      const auto& got = insts[0].instance.keypoints;
+      const auto& want = full.at(name)[0].instance.keypoints;  // snout, leftear, rightear, tailbase
+      ASSERT_EQ(got.size(), 3u);
+      EXPECT_NEAR(got[0].x, want[2].x, 1e-6) << name;
+      EXPECT_NEAR(got[1].y, want[1].y, 1e-6) << name;
+      EXPECT_NEAR(got[2].x, want[0].x, 1e-6) << name;
+    }
+}
+
+TEST(ProjectLabels, KeypointMapMistakesAreRefusedBeforeAnyWork) {
+  TempDir tmp;
+  Project p = Project::create(tmp / "p", {});  // nose, earL, earR, tailB
+  auto refused = [&](LabelFormat f, const std::string& map) {
+    return error_of([&] { import_mapped(p, f, dlc_csv(), map); });
+  };
+  const std::string ok = "leftear=earL,rightear=earR,tailbase=tailB";
+  EXPECT_NE(refused(LabelFormat::kDlc, "snot=nose," + ok).find("--keypoint-map names 'snot', which is not a keypoint of the file"),
+            std::string::npos);
+  EXPECT_NE(refused(LabelFormat::kDlc, "snout=muzzle," + ok)
+                .find("--keypoint-map snout=muzzle: 'muzzle' is not one of the project's keypoints (nose, earL, earR, tailB)"),
+            std::string::npos);
+  EXPECT_NE(refused(LabelFormat::kDlc, "snout=nose,leftear=earL,rightear=earL,tailbase=tailB")
+                .find("keypoints 'leftear' and 'rightear' would both be the project's 'earL'"),
+            std::string::npos);
+  EXPECT_NE(refused(LabelFormat::kDlc, "snout").find("--keypoint-map entry 'snout': expected FILE_NAME=PROJECT_NAME"),
+            std::string::npos);
+  EXPECT_NE(refused(LabelFormat::kDlc, "=nose").find("the file's keypoint name is empty"), std::string::npos);
+  EXPECT_NE(refused(LabelFormat::kDlc, "snout=nose,snout=earL").find("'snout' is mapped twice"), std::string::npos);
+  EXPECT_NE(refused(LabelFormat::kYolo, "snout=nose").find("--keypoint-map: only dlc and coco files name their keypoints"),
+            std::string::npos);
+  expect_nothing_written(p);
 }
 
 TEST(ProjectLabels, TruncatedJsonIsRefusedWithTheFileName) {

@@ -45,6 +45,27 @@ void ImportOptions::validate() const {
                                                   std::to_string(derived_box_margin_px) + ": must be > 0");
   if (!(fps >= 0) || !std::isfinite(fps)) throw_invalid("import options: fps " + std::to_string(fps) + ": must be >= 0");
   if (!std::isfinite(start_offset_s)) throw_invalid("import options: start_offset_s: must be a finite number");
+  if (!keypoint_map.empty() && format != LabelFormat::kDlc && format != LabelFormat::kCoco)
+    throw_invalid(std::string("--keypoint-map: only dlc and coco files name their keypoints; a ") + to_string(format) +
+                  " import takes them in the project's order");
+}
+
+std::map<std::string, std::string> parse_keypoint_map(const std::string& text) {
+  std::map<std::string, std::string> out;
+  std::size_t begin = 0;
+  while (begin <= text.size()) {
+    const std::size_t end = std::min(text.find(',', begin), text.size());
+    const std::string entry = text.substr(begin, end - begin);
+    begin = end + 1;
+    if (entry.empty()) continue;
+    const std::size_t eq = entry.find('=');
+    const std::string where = "--keypoint-map entry " + bt::quoted(entry);
+    if (eq == std::string::npos) throw_invalid(where + ": expected FILE_NAME=PROJECT_NAME (or FILE_NAME= to leave it out)");
+    if (eq == 0) throw_invalid(where + ": the file's keypoint name is empty");
+    if (!out.emplace(entry.substr(0, eq), entry.substr(eq + 1)).second)
+      throw_invalid(where + ": " + bt::quoted(entry.substr(0, eq)) + " is mapped twice");
+  }
+  return out;
 }
 
 void ExportOptions::validate() const {
@@ -115,6 +136,36 @@ fs::path find_image(const std::vector<fs::path>& dirs, const std::string& name, 
     tried += (tried.empty() ? "" : ", ") + bt::quoted(p.string());
   }
   throw_not_found(where + ": image " + bt::quoted(name) + " not found (looked for " + tried + ")");
+}
+
+std::vector<int> project_keypoint_indices(const Skeleton& skeleton, const std::vector<std::string>& file_names,
+                                          const ImportOptions& o, const std::string& subject) {
+  std::string project_names;
+  for (const auto& n : skeleton.keypoints) project_names += (project_names.empty() ? "" : ", ") + n;
+  for (const auto& [from, to] : o.keypoint_map) {
+    if (std::find(file_names.begin(), file_names.end(), from) == file_names.end())
+      throw_invalid(subject + ": --keypoint-map names " + bt::quoted(from) + ", which is not a keypoint of the file");
+    if (!to.empty() && skeleton.index_of(to) < 0)
+      throw_invalid(subject + ": --keypoint-map " + from + "=" + to + ": " + bt::quoted(to) +
+                    " is not one of the project's keypoints (" + project_names + ")");
+  }
+  std::vector<int> index(file_names.size(), -1);
+  std::map<int, std::string> taken;  // project index -> the file's name that took it
+  for (std::size_t k = 0; k < file_names.size(); ++k) {
+    const auto mapped = o.keypoint_map.find(file_names[k]);
+    const std::string name = mapped == o.keypoint_map.end() ? file_names[k] : mapped->second;
+    if (name.empty()) continue;
+    index[k] = skeleton.index_of(name);
+    if (index[k] < 0)
+      throw_invalid(subject + ": skeleton mismatch: keypoint " + bt::quoted(file_names[k]) +
+                    " is not one of the project's keypoints (" + project_names + "); rename it with --keypoint-map " +
+                    file_names[k] + "=NAME or leave it out with --keypoint-map " + file_names[k] + "=");
+    const auto [at, fresh] = taken.emplace(index[k], file_names[k]);
+    if (!fresh && at->second != file_names[k])
+      throw_invalid(subject + ": keypoints " + bt::quoted(at->second) + " and " + bt::quoted(file_names[k]) +
+                    " would both be the project's " + bt::quoted(name));
+  }
+  return index;
 }
 
 Annotation imported(const Instance& in, const ImportOptions& o, bool box_derived) {

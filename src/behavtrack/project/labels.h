@@ -22,6 +22,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -48,9 +49,16 @@ struct ImportOptions {
   double start_offset_s = 0;        // boris: media time of the video's frame 0, seconds
   std::string author = "import";
   bool confirmed = true;            // imported labels count as confirmed manual work
+  // dlc, coco: the file's keypoint name -> the project's ("": leave that keypoint out).
+  // Names not listed must be the project's own; every listed name must be in the file.
+  std::map<std::string, std::string> keypoint_map;
 
   void validate() const;  // throws bt::Error naming the field and value
 };
+
+// "snout=nose,leftear=earL,tailend=" -> keypoint_map entries (ImportOptions). Throws
+// bt::Error (kInvalidInput) naming the entry: no '=', an empty file name, a name twice.
+std::map<std::string, std::string> parse_keypoint_map(const std::string& text);
 
 struct ImportSummary {
   std::int64_t frames = 0;     // frames registered or updated

@@ -2,8 +2,11 @@
 // image_id, category_id, bbox [x, y, w, h], keypoints [x, y, v, ...], num_keypoints,
 // area, iscrowd}] and one category with the keypoint names and skeleton (1-based edges).
 // A missing keypoint is 0, 0, 0. Export writes <PATH>/annotations.json and <PATH>/images/.
+#include <algorithm>
 #include <fstream>
 #include <map>
+#include <numeric>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "behavtrack/core/atomic_file.h"
@@ -34,6 +37,51 @@ double number(const json& j, const std::string& where) {
   return v;
 }
 
+// Where each keypoint of the file goes in the project's skeleton (-1: left out), from
+// the categories' keypoint names and options.keypoint_map. Categories without names, or
+// none at all, mean the project's keypoints in its order.
+std::vector<int> coco_keypoint_indices(const Skeleton& sk, const json& cats, const ImportOptions& o,
+                                       const std::string& subject) {
+  std::optional<std::vector<std::string>> names;
+  if (cats.is_array())
+    for (std::size_t c = 0; c < cats.size(); ++c) {
+      if (!cats[c].contains("keypoints")) continue;
+      const json& list = cats[c]["keypoints"];
+      const std::string where = subject + " categories[" + std::to_string(c) + "].keypoints";
+      if (!list.is_array() || !std::all_of(list.begin(), list.end(), [](const json& n) { return n.is_string(); }))
+        throw_invalid(where + ": expected a list of names");
+      const auto these = list.get<std::vector<std::string>>();
+      if (names && these != *names)
+        throw_invalid(where + ": " + list.dump() + " differs from an earlier category's keypoints");
+      names = these;
+    }
+  if (names) return project_keypoint_indices(sk, *names, o, subject);
+  if (!o.keypoint_map.empty()) throw_invalid(subject + ": --keypoint-map given, but no category names its keypoints");
+  std::vector<int> identity(static_cast<std::size_t>(sk.size()));
+  std::iota(identity.begin(), identity.end(), 0);
+  return identity;
+}
+
+// One annotation's [x, y, v, ...] in the file's keypoint order, as the project's keypoints
+// (those the file lacks or the map leaves out are missing).
+std::vector<Keypoint> coco_keypoints(const json& kps, const std::vector<int>& to_project, const Skeleton& sk,
+                                     const std::string& where) {
+  const std::size_t n = to_project.size();
+  if (!kps.is_array() || kps.size() != n * 3)
+    throw_invalid(where + ".keypoints: expected " + std::to_string(n * 3) + " numbers (" + std::to_string(n) +
+                  " keypoints x 3), got " + std::to_string(kps.is_array() ? kps.size() : 0));
+  std::vector<Keypoint> out(static_cast<std::size_t>(sk.size()));
+  for (std::size_t k = 0; k < n; ++k) {
+    if (to_project[k] < 0) continue;
+    const std::string kw = where + ".keypoints[" + std::to_string(k * 3) + "] (" + sk.keypoints[to_project[k]] + ")";
+    const double x = number(kps[k * 3], kw), y = number(kps[k * 3 + 1], kw);
+    const double v = number(kps[k * 3 + 2], kw);
+    if (v != 0 && v != 1 && v != 2) throw_invalid(kw + ": visibility must be 0, 1 or 2");
+    if (v != 0) out[static_cast<std::size_t>(to_project[k])] = Keypoint{x, y, static_cast<Visibility>(static_cast<int>(v))};
+  }
+  return out;
+}
+
 }  // namespace
 
 json parse_json_file(const fs::path& file, const std::string& format) {
@@ -52,18 +100,7 @@ ImportBatch parse_coco(const Project& p, const ImportOptions& o) {
   const json doc = parse_json_file(file, "coco");
   const std::string subject = "coco import: " + file_subject(file);
   const Skeleton& sk = p.skeleton();
-  const json& cats = member(doc, "categories", subject);
-  if (cats.is_array())
-    for (std::size_t c = 0; c < cats.size(); ++c)
-      if (cats[c].contains("keypoints")) {
-        const auto names = cats[c]["keypoints"];
-        if (!names.is_array() || names.get<std::vector<std::string>>() != sk.keypoints) {
-          std::string want;
-          for (const auto& n : sk.keypoints) want += (want.empty() ? "" : ", ") + n;
-          throw_invalid(subject + " categories[" + std::to_string(c) + "].keypoints: skeleton mismatch: expected [" +
-                        want + "], got " + names.dump());
-        }
-      }
+  const std::vector<int> to_project = coco_keypoint_indices(sk, member(doc, "categories", subject), o, subject);
   const json& images = member(doc, "images", subject);
   if (!images.is_array()) throw_invalid(subject + " images: expected a list");
   const fs::path dir = fs::absolute(file).parent_path();
@@ -99,17 +136,7 @@ ImportBatch parse_coco(const Project& p, const ImportOptions& o) {
     in.box = Box::from_xywh(number(bbox[0], where + ".bbox[0]"), number(bbox[1], where + ".bbox[1]"),
                             number(bbox[2], where + ".bbox[2]"), number(bbox[3], where + ".bbox[3]"));
     if (!in.box.valid()) throw_invalid(where + ".bbox: w and h must be > 0");
-    const json& kps = member(an, "keypoints", where);
-    if (!kps.is_array() || kps.size() != static_cast<std::size_t>(sk.size()) * 3)
-      throw_invalid(where + ".keypoints: expected " + std::to_string(sk.size() * 3) + " numbers (" +
-                    std::to_string(sk.size()) + " keypoints x 3), got " + std::to_string(kps.is_array() ? kps.size() : 0));
-    for (int k = 0; k < sk.size(); ++k) {
-      const std::string kw = where + ".keypoints[" + std::to_string(k * 3) + "] (" + sk.keypoints[k] + ")";
-      const double x = number(kps[k * 3], kw), y = number(kps[k * 3 + 1], kw);
-      const double v = number(kps[k * 3 + 2], kw);
-      if (v != 0 && v != 1 && v != 2) throw_invalid(kw + ": visibility must be 0, 1 or 2");
-      in.keypoints.push_back(v == 0 ? Keypoint{} : Keypoint{x, y, static_cast<Visibility>(static_cast<int>(v))});
-    }
+    in.keypoints = coco_keypoints(member(an, "keypoints", where), to_project, sk, where);
     if (an.contains("score")) in.score = static_cast<float>(number(an["score"], where + ".score"));
     if (an.contains("track_id") && an["track_id"].is_number_integer()) in.id = TrackId(an["track_id"].get<int>());
     batch.frames[by_id[image_id.get<long long>()]].instances.push_back(imported(in, o));

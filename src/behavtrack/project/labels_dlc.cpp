@@ -6,6 +6,7 @@
 // derived; labelled keypoints get v = 2.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 
@@ -27,7 +28,7 @@ fs::path dlc_csv(const fs::path& path) {
 
 struct Column {
   int individual = 0;
-  int keypoint = 0;  // skeleton index
+  int keypoint = 0;  // skeleton index; -1: left out (ImportOptions::keypoint_map)
   bool is_x = true;
 };
 
@@ -73,20 +74,19 @@ ImportBatch parse_dlc(const Project& p, const ImportOptions& o) {
     if (rows[h].size() != n_cols)
       throw_invalid(line_where(csv, static_cast<int>(h + 1)) + ": expected " + std::to_string(n_cols) +
                     " columns (as the coords row), got " + std::to_string(rows[h].size()));
-  // Columns -> (individual, keypoint, x|y).
+  // Columns -> (individual, keypoint, x|y); a keypoint the map leaves out is -1.
   const Skeleton& sk = p.skeleton();
+  const std::vector<std::string>& bodyparts = rows[n_header - 2];
+  std::vector<std::string> names;  // the file's bodyparts, each once, in column order
+  for (std::size_t c = n_index; c < n_cols; ++c)
+    if (std::find(names.begin(), names.end(), bodyparts[c]) == names.end()) names.push_back(bodyparts[c]);
+  const std::vector<int> to_project = project_keypoint_indices(sk, names, o, subject);
   std::vector<Column> columns;
   std::map<std::string, int> individuals;
   for (std::size_t c = n_index; c < n_cols; ++c) {
     const std::string where = line_where(csv, static_cast<int>(n_header)) + " column " + std::to_string(c + 1);
-    const std::string& bodypart = rows[n_header - 2][c];
-    const int k = sk.index_of(bodypart);
-    if (k < 0) {
-      std::string names;
-      for (const auto& n : sk.keypoints) names += (names.empty() ? "" : ", ") + n;
-      throw_invalid(subject + ": skeleton mismatch: bodypart " + bt::quoted(bodypart) +
-                    " is not one of the project's keypoints (" + names + ")");
-    }
+    const auto name_at = std::find(names.begin(), names.end(), bodyparts[c]) - names.begin();
+    const int k = to_project[static_cast<std::size_t>(name_at)];
     const bool expect_x = (c - n_index) % 2 == 0;
     if (coords[c] != (expect_x ? "x" : "y"))
       throw_invalid(where + ": expected coords '" + std::string(expect_x ? "x" : "y") + "', got " + bt::quoted(coords[c]));
@@ -128,6 +128,7 @@ ImportBatch parse_dlc(const Project& p, const ImportOptions& o) {
     for (auto& i : inst) i.keypoints.assign(sk.size(), Keypoint{});
     for (std::size_t c = n_index; c < n_cols; c += 2) {
       const Column& col = columns[c - n_index];
+      if (col.keypoint < 0) continue;
       const std::string& xs = row[c];
       const std::string& ys = row[c + 1];
       const std::string where = line_where(csv, line_no) + " bodypart " + bt::quoted(sk.keypoints[col.keypoint]) +

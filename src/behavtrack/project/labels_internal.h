@@ -81,6 +81,13 @@ std::string file_subject(const std::filesystem::path& file);  // "'path'"
 // The image of `name` looked for in `dirs` in order; throws kNotFound naming the tries.
 std::filesystem::path find_image(const std::vector<std::filesystem::path>& dirs, const std::string& name,
                                  const std::string& where);
+// Where each of a file's keypoints (`file_names`, in the file's order) goes in the
+// project's skeleton after options.keypoint_map: its index, or -1 when the map leaves it
+// out. Throws kInvalidInput, starting with `subject`, for a name that is not the project's
+// (suggesting --keypoint-map), a map entry naming no keypoint of the file, or two of the
+// file's keypoints landing on one of the project's.
+std::vector<int> project_keypoint_indices(const Skeleton& skeleton, const std::vector<std::string>& file_names,
+                                          const ImportOptions& o, const std::string& subject);
 // An Annotation as imported: manual, confirmed per options.
 Annotation imported(const Instance& in, const ImportOptions& o, bool box_derived = false);
 // An image's width and height, read from its header (PNG, JPEG) or by decoding it.
