@@ -103,6 +103,39 @@ TEST(TrackCli, OfflineIdentityPassRunsByDefaultAndIsRecorded) {
   EXPECT_FALSE(fs::exists(dir / "run4" / "tracks.json")) << "no partial output";
 }
 
+// A weak model scores most true detections below --score-high: once its mouse is lost for
+// a frame, the tracker waits for a high score. `track` says so and names the flags.
+TEST(TrackCli, AWeakModelsLowScoresGetAWarningNamingTheFlags) {
+  TempDir dir;
+  InstancesFile dets;
+  dets.header.fps = 30;
+  dets.header.width = 640;
+  dets.header.height = 480;
+  dets.frames = test::synth_truth(1, 4, 2);
+  for (FrameInstances& f : dets.frames) {
+    for (Instance& i : f.instances) i.id.reset(), i.score = f.frame < 15 ? 0.9f : 0.4f;
+    if (f.frame == 15) f.instances.clear();  // lost for a frame
+  }
+  write_instances_json(dir / "dets.json", dets);
+  const std::string hint = "for a weak model try --score-high 0.3 --score-new 0.3";
+  const auto r = run_cli({"track", (dir / "dets.json").string(), "--animals", "1", "--out", (dir / "run").string()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find(hint), std::string::npos) << r.err;
+  const auto rows = [&](const fs::path& csv) {
+    std::ifstream in(csv);
+    int n = -1;  // the header
+    for (std::string line; std::getline(in, line);) ++n;
+    return n;
+  };
+  EXPECT_LT(rows(dir / "run" / "tracks.csv"), 30);
+
+  const auto lowered = run_cli({"track", (dir / "dets.json").string(), "--animals", "1", "--out",
+                                (dir / "run2").string(), "--score-high", "0.3", "--score-new", "0.3"});
+  ASSERT_EQ(lowered.exit_code, 0) << lowered.err;
+  EXPECT_EQ(lowered.err.find(hint), std::string::npos) << lowered.err;
+  EXPECT_GE(rows(dir / "run2" / "tracks.csv"), static_cast<int>(dets.frames.size()) - 1);
+}
+
 TEST(TrackCli, SwapExchangesIdsFromAFrameOn) {
   TempDir dir;
   write_scene(dir / "truth.json", dir / "dets.json");
