@@ -259,6 +259,36 @@ TEST(ProjectLabels, BorisEventsBecomePerFrameLabelsBySubjectAndFps) {
   EXPECT_EQ(p.list_bouts(vid).size(), 2u);
 }
 
+// Every way a BORIS events file can be wrong: one message naming the line, no bout written.
+TEST(ProjectLabels, BorisMistakesNameTheLineAndWriteNothing) {
+  TempDir tmp;
+  make_index_video(tmp / "v.mp4", 40);
+  Project p = Project::create(tmp / "p", {});
+  const VideoId vid = add_video_file(p, tmp / "v.mp4").first;
+  const std::string head = "Time,Subject,Behavior,Status\n";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"Time,Who,What\n0.1,m1,resting\n", "no header row with Time, Subject, Behavior and Status columns"},
+      {head + "0.1,m1,resting,STOP\n", "line 2: STOP of 'resting' for 'm1' without a START"},
+      {head + "0.1,m1,resting,START\n0.2,m1,resting,START\n",
+       "line 3: START of 'resting' for 'm1' while one is open since line 2"},
+      {head + "0.1,m1,resting,BEGIN\n", "line 2 Status: expected START, STOP or POINT, got 'BEGIN'"},
+      {head + "0.1,m1,dancing,POINT\n", "line 2 Behavior: 'dancing' is not one of the project's behaviours"},
+      {head + "0.1,m1,resting\n", "line 2: expected 4 columns (as the header), got 3"},
+      {head + "soon,m1,resting,POINT\n", "line 2 Time: expected a number, got 'soon'"},
+      {head + "0.1,m1,resting,START\n0.3,m1,rearing,POINT\n0.5,m1,resting,STOP\n",
+       "line 3: 'rearing' overlaps 'resting' (line 2) for track 1; behavtrack keeps one behaviour per animal and frame"},
+  };
+  ImportOptions o;
+  o.format = LabelFormat::kBoris;
+  o.path = tmp / "events.csv";
+  o.fps = 10;
+  for (const auto& [text, message] : cases) {
+    std::ofstream(o.path) << text;
+    EXPECT_NE(error_of([&] { import_labels(p, o, {}); }).find(message), std::string::npos) << message;
+  }
+  EXPECT_TRUE(p.list_bouts(vid).empty());
+}
+
 // ---- bad inputs: one clear message, nothing written ----
 
 struct BadInput {

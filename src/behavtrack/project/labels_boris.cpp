@@ -34,9 +34,119 @@ std::string upper(std::string s) {
   return s;
 }
 
-struct Open {
-  double t = 0;
+// The tabular header: its line, separator and column of each name.
+struct BorisHeader {
+  std::size_t line = 0;
+  char sep = ',';
+  std::map<std::string, std::size_t> column;
+  std::size_t status_column = 0;  // Status, or an older export's "Behavior type"
+  std::size_t n_columns = 0;
+};
+
+// The first line, tab- or comma-separated, naming Time, Subject, Behavior and Status.
+BorisHeader find_header(const std::vector<std::string>& lines, const std::string& subject) {
+  for (std::size_t i = 0; i < lines.size(); ++i)
+    for (char sep : {'\t', ','}) {
+      const auto fields = split_fields(lines[i], sep);
+      BorisHeader h{i, sep, {}, 0, fields.size()};
+      for (std::size_t j = 0; j < fields.size(); ++j) h.column[fields[j]] = j;
+      const auto has = [&](const char* name) { return h.column.count(name) > 0; };
+      if (!has("Time") || !has("Subject") || !has("Behavior") || !(has("Status") || has("Behavior type"))) continue;
+      h.status_column = has("Status") ? h.column["Status"] : h.column["Behavior type"];
+      return h;
+    }
+  throw_invalid(subject + ": no header row with Time, Subject, Behavior and Status columns; is this a BORIS tabular events export?");
+}
+
+// Subjects to track ids: a trailing number is the id ("mouse 3" -> 3), other names get
+// 1, 2, ... in order of appearance.
+class SubjectTracks {
+ public:
+  int track_of(const std::string& subject) {
+    auto it = ids_.find(subject);
+    if (it == ids_.end()) {
+      static const std::regex kTrailingNumber(R"((\d+)\s*$)");
+      std::smatch m;
+      int id = static_cast<int>(ids_.size()) + 1;
+      if (std::regex_search(subject, m, kTrailingNumber) && std::stoi(m[1]) > 0) id = std::stoi(m[1]);
+      it = ids_.emplace(subject, id).first;
+    }
+    return it->second;
+  }
+
+ private:
+  std::map<std::string, int> ids_;
+};
+
+// A bout with the line it started on, for messages.
+struct LineBout {
+  Bout bout;
   int line = 0;
+};
+
+// Pairs START and STOP events per track and behaviour into bouts of frames; POINT is a
+// one-frame bout. Frames are clamped to the video.
+class BoutPairing {
+ public:
+  BoutPairing(const VideoRecord& video, double fps, double start_offset_s)
+      : video_(video), fps_(fps), offset_s_(start_offset_s) {}
+
+  void add(double t, int track, const std::string& behaviour, const std::string& status, const std::string& subj,
+           int line, const std::string& where) {
+    const auto key = std::make_pair(track, behaviour);
+    if (status == "START") {
+      if (open_.count(key))
+        throw_invalid(where + ": START of " + bt::quoted(behaviour) + " for " + bt::quoted(subj) +
+                      " while one is open since line " + std::to_string(open_[key].line));
+      open_[key] = {t, line};
+    } else if (status == "STOP") {
+      const auto it = open_.find(key);
+      if (it == open_.end())
+        throw_invalid(where + ": STOP of " + bt::quoted(behaviour) + " for " + bt::quoted(subj) + " without a START");
+      const FrameIndex s = clamp(static_cast<FrameIndex>(std::ceil(to_frame(it->second.t) - 1e-6)));
+      const FrameIndex e = clamp(std::max(s, static_cast<FrameIndex>(std::ceil(to_frame(t) - 1e-6)) - 1));
+      bouts_.push_back({{0, video_.id, TrackId(track), behaviour, s, e, 0}, it->second.line});
+      open_.erase(it);
+    } else {  // POINT
+      const FrameIndex f = clamp(static_cast<FrameIndex>(std::llround(to_frame(t))));
+      bouts_.push_back({{0, video_.id, TrackId(track), behaviour, f, f, 0}, line});
+    }
+  }
+
+  // The bouts by track and start; throws for a START never stopped or two bouts of one
+  // track that overlap.
+  std::vector<LineBout> finish(const std::string& subject) {
+    if (!open_.empty())
+      throw_invalid(subject + " line " + std::to_string(open_.begin()->second.line) + ": START of " +
+                    bt::quoted(open_.begin()->first.second) + " has no STOP");
+    std::sort(bouts_.begin(), bouts_.end(), [](const LineBout& a, const LineBout& b) {
+      return a.bout.track.value != b.bout.track.value ? a.bout.track.value < b.bout.track.value
+                                                      : a.bout.start_frame < b.bout.start_frame;
+    });
+    for (std::size_t i = 1; i < bouts_.size(); ++i) {
+      const LineBout &a = bouts_[i - 1], &b = bouts_[i];
+      if (b.bout.track == a.bout.track && b.bout.start_frame <= a.bout.end_frame)
+        throw_invalid(subject + " line " + std::to_string(b.line) + ": " + bt::quoted(b.bout.behavior) + " overlaps " +
+                      bt::quoted(a.bout.behavior) + " (line " + std::to_string(a.line) + ") for track " +
+                      std::to_string(b.bout.track.value) + "; behavtrack keeps one behaviour per animal and frame");
+    }
+    return bouts_;
+  }
+
+ private:
+  struct Open {
+    double t = 0;
+    int line = 0;
+  };
+  double to_frame(double t) const { return (t - offset_s_) * fps_; }
+  FrameIndex clamp(FrameIndex f) const {
+    return std::clamp<FrameIndex>(f, 0, std::max<std::int64_t>(0, video_.n_frames - 1));
+  }
+
+  const VideoRecord& video_;
+  const double fps_, offset_s_;
+  std::map<std::pair<int, std::string>, Open> open_;
+  std::vector<LineBout> bouts_;
 };
 
 }  // namespace
@@ -51,94 +161,35 @@ ImportBatch parse_boris(const Project& p, const ImportOptions& o) {
   if (!in) throw_io(subject + ": cannot read");
   std::vector<std::string> lines;
   for (std::string l; std::getline(in, l);) lines.push_back(l);
-  // Find the header row.
-  int header = -1;
-  char sep = ',';
-  std::map<std::string, std::size_t> col;
-  for (std::size_t i = 0; i < lines.size() && header < 0; ++i) {
-    for (char s : {'\t', ','}) {
-      const auto f = split_fields(lines[i], s);
-      std::map<std::string, std::size_t> c;
-      for (std::size_t j = 0; j < f.size(); ++j) c[f[j]] = j;
-      if (c.count("Time") && c.count("Subject") && c.count("Behavior") && (c.count("Status") || c.count("Behavior type"))) {
-        header = static_cast<int>(i);
-        sep = s;
-        col = c;
-        break;
-      }
-    }
-  }
-  if (header < 0) throw_invalid(subject + ": no header row with Time, Subject, Behavior and Status columns; is this a BORIS tabular events export?");
-  const std::size_t status_col = col.count("Status") ? col["Status"] : col["Behavior type"];
-  const std::size_t n_cols = split_fields(lines[header], sep).size();
-  std::map<std::string, std::string> behaviour_of;
+  BorisHeader h = find_header(lines, subject);
+  std::map<std::string, std::string> behaviour_of;  // normalised name -> the project's
   for (const auto& b : p.behaviors()) behaviour_of[normalise(b)] = b;
-  std::map<std::string, int> track_of;
-  std::map<std::pair<int, std::string>, Open> open;
-  struct Raw {
-    Bout bout;
-    int line;
-  };
-  std::vector<Raw> raw;
-  auto to_frame = [&](double t) { return (t - o.start_offset_s) * fps; };
-  auto clamp = [&](FrameIndex f) { return std::clamp<FrameIndex>(f, 0, std::max<std::int64_t>(0, video.n_frames - 1)); };
-  for (std::size_t i = header + 1; i < lines.size(); ++i) {
+  SubjectTracks tracks;
+  BoutPairing pairing(video, fps, o.start_offset_s);
+  for (std::size_t i = h.line + 1; i < lines.size(); ++i) {
     const int line_no = static_cast<int>(i + 1);
     if (lines[i].find_first_not_of(" \t\r,") == std::string::npos) continue;
-    const auto f = split_fields(lines[i], sep);
+    const auto f = split_fields(lines[i], h.sep);
     const std::string where = subject + " line " + std::to_string(line_no);
-    if (f.size() != n_cols)
-      throw_invalid(where + ": expected " + std::to_string(n_cols) + " columns (as the header), got " + std::to_string(f.size()));
-    const double t = parse_number(f[col["Time"]], where + " Time");
-    const std::string& subj = f[col["Subject"]];
-    auto b = behaviour_of.find(normalise(f[col["Behavior"]]));
+    if (f.size() != h.n_columns)
+      throw_invalid(where + ": expected " + std::to_string(h.n_columns) + " columns (as the header), got " +
+                    std::to_string(f.size()));
+    const double t = parse_number(f[h.column["Time"]], where + " Time");
+    const std::string& behaviour = f[h.column["Behavior"]];
+    const auto b = behaviour_of.find(normalise(behaviour));
     if (b == behaviour_of.end())
-      throw_invalid(where + " Behavior: " + bt::quoted(f[col["Behavior"]]) + " is not one of the project's behaviours");
-    auto tr = track_of.find(subj);
-    if (tr == track_of.end()) {
-      std::smatch m;
-      int id = static_cast<int>(track_of.size()) + 1;
-      if (std::regex_search(subj, m, std::regex(R"((\d+)\s*$)")) && std::stoi(m[1]) > 0) id = std::stoi(m[1]);
-      tr = track_of.emplace(subj, id).first;
-    }
-    const int track = tr->second;
-    const std::string status = upper(f[status_col]);
-    const auto key = std::make_pair(track, b->second);
-    if (status == "START") {
-      if (open.count(key)) throw_invalid(where + ": START of " + bt::quoted(b->second) + " for " + bt::quoted(subj) + " while one is open since line " + std::to_string(open[key].line));
-      open[key] = {t, line_no};
-    } else if (status == "STOP") {
-      const auto it = open.find(key);
-      if (it == open.end()) throw_invalid(where + ": STOP of " + bt::quoted(b->second) + " for " + bt::quoted(subj) + " without a START");
-      const FrameIndex s = clamp(static_cast<FrameIndex>(std::ceil(to_frame(it->second.t) - 1e-6)));
-      const FrameIndex e = clamp(std::max(s, static_cast<FrameIndex>(std::ceil(to_frame(t) - 1e-6)) - 1));
-      raw.push_back({{0, video.id, TrackId(track), b->second, s, e, 0}, it->second.line});
-      open.erase(it);
-    } else if (status == "POINT") {
-      const FrameIndex fr = clamp(static_cast<FrameIndex>(std::llround(to_frame(t))));
-      raw.push_back({{0, video.id, TrackId(track), b->second, fr, fr, 0}, line_no});
-    } else {
-      throw_invalid(where + " Status: expected START, STOP or POINT, got " + bt::quoted(f[status_col]));
-    }
+      throw_invalid(where + " Behavior: " + bt::quoted(behaviour) + " is not one of the project's behaviours");
+    const std::string status = upper(f[h.status_column]);
+    if (status != "START" && status != "STOP" && status != "POINT")
+      throw_invalid(where + " Status: expected START, STOP or POINT, got " + bt::quoted(f[h.status_column]));
+    const std::string& subj = f[h.column["Subject"]];
+    pairing.add(t, tracks.track_of(subj), b->second, status, subj, line_no, where);
   }
-  if (!open.empty())
-    throw_invalid(subject + " line " + std::to_string(open.begin()->second.line) + ": START of " +
-                  bt::quoted(open.begin()->first.second) + " has no STOP");
-  std::sort(raw.begin(), raw.end(), [](const Raw& a, const Raw& b) {
-    return a.bout.track.value != b.bout.track.value ? a.bout.track.value < b.bout.track.value
-                                                    : a.bout.start_frame < b.bout.start_frame;
-  });
-  for (std::size_t i = 1; i < raw.size(); ++i)
-    if (raw[i].bout.track == raw[i - 1].bout.track && raw[i].bout.start_frame <= raw[i - 1].bout.end_frame)
-      throw_invalid(subject + " line " + std::to_string(raw[i].line) + ": " + bt::quoted(raw[i].bout.behavior) +
-                    " overlaps " + bt::quoted(raw[i - 1].bout.behavior) + " (line " + std::to_string(raw[i - 1].line) +
-                    ") for track " + std::to_string(raw[i].bout.track.value) +
-                    "; behavtrack keeps one behaviour per animal and frame");
   ImportBatch batch;
   batch.bouts_video = video.id;
   // Imported labels are a person's work (manual, confirmed) unless the import says
   // otherwise, as for instances.
-  for (Raw& r : raw) {
+  for (LineBout& r : pairing.finish(subject)) {
     r.bout.source = o.confirmed ? Source::kManual : Source::kPredicted;
     r.bout.confirmed = o.confirmed;
     batch.bouts.push_back(r.bout);
