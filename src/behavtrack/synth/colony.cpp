@@ -330,130 +330,149 @@ void Colony::control(int i, double dt) {
     if (a.held_by < 0) control_fight(i, dt);
     return;
   }
-  const double t = a.bout_time_s;
   a.slide = {};
   a.osc_yaw_target = a.osc_bend_target = 0;
   a.head_target = 1;
   a.accel_rate = 6;
   const double wander = rng_.normal() * std::sqrt(dt);  // Brownian increment for turning
-
-  if (a.approaching) {
-    a.sub_left_s -= dt;
-    a.length_target = a.pending == Behavior::kFighting ? 1.06 : 1.0;
-    a.width_target = a.pending == Behavior::kFighting ? 0.9 : 1.0;
-    approach(i, social_goal(i), a.cruise_speed, a.pending == Behavior::kFighting ? 6 : 3.5);
-    a.yaw_target = clamp_abs(0.15 * a.turn_rate, 0.4);
-    a.bend_target = clamp_abs(0.2 * a.turn_rate, 0.5);
-    a.osc_yaw_target = 0.06;
-    a.osc_hz = 8;
-    if (a.pending == Behavior::kFighting) a.accel_rate = 4;
-    avoid_walls(i);
-    return;
-  }
-
+  if (a.approaching) return control_approach(i, dt);
   switch (a.behavior) {
-    case Behavior::kResting:
-      a.speed_target = 0;
-      a.accel_rate = 10;
-      a.turn_rate = 0;
-      a.length_target = 0.76;
-      a.width_target = 1.16;
-      a.bend_target = a.side * 0.9;
-      a.yaw_target = a.side * 0.55;
-      break;
-    case Behavior::kRearing:
-      a.speed_target = 0;
-      a.accel_rate = 10;
-      a.turn_rate = 0.3 * std::sin(0.9 * t + a.phase);
-      a.length_target = 0.58;
-      a.width_target = 1.02;
-      a.head_target = 1.18;
-      a.bend_target = 0;
-      a.yaw_target = 0.35 * std::sin(2 * kPi * 0.35 * t + a.phase);
-      break;
-    case Behavior::kRunning:
-      a.speed_target = a.cruise_speed;
-      a.accel_rate = 4;
-      a.turn_rate = clamp_abs(a.turn_rate + 4.0 * wander, 2.5);
-      a.length_target = 1.08;
-      a.width_target = 0.88;
-      a.bend_target = clamp_abs(0.25 * a.turn_rate, 0.5);
-      a.yaw_target = clamp_abs(0.08 * a.turn_rate, 0.2);
-      avoid_walls(i);
-      break;
-    case Behavior::kSelfGrooming:
-      a.speed_target = 0;
-      a.accel_rate = 10;
-      a.turn_rate = 0;
-      // Alternates flank grooming (head bent round to one side) and face grooming.
-      a.sub_left_s -= dt;
-      if (a.sub_left_s <= 0) {
-        a.sub_flag = !a.sub_flag;
-        a.sub_left_s = rng_.uniform(1.2, 2.8);
-        if (a.sub_flag && rng_.chance(0.5)) a.side = -a.side;
-      }
-      a.width_target = 1.12;
-      if (a.sub_flag) {
-        a.length_target = 0.82;
-        a.bend_target = a.side * 1.15;
-        a.yaw_target = a.side * 0.95;
-        a.osc_yaw_target = 0.22;
-        a.osc_bend_target = 0.10;
-        a.osc_hz = 4.5;
-      } else {
-        a.length_target = 0.74;
-        a.bend_target = 0;
-        a.yaw_target = 0;
-        a.head_target = 1.06;
-        a.osc_yaw_target = 0.14;
-        a.osc_hz = 6;
-      }
-      break;
-    case Behavior::kExploring:
-      // Walk-and-pause gait with slow head sweeps and fast small sniffing.
-      a.sub_left_s -= dt;
-      if (a.sub_left_s <= 0) {
-        a.sub_flag = !a.sub_flag;
-        a.sub_left_s = a.sub_flag ? rng_.uniform(0.6, 2.0) : rng_.uniform(0.3, 0.9);
-      }
-      a.speed_target = a.sub_flag ? a.cruise_speed : 0;
-      a.turn_rate = clamp_abs(a.turn_rate + 2.0 * wander, 1.2);
-      a.length_target = 1.0;
-      a.width_target = 1.0;
-      a.yaw_target = 0.5 * std::sin(2 * kPi * 0.6 * t + a.phase);
-      a.bend_target = clamp_abs(0.3 * a.turn_rate + 0.3 * a.yaw_target, 0.5);
-      a.osc_yaw_target = 0.05;
-      a.osc_hz = 8;
-      avoid_walls(i);
-      break;
-    case Behavior::kFighting:
-      break;
-    case Behavior::kAllogrooming:
-      a.groom_s = std::clamp(a.groom_s + 0.08 * rng_.normal() * std::sqrt(dt), 0.4, 0.8);
-      a.phase += 0.8 * dt;
-      approach(i, social_goal(i), 4, 3);
-      a.length_target = 0.86;
-      a.width_target = 1.05;
-      a.bend_target = clamp_abs(0.2 * a.turn_rate, 0.4);
-      a.yaw_target = 0;
-      a.osc_yaw_target = 0.15;
-      a.osc_hz = 3;
-      break;
-    case Behavior::kCloseInvestigation: {
-      const SocialGoal goal = social_goal(i);
-      approach(i, goal, 20, 5);
-      // A partner that walks off ends the investigation after a short follow.
-      a.sub_left_s = (goal.nose_at - a.body.nose).norm() > 2.0 ? a.sub_left_s + dt : 0;
-      if (a.sub_left_s > 0.3) a.bout_left_s = 0;
-      a.length_target = 1.02;
-      a.width_target = 0.95;
-      a.bend_target = clamp_abs(0.25 * a.turn_rate, 0.5);
-      a.yaw_target = clamp_abs(0.2 * a.turn_rate, 0.4);
-      a.osc_yaw_target = 0.09;
-      a.osc_hz = 8;
-      break;
-    }
+    case Behavior::kResting: return control_resting(a);
+    case Behavior::kRearing: return control_rearing(a);
+    case Behavior::kRunning: return control_running(i, wander);
+    case Behavior::kSelfGrooming: return control_self_grooming(a, dt);
+    case Behavior::kExploring: return control_exploring(i, dt, wander);
+    case Behavior::kFighting: return;
+    case Behavior::kAllogrooming: return control_allogrooming(i, dt);
+    case Behavior::kCloseInvestigation: return control_close_investigation(i, dt);
   }
+}
+
+// Walking up to the partner of the social bout to come.
+void Colony::control_approach(int i, double dt) {
+  Agent& a = agents_[i];
+  a.sub_left_s -= dt;
+  a.length_target = a.pending == Behavior::kFighting ? 1.06 : 1.0;
+  a.width_target = a.pending == Behavior::kFighting ? 0.9 : 1.0;
+  approach(i, social_goal(i), a.cruise_speed, a.pending == Behavior::kFighting ? 6 : 3.5);
+  a.yaw_target = clamp_abs(0.15 * a.turn_rate, 0.4);
+  a.bend_target = clamp_abs(0.2 * a.turn_rate, 0.5);
+  a.osc_yaw_target = 0.06;
+  a.osc_hz = 8;
+  if (a.pending == Behavior::kFighting) a.accel_rate = 4;
+  avoid_walls(i);
+}
+
+// Curled up and still, bent to one side.
+void Colony::control_resting(Agent& a) {
+  a.speed_target = 0;
+  a.accel_rate = 10;
+  a.turn_rate = 0;
+  a.length_target = 0.76;
+  a.width_target = 1.16;
+  a.bend_target = a.side * 0.9;
+  a.yaw_target = a.side * 0.55;
+}
+
+// Standing up: foreshortened from above, the head nearer the camera, swaying slowly.
+void Colony::control_rearing(Agent& a) {
+  const double t = a.bout_time_s;
+  a.speed_target = 0;
+  a.accel_rate = 10;
+  a.turn_rate = 0.3 * std::sin(0.9 * t + a.phase);
+  a.length_target = 0.58;
+  a.width_target = 1.02;
+  a.head_target = 1.18;
+  a.bend_target = 0;
+  a.yaw_target = 0.35 * std::sin(2 * kPi * 0.35 * t + a.phase);
+}
+
+void Colony::control_running(int i, double wander) {
+  Agent& a = agents_[i];
+  a.speed_target = a.cruise_speed;
+  a.accel_rate = 4;
+  a.turn_rate = clamp_abs(a.turn_rate + 4.0 * wander, 2.5);
+  a.length_target = 1.08;
+  a.width_target = 0.88;
+  a.bend_target = clamp_abs(0.25 * a.turn_rate, 0.5);
+  a.yaw_target = clamp_abs(0.08 * a.turn_rate, 0.2);
+  avoid_walls(i);
+}
+
+// Alternates flank grooming (head bent round to one side) and face grooming.
+void Colony::control_self_grooming(Agent& a, double dt) {
+  a.speed_target = 0;
+  a.accel_rate = 10;
+  a.turn_rate = 0;
+  a.sub_left_s -= dt;
+  if (a.sub_left_s <= 0) {
+    a.sub_flag = !a.sub_flag;
+    a.sub_left_s = rng_.uniform(1.2, 2.8);
+    if (a.sub_flag && rng_.chance(0.5)) a.side = -a.side;
+  }
+  a.width_target = 1.12;
+  if (a.sub_flag) {
+    a.length_target = 0.82;
+    a.bend_target = a.side * 1.15;
+    a.yaw_target = a.side * 0.95;
+    a.osc_yaw_target = 0.22;
+    a.osc_bend_target = 0.10;
+    a.osc_hz = 4.5;
+  } else {
+    a.length_target = 0.74;
+    a.bend_target = 0;
+    a.yaw_target = 0;
+    a.head_target = 1.06;
+    a.osc_yaw_target = 0.14;
+    a.osc_hz = 6;
+  }
+}
+
+// Walk-and-pause gait with slow head sweeps and fast small sniffing.
+void Colony::control_exploring(int i, double dt, double wander) {
+  Agent& a = agents_[i];
+  a.sub_left_s -= dt;
+  if (a.sub_left_s <= 0) {
+    a.sub_flag = !a.sub_flag;
+    a.sub_left_s = a.sub_flag ? rng_.uniform(0.6, 2.0) : rng_.uniform(0.3, 0.9);
+  }
+  a.speed_target = a.sub_flag ? a.cruise_speed : 0;
+  a.turn_rate = clamp_abs(a.turn_rate + 2.0 * wander, 1.2);
+  a.length_target = 1.0;
+  a.width_target = 1.0;
+  a.yaw_target = 0.5 * std::sin(2 * kPi * 0.6 * a.bout_time_s + a.phase);
+  a.bend_target = clamp_abs(0.3 * a.turn_rate + 0.3 * a.yaw_target, 0.5);
+  a.osc_yaw_target = 0.05;
+  a.osc_hz = 8;
+  avoid_walls(i);
+}
+
+void Colony::control_allogrooming(int i, double dt) {
+  Agent& a = agents_[i];
+  a.groom_s = std::clamp(a.groom_s + 0.08 * rng_.normal() * std::sqrt(dt), 0.4, 0.8);
+  a.phase += 0.8 * dt;
+  approach(i, social_goal(i), 4, 3);
+  a.length_target = 0.86;
+  a.width_target = 1.05;
+  a.bend_target = clamp_abs(0.2 * a.turn_rate, 0.4);
+  a.yaw_target = 0;
+  a.osc_yaw_target = 0.15;
+  a.osc_hz = 3;
+}
+
+void Colony::control_close_investigation(int i, double dt) {
+  Agent& a = agents_[i];
+  const SocialGoal goal = social_goal(i);
+  approach(i, goal, 20, 5);
+  // A partner that walks off ends the investigation after a short follow.
+  a.sub_left_s = (goal.nose_at - a.body.nose).norm() > 2.0 ? a.sub_left_s + dt : 0;
+  if (a.sub_left_s > 0.3) a.bout_left_s = 0;
+  a.length_target = 1.02;
+  a.width_target = 0.95;
+  a.bend_target = clamp_abs(0.25 * a.turn_rate, 0.5);
+  a.yaw_target = clamp_abs(0.2 * a.turn_rate, 0.4);
+  a.osc_yaw_target = 0.09;
+  a.osc_hz = 8;
 }
 
 // Two phases: walk to a waypoint a little off the goal on the `from` side, so that the

@@ -72,8 +72,17 @@ class Colony {
   void begin_social(int i);
   void release_partner(int i);
   int pick_partner(int i);
+  // Per frame: each behaviour's targets for speed, turning and posture (one function each).
   void control(int i, double dt);
   void control_fight(int i, double dt);
+  void control_approach(int i, double dt);
+  void control_resting(Agent& a);
+  void control_rearing(Agent& a);
+  void control_running(int i, double wander);
+  void control_self_grooming(Agent& a, double dt);
+  void control_exploring(int i, double dt, double wander);
+  void control_allogrooming(int i, double dt);
+  void control_close_investigation(int i, double dt);
   struct SocialGoal {
     Vec2 nose_at;  // cm
     Vec2 from;     // unit direction from the goal towards the actor's body (0: head-on)
