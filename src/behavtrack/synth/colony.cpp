@@ -91,6 +91,15 @@ struct Colony::Agent {
   Vec2 orbit_center;
   double orbit_angle = 0, orbit_rate = 0;
   BodyGeometry body;
+
+  // Counts the sub-phase down by dt; when it has run out, switches sub_flag and returns
+  // true, and the caller draws the new sub-phase's length.
+  bool sub_phase_ended(double dt) {
+    sub_left_s -= dt;
+    if (sub_left_s > 0) return false;
+    sub_flag = !sub_flag;
+    return true;
+  }
 };
 
 Colony::Colony(int n_mice, double width_cm, double height_cm, std::uint64_t seed)
@@ -404,9 +413,7 @@ void Colony::control_self_grooming(Agent& a, double dt) {
   a.speed_target = 0;
   a.accel_rate = 10;
   a.turn_rate = 0;
-  a.sub_left_s -= dt;
-  if (a.sub_left_s <= 0) {
-    a.sub_flag = !a.sub_flag;
+  if (a.sub_phase_ended(dt)) {
     a.sub_left_s = rng_.uniform(1.2, 2.8);
     if (a.sub_flag && rng_.chance(0.5)) a.side = -a.side;
   }
@@ -431,11 +438,7 @@ void Colony::control_self_grooming(Agent& a, double dt) {
 // Walk-and-pause gait with slow head sweeps and fast small sniffing.
 void Colony::control_exploring(int i, double dt, double wander) {
   Agent& a = agents_[i];
-  a.sub_left_s -= dt;
-  if (a.sub_left_s <= 0) {
-    a.sub_flag = !a.sub_flag;
-    a.sub_left_s = a.sub_flag ? rng_.uniform(0.6, 2.0) : rng_.uniform(0.3, 0.9);
-  }
+  if (a.sub_phase_ended(dt)) a.sub_left_s = a.sub_flag ? rng_.uniform(0.6, 2.0) : rng_.uniform(0.3, 0.9);
   a.speed_target = a.sub_flag ? a.cruise_speed : 0;
   a.turn_rate = clamp_abs(a.turn_rate + 2.0 * wander, 1.2);
   a.length_target = 1.0;
@@ -539,11 +542,7 @@ void Colony::control_fight(int i, double dt) {
     ag.osc_hz = 7;
   }
   // Who is on top changes as they roll.
-  a.sub_left_s -= dt;
-  if (a.sub_left_s <= 0) {
-    a.sub_flag = !a.sub_flag;
-    a.sub_left_s = rng_.uniform(0.25, 0.6);
-  }
+  if (a.sub_phase_ended(dt)) a.sub_left_s = rng_.uniform(0.25, 0.6);
   b.sub_flag = !a.sub_flag;
 }
 
