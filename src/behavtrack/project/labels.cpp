@@ -138,10 +138,15 @@ fs::path find_image(const std::vector<fs::path>& dirs, const std::string& name, 
   throw_not_found(where + ": image " + bt::quoted(name) + " not found (looked for " + tried + ")");
 }
 
+std::string names_of(const Skeleton& s) {
+  std::string out;
+  for (const auto& n : s.keypoints) out += (out.empty() ? "" : ", ") + n;
+  return out;
+}
+
 std::vector<int> project_keypoint_indices(const Skeleton& skeleton, const std::vector<std::string>& file_names,
                                           const ImportOptions& o, const std::string& subject) {
-  std::string project_names;
-  for (const auto& n : skeleton.keypoints) project_names += (project_names.empty() ? "" : ", ") + n;
+  const std::string project_names = names_of(skeleton);
   for (const auto& [from, to] : o.keypoint_map) {
     if (std::find(file_names.begin(), file_names.end(), from) == file_names.end())
       throw_invalid(subject + ": --keypoint-map names " + bt::quoted(from) + ", which is not a keypoint of the file");

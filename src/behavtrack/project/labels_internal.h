@@ -81,6 +81,8 @@ std::string file_subject(const std::filesystem::path& file);  // "'path'"
 // The image of `name` looked for in `dirs` in order; throws kNotFound naming the tries.
 std::filesystem::path find_image(const std::vector<std::filesystem::path>& dirs, const std::string& name,
                                  const std::string& where);
+// The skeleton's keypoint names, "nose, earL, earR, tailB", for messages.
+std::string names_of(const Skeleton& s);
 // Where each of a file's keypoints (`file_names`, in the file's order) goes in the
 // project's skeleton after options.keypoint_map: its index, or -1 when the map leaves it
 // out. Throws kInvalidInput, starting with `subject`, for a name that is not the project's

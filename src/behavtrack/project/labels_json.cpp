@@ -21,12 +21,6 @@ using json = nlohmann::json;
 
 namespace {
 
-std::string names_of(const Skeleton& s) {
-  std::string out;
-  for (const auto& n : s.keypoints) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-
 double finite_number(const json& j, const std::string& where) {
   if (!j.is_number() || !std::isfinite(j.get<double>())) throw_invalid(where + ": expected a finite number");
   return j.get<double>();
