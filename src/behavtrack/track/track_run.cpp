@@ -194,9 +194,9 @@ class StreamingPass {
   void step(const FrameInstances& f, const cv::Mat* image) {
     std::vector<Appearance> appearances;
     if (use_appearance_ && image) appearances = appearance_histograms(*image, f.instances);
-    const auto t0 = Clock::now();
     for (const Instance& d : f.instances)
       if (d.score < o_.tracker.score_high && d.score >= o_.tracker.score_low) ++low_score_detections_;
+    const auto t0 = Clock::now();
     std::vector<FrameInstances> done = tracker_.push(f, appearances);
     if (offline_) pushed_.push_back(f);
     if (offline_ && use_appearance_) pushed_appearances_.push_back(appearances);
