@@ -31,11 +31,17 @@ std::vector<std::string> split_csv(const std::string& s) {
 struct InitFlags {
   std::string dir, keypoints = "nose,earL,earR,tailB", flip = "earL:earR", behaviors;
   int animals = 5;
+  bool keypoints_given = false, flip_given = false;
 };
 
 void run_init(const InitFlags& f) {
+  // The default flip pair belongs to the default keypoints. Training mirrors images and
+  // swaps each pair, so a skeleton of one's own must say its pairs, or that it has none.
+  if (f.keypoints_given && !f.flip_given)
+    bt::throw_invalid("project init: --keypoints " + f.keypoints +
+                      " needs --flip: its left/right pairs, e.g. --flip leftear:rightear, or --flip none");
   bp::ProjectOptions o;
-  o.skeleton = bt::Skeleton::from_names(f.keypoints, f.flip);
+  o.skeleton = bt::Skeleton::from_names(f.keypoints, f.flip == "none" ? "" : f.flip);
   o.expected_animals = f.animals;
   if (!f.behaviors.empty()) o.behaviors = split_csv(f.behaviors);
   const bp::Project p = bp::Project::create(f.dir, o);
@@ -195,11 +201,18 @@ const bt::cli::CommandRegistration kProject(
       auto init = std::make_shared<InitFlags>();
       auto* c = group.add_subcommand("init", "Create a project folder with its database");
       c->add_option("DIR", init->dir, "Project folder (created; must not hold a project)")->required();
-      c->add_option("--keypoints", init->keypoints, "Keypoint names in order, comma-separated (default nose,earL,earR,tailB)");
-      c->add_option("--flip", init->flip, "Left/right keypoint pairs, e.g. earL:earR,pawL:pawR (default earL:earR)");
+      auto* keypoints = c->add_option("--keypoints", init->keypoints,
+                                      "Keypoint names in order, comma-separated (default nose,earL,earR,tailB)");
+      auto* flip = c->add_option("--flip", init->flip,
+                                 "Left/right keypoint pairs, e.g. earL:earR,pawL:pawR, or none (default earL:earR; "
+                                 "required with --keypoints)");
       c->add_option("--animals", init->animals, "Animals per frame; a frame is complete with this many (default 5)");
       c->add_option("--behaviors", init->behaviors, "Behaviour names, comma-separated (default: the 8 of seed 000)");
-      c->callback([init] { run_init(*init); });
+      c->callback([init, keypoints, flip] {
+        init->keypoints_given = keypoints->count() > 0;
+        init->flip_given = flip->count() > 0;
+        run_init(*init);
+      });
 
       auto info_dir = std::make_shared<std::string>();
       auto* i = group.add_subcommand("info", "Print a project's skeleton, videos, frames and cycles");
@@ -294,7 +307,7 @@ const bt::cli::CommandRegistration kLabels(
       i->add_option("--offset-s", in->in.start_offset_s, "boris: media time of the video's first frame, seconds (default 0)");
       i->add_option("--box-margin-px", in->in.derived_box_margin_px, "dlc, npy without boxes: derived box margin around the keypoints, pixels (default 10)");
       i->add_option("--keypoint-map", in->keypoint_map,
-                    "dlc, coco: the file's keypoint names as the project's, FILE=PROJECT,... ; FILE= leaves one out "
+                    "dlc, coco, behavtrack, behavtrack-annotation: the file's keypoint names as the project's, FILE=PROJECT,... ; FILE= leaves one out "
                     "(e.g. snout=nose,leftear=earL,rightear=earR,tailbase=tailB,tailend=)");
       i->add_option("--author", in->in.author, "Author recorded with the imported labels (default import)");
       i->add_flag("--unconfirmed", in->unconfirmed, "Import as unconfirmed predictions instead of confirmed labels");

@@ -407,6 +407,53 @@ TEST(ProjectLabels, KeypointMapImportsDlcAndCocoUnderTheProjectsNames) {
     }
 }
 
+// BehavTrack's annotation.json names keypoints per instance, Instances JSON in its header:
+// both are matched by name, through the map where the file's names are not the project's.
+TEST(ProjectLabels, KeypointMapImportsBothJsonFormatsByName) {
+  TempDir tmp;
+  Project dlc = Project::create(tmp / "dlc", dlc_options());
+  import(dlc, LabelFormat::kDlc, dlc_csv());
+  export_to(dlc, LabelFormat::kBehavtrackAnnotation, tmp / "annotation");
+  Project unmapped = Project::create(tmp / "unmapped", {});  // nose, earL, earR, tailB
+  EXPECT_NE(error_of([&] { import(unmapped, LabelFormat::kBehavtrackAnnotation, tmp / "annotation"); })
+                .find("skeleton mismatch: keypoint 'leftear' is not one of the project's keypoints (nose, earL, earR, "
+                      "tailB); rename it with --keypoint-map leftear=NAME"),
+            std::string::npos);
+  expect_nothing_written(unmapped);
+  Project mapped = Project::create(tmp / "mapped", {});
+  EXPECT_EQ(import_mapped(mapped, LabelFormat::kBehavtrackAnnotation, tmp / "annotation",
+                          "snout=nose,leftear=earL,rightear=earR,tailbase=tailB")
+                .frames,
+            116);
+  expect_same_labels(dlc, mapped, 0);
+
+  // Instances JSON whose header lists the keypoints in another order, under other names.
+  make_index_video(tmp / "v.mp4", 20);
+  InstancesFile f;
+  f.header.video = "v.mp4";
+  f.header.skeleton = Skeleton::from_names("tailbase,rightear,snout", "");
+  Instance a;
+  a.box = Box{1, 2, 30, 40};
+  a.keypoints = {{20, 30, Visibility::kVisible}, {7, 8, Visibility::kOccluded}, {5, 6, Visibility::kVisible}};
+  f.frames = {{4, {a}}};
+  write_instances_json(tmp / "renamed.json", f);
+  Project q = Project::create(tmp / "q", {});
+  add_video_file(q, tmp / "v.mp4");
+  EXPECT_NE(error_of([&] { import(q, LabelFormat::kBehavtrack, tmp / "renamed.json"); })
+                .find("keypoint 'tailbase' is not one of the project's keypoints"),
+            std::string::npos);
+  expect_nothing_written(q);
+  import_mapped(q, LabelFormat::kBehavtrack, tmp / "renamed.json", "tailbase=tailB,rightear=earR,snout=nose");
+  const auto got = all_labels(q);
+  ASSERT_EQ(got.size(), 1u);
+  const std::vector<Keypoint>& k = got.begin()->second.at(0).instance.keypoints;  // nose, earL, earR, tailB
+  ASSERT_EQ(k.size(), 4u);
+  EXPECT_EQ(k[0].x, 5);
+  EXPECT_FALSE(k[1].present());
+  EXPECT_EQ(k[2].v, Visibility::kOccluded);
+  EXPECT_EQ(k[3].y, 30);
+}
+
 TEST(ProjectLabels, KeypointMapMistakesAreRefusedBeforeAnyWork) {
   TempDir tmp;
   Project p = Project::create(tmp / "p", {});  // nose, earL, earR, tailB
@@ -426,7 +473,7 @@ TEST(ProjectLabels, KeypointMapMistakesAreRefusedBeforeAnyWork) {
             std::string::npos);
   EXPECT_NE(refused(LabelFormat::kDlc, "=nose").find("the file's keypoint name is empty"), std::string::npos);
   EXPECT_NE(refused(LabelFormat::kDlc, "snout=nose,snout=earL").find("'snout' is mapped twice"), std::string::npos);
-  EXPECT_NE(refused(LabelFormat::kYolo, "snout=nose").find("--keypoint-map: only dlc and coco files name their keypoints"),
+  EXPECT_NE(refused(LabelFormat::kYolo, "snout=nose").find("--keypoint-map: only dlc, coco, behavtrack and behavtrack-annotation files name their keypoints"),
             std::string::npos);
   expect_nothing_written(p);
 }
@@ -509,7 +556,15 @@ TEST(ProjectLabels, ImageSizesComeFromPngAndJpegHeaders) {
 TEST(ProjectLabels, CliImportAndExportPrintSummariesAndFailCleanly) {
   TempDir tmp;
   const std::string dir = (tmp / "p").string();
-  auto r = bt::test::run_cli({"project", "init", dir, "--keypoints", "snout,leftear,rightear,tailbase", "--flip",
+  // A skeleton of one's own must name its mirror pairs (or none): the default's earL:earR
+  // is not silently dropped or applied.
+  auto r = bt::test::run_cli({"project", "init", dir, "--keypoints", "snout,leftear,rightear,tailbase"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--keypoints snout,leftear,rightear,tailbase needs --flip"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(dir));
+  r = bt::test::run_cli({"project", "init", (tmp / "no-flip").string(), "--keypoints", "head,tail", "--flip", "none"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = bt::test::run_cli({"project", "init", dir, "--keypoints", "snout,leftear,rightear,tailbase", "--flip",
                               "leftear:rightear", "--animals", "1"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   r = bt::test::run_cli({"labels", "import", dir, "--format", "dlc", dlc_csv().string()});

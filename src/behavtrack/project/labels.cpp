@@ -45,9 +45,11 @@ void ImportOptions::validate() const {
                                                   std::to_string(derived_box_margin_px) + ": must be > 0");
   if (!(fps >= 0) || !std::isfinite(fps)) throw_invalid("import options: fps " + std::to_string(fps) + ": must be >= 0");
   if (!std::isfinite(start_offset_s)) throw_invalid("import options: start_offset_s: must be a finite number");
-  if (!keypoint_map.empty() && format != LabelFormat::kDlc && format != LabelFormat::kCoco)
-    throw_invalid(std::string("--keypoint-map: only dlc and coco files name their keypoints; a ") + to_string(format) +
-                  " import takes them in the project's order");
+  const bool names_keypoints = format == LabelFormat::kDlc || format == LabelFormat::kCoco ||
+                               format == LabelFormat::kBehavtrack || format == LabelFormat::kBehavtrackAnnotation;
+  if (!keypoint_map.empty() && !names_keypoints)
+    throw_invalid(std::string("--keypoint-map: only dlc, coco, behavtrack and behavtrack-annotation files name their "
+                              "keypoints; a ") + to_string(format) + " import takes them in the project's order");
 }
 
 std::map<std::string, std::string> parse_keypoint_map(const std::string& text) {
@@ -171,6 +173,14 @@ std::vector<int> project_keypoint_indices(const Skeleton& skeleton, const std::v
                     " would both be the project's " + bt::quoted(name));
   }
   return index;
+}
+
+std::vector<Keypoint> in_project_order(const std::vector<Keypoint>& file_keypoints, const std::vector<int>& to_project,
+                                       int project_keypoints) {
+  std::vector<Keypoint> out(static_cast<std::size_t>(project_keypoints));
+  for (std::size_t k = 0; k < file_keypoints.size() && k < to_project.size(); ++k)
+    if (to_project[k] >= 0) out[static_cast<std::size_t>(to_project[k])] = file_keypoints[k];
+  return out;
 }
 
 Annotation imported(const Instance& in, const ImportOptions& o, bool box_derived) {

@@ -49,7 +49,7 @@ struct ImportOptions {
   double start_offset_s = 0;        // boris: media time of the video's frame 0, seconds
   std::string author = "import";
   bool confirmed = true;            // imported labels count as confirmed manual work
-  // dlc, coco: the file's keypoint name -> the project's ("": leave that keypoint out).
+  // dlc, coco, behavtrack, behavtrack-annotation: the file's keypoint name -> the project's ("": leave that keypoint out).
   // Names not listed must be the project's own; every listed name must be in the file.
   std::map<std::string, std::string> keypoint_map;
 

@@ -36,9 +36,7 @@ ImportBatch parse_behavtrack(const Project& p, const ImportOptions& o) {
     throw Error(e.kind(), std::string("behavtrack import: ") + e.what());
   }
   const std::string subject = "behavtrack import: " + file_subject(o.path);
-  if (!file.header.skeleton.same_keypoints(p.skeleton()))
-    throw_invalid(subject + ": skeleton mismatch: the file has (" + names_of(file.header.skeleton) +
-                  "), the project (" + names_of(p.skeleton()) + ")");
+  const std::vector<int> to_project = project_keypoint_indices(p.skeleton(), file.header.skeleton.keypoints, o, subject);
   VideoRecord video;
   if (o.video_id) {
     video = p.get_video(*o.video_id);
@@ -60,7 +58,10 @@ ImportBatch parse_behavtrack(const Project& p, const ImportOptions& o) {
     ImportedFrame f;
     f.video_id = video.id;
     f.frame_index = fi.frame;
-    for (const Instance& in : fi.instances) f.instances.push_back(imported(in, o));
+    for (Instance in : fi.instances) {
+      in.keypoints = in_project_order(in.keypoints, to_project, p.skeleton().size());
+      f.instances.push_back(imported(in, o));
+    }
     batch.frames.push_back(std::move(f));
   }
   return batch;
@@ -97,27 +98,91 @@ void write_behavtrack(const Project& p, const std::vector<ExportFrame>& frames, 
   write_instances_json(out, file);
 }
 
+namespace {
+
+// frames_info.json beside annotation.json, when there: each image's cluster (-1 unknown).
+std::map<std::string, int> annotation_clusters(const fs::path& dir) {
+  std::map<std::string, int> cluster_of;
+  if (!fs::exists(dir / "frames_info.json")) return cluster_of;
+  const json info = parse_json_file(dir / "frames_info.json", "behavtrack-annotation");
+  const std::string subject = "behavtrack-annotation import: " + file_subject(dir / "frames_info.json");
+  if (!info.is_array()) throw_invalid(subject + ": expected a list");
+  for (std::size_t i = 0; i < info.size(); ++i) {
+    const json& e = info[i];
+    const std::string where = subject + " [" + std::to_string(i) + "]";
+    if (!e.is_object() || !e.contains("image_path") || !e["image_path"].is_string())
+      throw_invalid(where + ".image_path: expected a string");
+    const int cluster = e.contains("cluster") && e["cluster"].is_number_integer() ? e["cluster"].get<int>() : -1;
+    cluster_of[fs::path(e["image_path"].get<std::string>()).filename().string()] = cluster;
+  }
+  return cluster_of;
+}
+
+// Every keypoint name the file's instances use, in the order first met: annotation.json
+// has no skeleton of its own. Malformed entries are skipped here and refused, with their
+// place, when the instances are read.
+std::vector<std::string> annotation_keypoint_names(const json& doc) {
+  std::vector<std::string> names;
+  for (const auto& [image, list] : doc.items()) {
+    if (!list.is_array()) continue;
+    for (const json& e : list) {
+      if (!e.is_object() || !e.contains("keypoints") || !e["keypoints"].is_object()) continue;
+      for (const auto& [name, value] : e["keypoints"].items())
+        if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    }
+  }
+  return names;
+}
+
+// One {bbox, keypoints, mAnnotated} entry; `to_project[k]` places the file's k-th
+// keypoint name (`file_names`) in the project's skeleton (-1: left out).
+Annotation annotation_instance(const json& e, const std::vector<std::string>& file_names,
+                               const std::vector<int>& to_project, int project_keypoints,
+                               const ImportOptions& o, const std::string& where) {
+  if (!e.is_object() || !e.contains("bbox") || !e["bbox"].is_object()) throw_invalid(where + ".bbox: expected {x1, y1, x2, y2}");
+  Instance in;
+  const json& b = e["bbox"];
+  for (const char* k : {"x1", "y1", "x2", "y2"})
+    if (!b.contains(k)) throw_invalid(where + ".bbox." + k + ": missing");
+  in.box = Box{finite_number(b["x1"], where + ".bbox.x1"), finite_number(b["y1"], where + ".bbox.y1"),
+               finite_number(b["x2"], where + ".bbox.x2"), finite_number(b["y2"], where + ".bbox.y2")};
+  if (!in.box.valid()) throw_invalid(where + ".bbox: x2 > x1 and y2 > y1 required");
+  in.keypoints.assign(static_cast<std::size_t>(project_keypoints), Keypoint{});
+  if (e.contains("keypoints")) {
+    if (!e["keypoints"].is_object()) throw_invalid(where + ".keypoints: expected {name: [x, y, v]}");
+    for (const auto& [name, kv] : e["keypoints"].items()) {
+      const std::string kw = where + ".keypoints." + name;
+      if (!kv.is_array() || kv.size() != 3) throw_invalid(kw + ": expected [x, y, v]");
+      const double v = finite_number(kv[2], kw + "[2]");
+      if (v != 0 && v != 1 && v != 2) throw_invalid(kw + "[2]: visibility must be 0, 1 or 2");
+      const auto k = std::find(file_names.begin(), file_names.end(), name) - file_names.begin();
+      const int target = to_project[static_cast<std::size_t>(k)];
+      if (v != 0 && target >= 0)
+        in.keypoints[static_cast<std::size_t>(target)] =
+            Keypoint{finite_number(kv[0], kw + "[0]"), finite_number(kv[1], kw + "[1]"),
+                     static_cast<Visibility>(static_cast<int>(v))};
+    }
+  }
+  Annotation a = imported(in, o);
+  if (e.contains("mAnnotated") && !e["mAnnotated"].is_boolean()) throw_invalid(where + ".mAnnotated: expected true or false");
+  if (e.contains("mAnnotated") && !e["mAnnotated"].get<bool>()) {  // an unconfirmed prediction
+    a.confirmed = false;
+    a.source = Source::kPredicted;
+  }
+  return a;
+}
+
+}  // namespace
+
 ImportBatch parse_annotation(const Project& p, const ImportOptions& o) {
   const fs::path file = fs::is_directory(o.path) ? o.path / "annotation.json" : o.path;
   const fs::path dir = fs::absolute(file).parent_path();
   const json doc = parse_json_file(file, "behavtrack-annotation");
   const std::string subject = "behavtrack-annotation import: " + file_subject(file);
   if (!doc.is_object()) throw_invalid(subject + ": expected an object {image name: [instances]}");
-  std::map<std::string, int> cluster_of;
-  if (fs::exists(dir / "frames_info.json")) {
-    const json info = parse_json_file(dir / "frames_info.json", "behavtrack-annotation");
-    const std::string isub = "behavtrack-annotation import: " + file_subject(dir / "frames_info.json");
-    if (!info.is_array()) throw_invalid(isub + ": expected a list");
-    for (std::size_t i = 0; i < info.size(); ++i) {
-      const json& e = info[i];
-      const std::string where = isub + " [" + std::to_string(i) + "]";
-      if (!e.is_object() || !e.contains("image_path") || !e["image_path"].is_string())
-        throw_invalid(where + ".image_path: expected a string");
-      const int cluster = e.contains("cluster") && e["cluster"].is_number_integer() ? e["cluster"].get<int>() : -1;
-      cluster_of[fs::path(e["image_path"].get<std::string>()).filename().string()] = cluster;
-    }
-  }
-  const Skeleton& sk = p.skeleton();
+  const std::map<std::string, int> cluster_of = annotation_clusters(dir);
+  const std::vector<std::string> file_names = annotation_keypoint_names(doc);
+  const std::vector<int> to_project = project_keypoint_indices(p.skeleton(), file_names, o, subject);
   ImportBatch batch;
   for (const auto& [name, list] : doc.items()) {
     const std::string where = subject + " [" + bt::quoted(name) + "]";
@@ -127,40 +192,9 @@ ImportBatch parse_annotation(const Project& p, const ImportOptions& o) {
     f.image_source = find_image({dir, dir / "images"}, name, where);
     const auto c = cluster_of.find(f.name);
     if (c != cluster_of.end()) f.stratum = c->second;
-    for (std::size_t i = 0; i < list.size(); ++i) {
-      const std::string iw = where + "[" + std::to_string(i) + "]";
-      const json& e = list[i];
-      if (!e.is_object() || !e.contains("bbox") || !e["bbox"].is_object()) throw_invalid(iw + ".bbox: expected {x1, y1, x2, y2}");
-      Instance in;
-      const json& b = e["bbox"];
-      for (const char* k : {"x1", "y1", "x2", "y2"})
-        if (!b.contains(k)) throw_invalid(iw + ".bbox." + k + ": missing");
-      in.box = Box{finite_number(b["x1"], iw + ".bbox.x1"), finite_number(b["y1"], iw + ".bbox.y1"),
-                   finite_number(b["x2"], iw + ".bbox.x2"), finite_number(b["y2"], iw + ".bbox.y2")};
-      if (!in.box.valid()) throw_invalid(iw + ".bbox: x2 > x1 and y2 > y1 required");
-      in.keypoints.assign(sk.size(), Keypoint{});
-      if (e.contains("keypoints")) {
-        if (!e["keypoints"].is_object()) throw_invalid(iw + ".keypoints: expected {name: [x, y, v]}");
-        for (const auto& [kname, kv] : e["keypoints"].items()) {
-          const std::string kw = iw + ".keypoints." + kname;
-          const int k = sk.index_of(kname);
-          if (k < 0) throw_invalid(kw + ": skeleton mismatch: not one of the project's keypoints (" + names_of(sk) + ")");
-          if (!kv.is_array() || kv.size() != 3) throw_invalid(kw + ": expected [x, y, v]");
-          const double v = finite_number(kv[2], kw + "[2]");
-          if (v != 0 && v != 1 && v != 2) throw_invalid(kw + "[2]: visibility must be 0, 1 or 2");
-          if (v != 0)
-            in.keypoints[k] = Keypoint{finite_number(kv[0], kw + "[0]"), finite_number(kv[1], kw + "[1]"),
-                                       static_cast<Visibility>(static_cast<int>(v))};
-        }
-      }
-      const bool confirmed = !e.contains("mAnnotated") || e["mAnnotated"].get<bool>();
-      Annotation a = imported(in, o);
-      if (!confirmed) {
-        a.confirmed = false;
-        a.source = Source::kPredicted;
-      }
-      f.instances.push_back(std::move(a));
-    }
+    for (std::size_t i = 0; i < list.size(); ++i)
+      f.instances.push_back(annotation_instance(list[i], file_names, to_project, p.skeleton().size(), o,
+                                                where + "[" + std::to_string(i) + "]"));
     batch.frames.push_back(std::move(f));
   }
   return batch;
