@@ -62,6 +62,11 @@
 #     mean .869 / .847.
 #   seed 44: .749/.749 .862/.863 .892/.908 .931/.931 .935/.929 (never); mean .874 / .876.
 # A rare set-up in the pool did not make hybrid pick better than random either.
+# Session 14, pure uncertainty (BT_AL_STRATEGIES=random-stratified,uncertainty), 12-label
+# cycles, BT_THREADS=1, appearance features (random's curves equal session 11's exactly):
+#   seed 43: .789/.789 .891/.873 .921/.913 .903/.911 .932/.934 (60 labels); mean .887 / .884.
+#   seed 44: .750/.750 .884/.729 .910/.915 .926/.913 .953/.936 (never); mean .885 / .849.
+# The most uncertain frames are no better labels than random ones here either.
 set -euo pipefail
 bin="${BT_BIN:-build/bin/behavtrack}"
 results="${BT_RESULTS:-.}"
