@@ -435,6 +435,8 @@ TEST(ProjectLabels, KeypointMapImportsBothJsonFormatsByName) {
   Instance a;
   a.box = Box{1, 2, 30, 40};
   a.keypoints = {{20, 30, Visibility::kVisible}, {7, 8, Visibility::kOccluded}, {5, 6, Visibility::kVisible}};
+  a.keypoint_scores = {0.25f, 0.5f, 0.75f};
+  a.score = 0.9f;
   f.frames = {{4, {a}}};
   write_instances_json(tmp / "renamed.json", f);
   Project q = Project::create(tmp / "q", {});
@@ -452,6 +454,8 @@ TEST(ProjectLabels, KeypointMapImportsBothJsonFormatsByName) {
   EXPECT_FALSE(k[1].present());
   EXPECT_EQ(k[2].v, Visibility::kOccluded);
   EXPECT_EQ(k[3].y, 30);
+  const std::vector<float>& scores = got.begin()->second.at(0).instance.keypoint_scores;
+  EXPECT_EQ(scores, (std::vector<float>{0.75f, 0, 0.5f, 0.25f}));
 }
 
 TEST(ProjectLabels, KeypointMapMistakesAreRefusedBeforeAnyWork) {

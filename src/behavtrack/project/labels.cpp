@@ -175,14 +175,6 @@ std::vector<int> project_keypoint_indices(const Skeleton& skeleton, const std::v
   return index;
 }
 
-std::vector<Keypoint> in_project_order(const std::vector<Keypoint>& file_keypoints, const std::vector<int>& to_project,
-                                       int project_keypoints) {
-  std::vector<Keypoint> out(static_cast<std::size_t>(project_keypoints));
-  for (std::size_t k = 0; k < file_keypoints.size() && k < to_project.size(); ++k)
-    if (to_project[k] >= 0) out[static_cast<std::size_t>(to_project[k])] = file_keypoints[k];
-  return out;
-}
-
 Annotation imported(const Instance& in, const ImportOptions& o, bool box_derived) {
   Annotation a;
   a.instance = in;

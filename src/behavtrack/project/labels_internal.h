@@ -90,10 +90,17 @@ std::string names_of(const Skeleton& s);
 // file's keypoints landing on one of the project's.
 std::vector<int> project_keypoint_indices(const Skeleton& skeleton, const std::vector<std::string>& file_names,
                                           const ImportOptions& o, const std::string& subject);
-// A file's keypoints (in its order) placed in the project's skeleton of `project_keypoints`
-// by `to_project` (project_keypoint_indices); the project's keypoints the file lacks are absent.
-std::vector<Keypoint> in_project_order(const std::vector<Keypoint>& file_keypoints, const std::vector<int>& to_project,
-                                       int project_keypoints);
+// Per-keypoint values of a file (keypoints, keypoint scores; in the file's order) placed in
+// the project's skeleton of `project_keypoints` by `to_project` (project_keypoint_indices);
+// the project's keypoints the file lacks get T{} (an absent keypoint, a score of 0).
+template <typename T>
+std::vector<T> in_project_order(const std::vector<T>& file_values, const std::vector<int>& to_project,
+                                int project_keypoints) {
+  std::vector<T> out(static_cast<std::size_t>(project_keypoints));
+  for (std::size_t k = 0; k < file_values.size() && k < to_project.size(); ++k)
+    if (to_project[k] >= 0) out[static_cast<std::size_t>(to_project[k])] = file_values[k];
+  return out;
+}
 // An Annotation as imported: manual, confirmed per options.
 Annotation imported(const Instance& in, const ImportOptions& o, bool box_derived = false);
 // An image's width and height, read from its header (PNG, JPEG) or by decoding it.

@@ -60,6 +60,8 @@ ImportBatch parse_behavtrack(const Project& p, const ImportOptions& o) {
     f.frame_index = fi.frame;
     for (Instance in : fi.instances) {
       in.keypoints = in_project_order(in.keypoints, to_project, p.skeleton().size());
+      if (!in.keypoint_scores.empty())
+        in.keypoint_scores = in_project_order(in.keypoint_scores, to_project, p.skeleton().size());
       f.instances.push_back(imported(in, o));
     }
     batch.frames.push_back(std::move(f));
