@@ -27,12 +27,18 @@ std::string slurp(const fs::path& p) {
   return ss.str();
 }
 
+// An empty Instances JSON of a 640 x 480 video at 30 frames/s.
+InstancesFile vga_at_30fps() {
+  InstancesFile f;
+  f.header.fps = 30;
+  f.header.width = 640;
+  f.header.height = 480;
+  return f;
+}
+
 // Writes synthetic truth (3 mice, 4 s) and detections made from it (ids removed).
 void write_scene(const fs::path& truth_path, const fs::path& dets_path) {
-  InstancesFile truth;
-  truth.header.fps = 30;
-  truth.header.width = 640;
-  truth.header.height = 480;
+  InstancesFile truth = vga_at_30fps();
   truth.frames = test::synth_truth(3, 4, 2);
   write_instances_json(truth_path, truth);
   DamageOptions d;
@@ -107,10 +113,7 @@ TEST(TrackCli, OfflineIdentityPassRunsByDefaultAndIsRecorded) {
 // a frame, the tracker waits for a high score. `track` says so and names the flags.
 TEST(TrackCli, AWeakModelsLowScoresGetAWarningNamingTheFlags) {
   TempDir dir;
-  InstancesFile dets;
-  dets.header.fps = 30;
-  dets.header.width = 640;
-  dets.header.height = 480;
+  InstancesFile dets = vga_at_30fps();
   dets.frames = test::synth_truth(1, 4, 2);
   for (FrameInstances& f : dets.frames) {
     for (Instance& i : f.instances) i.id.reset(), i.score = f.frame < 15 ? 0.9f : 0.4f;
@@ -230,10 +233,7 @@ TEST(TrackCli, MalformedYoloLineIsNamed) {
 
 TEST(TrackCli, DetectionsOfAnotherSkeletonAreRejected) {
   TempDir dir;
-  InstancesFile f;
-  f.header.fps = 30;
-  f.header.width = 640;
-  f.header.height = 480;
+  InstancesFile f = vga_at_30fps();
   f.header.skeleton = Skeleton::from_names("head,neck,tail", "");
   Instance i;
   i.box = {10, 10, 50, 40};
