@@ -136,6 +136,79 @@ void DemoOptions::validate() const {
   if (!(train_minutes > 0)) throw_invalid("demo option train_minutes = " + std::to_string(train_minutes) + ": must be > 0");
 }
 
+namespace {
+
+// Step 2: a fresh project over the training videos, frames sampled and split, the first
+// frames labelled by the truth. Returns each video's truth by its id in the project.
+std::map<project::VideoId, InstancesFile> start_project(project::Project& p, const DemoOptions& o,
+                                                        const std::vector<SynthVideoFiles>& train,
+                                                        const ProgressCallback& progress) {
+  std::map<project::VideoId, InstancesFile> truth;
+  for (const SynthVideoFiles& v : train) truth[project::add_video_file(p, v.video).first] = read_instances_json(v.truth);
+  project::SampleOptions so;
+  so.n = o.sample_frames;
+  so.every_frames = 5;
+  so.k = 6;
+  so.seed = o.seed;
+  project::sample_frames(p, so, progress);
+  project::SplitOptions sp;
+  sp.seed = o.seed;
+  sp.initial_cycle = true;
+  sp.annotate_n = o.initial_frames;
+  project::split_frames(p, sp);
+  label_from_truth(p, frames_of(p, {project::Split::kTest, project::Split::kTrain, project::Split::kVal}), truth,
+                   o.out_dir, progress);
+  return truth;
+}
+
+// Step 3: the active-learning cycles, the truth correcting each cycle's queued frames.
+// Returns the last cycle's summary (its model and test metrics).
+ActiveNextSummary run_cycles(project::Project& p, const DemoOptions& o,
+                             const std::map<project::VideoId, InstancesFile>& truth,
+                             const ProgressCallback& progress) {
+  ActiveNextSummary cycle;
+  for (int c = 0; c < o.cycles; ++c) {
+    ActiveNextOptions ao;
+    ao.n = o.per_cycle;
+    ao.seed = o.seed;
+    ao.train.time_limit_min = o.train_minutes;
+    // A few minutes on 40-60 frames: small batches give the detector enough steps to learn.
+    ao.train.batch = 4;
+    cycle = active_next(p.dir(), ao, progress);
+    log_info("cycle {}: {} labelled frames, test OKS AP50-95 {:.3f}, RMSE {:.2f} px", cycle.cycle, cycle.labelled,
+             cycle.test ? cycle.test->oks_ap50_95 : 0.0, cycle.test ? cycle.test->rmse_px : 0.0);
+    label_from_truth(p, frames_of(p, {project::Split::kPredict}), truth, o.out_dir, progress);
+  }
+  return cycle;
+}
+
+// Step 5: analyses the held-out video with both models; returns its output folder.
+fs::path analyse_heldout(const DemoOptions& o, const SynthVideoFiles& heldout, const fs::path& pose_model,
+                         const fs::path& behavior_model, const ProgressCallback& progress) {
+  AnalyzeOptions ao;
+  ao.videos = {heldout.video};
+  ao.out_dir = o.out_dir / "analysis";
+  ao.pose_model = pose_model;
+  ao.behavior_model = behavior_model;
+  ao.animals = o.mice;
+  ao.render = true;
+  ao.force = true;
+  return analyze_videos(ao, progress).videos.front().out_dir;
+}
+
+void write_summary_json(const DemoSummary& s) {
+  const json doc = {{"project", s.project_dir.string()},
+                    {"report", s.report.string()},
+                    {"labelled_frames", s.labelled_frames},
+                    {"pose_test", json::parse(s.pose_test.to_json())},
+                    {"tracking", json::parse(track::metrics_json(s.tracking))},
+                    {"behavior", {{"accuracy", s.behavior_accuracy}, {"macro_f1", s.behavior_macro_f1}}},
+                    {"seconds", s.seconds}};
+  write_file_atomically(s.summary_json, doc.dump(1) + "\n");
+}
+
+}  // namespace
+
 DemoSummary run_demo(const DemoOptions& o, const ProgressCallback& progress) {
   o.validate();
   const auto start = std::chrono::steady_clock::now();
@@ -154,36 +227,10 @@ DemoSummary run_demo(const DemoOptions& o, const ProgressCallback& progress) {
   project::ProjectOptions po;
   po.expected_animals = o.mice;
   project::Project p = project::Project::create(s.project_dir, po);
-  std::map<project::VideoId, InstancesFile> truth;
-  for (const SynthVideoFiles& v : train) truth[project::add_video_file(p, v.video).first] = read_instances_json(v.truth);
-  project::SampleOptions so;
-  so.n = o.sample_frames;
-  so.every_frames = 5;
-  so.k = 6;
-  so.seed = o.seed;
-  project::sample_frames(p, so, progress);
-  project::SplitOptions sp;
-  sp.seed = o.seed;
-  sp.initial_cycle = true;
-  sp.annotate_n = o.initial_frames;
-  project::split_frames(p, sp);
-  label_from_truth(p, frames_of(p, {project::Split::kTest, project::Split::kTrain, project::Split::kVal}), truth,
-                   o.out_dir, progress);
+  const std::map<project::VideoId, InstancesFile> truth = start_project(p, o, train, progress);
 
   log_info("demo 3/6: {} active-learning cycle(s), the truth correcting the queued frames", o.cycles);
-  ActiveNextSummary cycle;
-  for (int c = 0; c < o.cycles; ++c) {
-    ActiveNextOptions ao;
-    ao.n = o.per_cycle;
-    ao.seed = o.seed;
-    ao.train.time_limit_min = o.train_minutes;
-    // A few minutes on 40-60 frames: small batches give the detector enough steps to learn.
-    ao.train.batch = 4;
-    cycle = active_next(s.project_dir, ao, progress);
-    log_info("cycle {}: {} labelled frames, test OKS AP50-95 {:.3f}, RMSE {:.2f} px", cycle.cycle, cycle.labelled,
-             cycle.test ? cycle.test->oks_ap50_95 : 0.0, cycle.test ? cycle.test->rmse_px : 0.0);
-    label_from_truth(p, frames_of(p, {project::Split::kPredict}), truth, o.out_dir, progress);
-  }
+  const ActiveNextSummary cycle = run_cycles(p, o, truth, progress);
   s.labelled_frames = cycle.labelled;
   if (cycle.test) s.pose_test = *cycle.test;
 
@@ -192,16 +239,7 @@ DemoSummary run_demo(const DemoOptions& o, const ProgressCallback& progress) {
   train_behavior(train, behavior_model, progress);
 
   log_info("demo 5/6: analysing the held-out video");
-  AnalyzeOptions ao;
-  ao.videos = {heldout.video};
-  ao.out_dir = o.out_dir / "analysis";
-  ao.pose_model = cycle.model_dir;
-  ao.behavior_model = behavior_model;
-  ao.animals = o.mice;
-  ao.render = true;
-  ao.force = true;
-  const AnalyzeSummary analysed = analyze_videos(ao, progress);
-  const fs::path result_dir = analysed.videos.front().out_dir;
+  const fs::path result_dir = analyse_heldout(o, heldout, cycle.model_dir, behavior_model, progress);
   s.report = result_dir / "report.html";
 
   log_info("demo 6/6: scoring against the truth");
@@ -212,16 +250,8 @@ DemoSummary run_demo(const DemoOptions& o, const ProgressCallback& progress) {
   s.behavior_accuracy = be.accuracy;
   s.behavior_macro_f1 = be.macro_f1;
   s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-
   s.summary_json = o.out_dir / "demo_summary.json";
-  const json doc = {{"project", s.project_dir.string()},
-                    {"report", s.report.string()},
-                    {"labelled_frames", s.labelled_frames},
-                    {"pose_test", json::parse(s.pose_test.to_json())},
-                    {"tracking", json::parse(track::metrics_json(s.tracking))},
-                    {"behavior", {{"accuracy", s.behavior_accuracy}, {"macro_f1", s.behavior_macro_f1}}},
-                    {"seconds", s.seconds}};
-  write_file_atomically(s.summary_json, doc.dump(1) + "\n");
+  write_summary_json(s);
   return s;
 }
 

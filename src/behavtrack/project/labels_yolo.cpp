@@ -31,13 +31,66 @@ std::pair<int, int> read_kpt_shape(const fs::path& dir) {
     const std::regex re(R"(^\s*kpt_shape\s*:\s*\[\s*(\d+)\s*,\s*(\d+)\s*\])");
     std::smatch m;
     while (std::getline(in, line))
-      if (std::regex_search(line, m, re)) return {std::stoi(m[1]), std::stoi(m[2])};
+      if (std::regex_search(line, m, re)) {
+        const std::string where = "yolo import: " + file_subject(yaml) + " kpt_shape";
+        return {static_cast<int>(parse_integer(m[1].str(), where)), static_cast<int>(parse_integer(m[2].str(), where))};
+      }
     throw_invalid("yolo import: " + file_subject(yaml) + ": no kpt_shape: [K, 3] line; is this a pose data set?");
   }
   return {-1, 3};
 }
 
 std::string fixed6(double v) { return fmt::format("{:.6f}", v); }
+
+// The image beside a label file: the same relative path under images/, any image extension.
+fs::path image_for_label(const fs::path& txt, const fs::path& labels_dir, const fs::path& images_dir) {
+  const fs::path rel = txt.lexically_relative(labels_dir);
+  for (const char* ext : kImageExtensions) {
+    fs::path candidate = images_dir / rel;
+    candidate.replace_extension(ext);
+    if (fs::is_regular_file(candidate)) return candidate;
+  }
+  throw_not_found("yolo import: " + file_subject(txt) + ": no image for it under " + file_subject(images_dir));
+}
+
+// The frame's name: its path under images/ without the split folder (train/val/test), so a
+// frame keeps its name across splits.
+std::string frame_name(const fs::path& image, const fs::path& images_dir) {
+  fs::path name_path = image.lexically_relative(images_dir);
+  const std::string first = name_path.begin()->string();
+  if (std::distance(name_path.begin(), name_path.end()) > 1 && (first == "train" || first == "val" || first == "test"))
+    name_path = name_path.lexically_relative(first);
+  return name_path.generic_string();
+}
+
+// One label line's tokens (already counted) to an instance in pixels; `where` names the
+// file and line for errors.
+Instance parse_yolo_line(const std::vector<std::string>& tok, const std::string& where, cv::Size size,
+                         const Skeleton& skeleton, int dims) {
+  parse_integer(tok[0], "yolo import: " + where + " class");
+  auto value = [&](std::size_t i, const std::string& field) {
+    return parse_number(tok[i], "yolo import: " + where + " " + field);
+  };
+  Instance in;
+  in.box = Box::from_cxcywh(value(1, "xc") * size.width, value(2, "yc") * size.height, value(3, "w") * size.width,
+                            value(4, "h") * size.height);
+  for (int k = 0; k < skeleton.size(); ++k) {
+    const std::size_t base = 5 + static_cast<std::size_t>(k) * dims;
+    const std::string kp = "keypoint " + std::to_string(k + 1) + " (" + skeleton.keypoints[k] + ")";
+    const double x = value(base, kp + " x"), y = value(base + 1, kp + " y");
+    int v = 2;
+    if (dims == 3) {
+      const long long vi = parse_integer(tok[base + 2], "yolo import: " + where + " " + kp + " v");
+      if (vi < 0 || vi > 2) throw_invalid("yolo import: " + where + " " + kp + " v: must be 0, 1 or 2, got " + tok[base + 2]);
+      v = static_cast<int>(vi);
+    } else if (x == 0 && y == 0) {
+      v = 0;
+    }
+    in.keypoints.push_back(v == 0 ? Keypoint{} : Keypoint{x * size.width, y * size.height, static_cast<Visibility>(v)});
+  }
+  if (!in.box.valid()) throw_invalid("yolo import: " + where + ": box w and h must be > 0");
+  return in;
+}
 
 }  // namespace
 
@@ -61,26 +114,10 @@ ImportBatch parse_yolo(const Project& p, const ImportOptions& o) {
   const std::size_t n_values = 5 + static_cast<std::size_t>(k_count) * dims;
   ImportBatch batch;
   for (const fs::path& txt : files) {
-    const fs::path rel = txt.lexically_relative(labels_dir);
-    fs::path image;
-    for (const char* ext : kImageExtensions) {
-      fs::path candidate = images_dir / rel;
-      candidate.replace_extension(ext);
-      if (fs::is_regular_file(candidate)) {
-        image = candidate;
-        break;
-      }
-    }
-    if (image.empty()) throw_not_found("yolo import: " + file_subject(txt) + ": no image for it under " + file_subject(images_dir));
-    // The name drops the split folder (train/val/test) so a frame keeps its name across splits.
-    fs::path name_path = image.lexically_relative(images_dir);
-    const std::string first = name_path.begin()->string();
-    if (std::distance(name_path.begin(), name_path.end()) > 1 && (first == "train" || first == "val" || first == "test"))
-      name_path = name_path.lexically_relative(first);
     ImportedFrame f;
-    f.name = name_path.generic_string();
-    f.image_source = image;
-    const cv::Size size = image_size(image);
+    f.image_source = image_for_label(txt, labels_dir, images_dir);
+    f.name = frame_name(f.image_source, images_dir);
+    const cv::Size size = image_size(f.image_source);
     std::ifstream in(txt);
     std::string line;
     int line_no = 0;
@@ -95,29 +132,7 @@ ImportBatch parse_yolo(const Project& p, const ImportOptions& o) {
         throw_invalid("yolo import: " + where + ": expected " + std::to_string(n_values) + " values (class, box, " +
                       std::to_string(k_count) + " keypoints x " + std::to_string(dims) + "), got " +
                       std::to_string(tok.size()));
-      parse_integer(tok[0], "yolo import: " + where + " class");
-      auto value = [&](std::size_t i, const char* field) {
-        return parse_number(tok[i], "yolo import: " + where + " " + field);
-      };
-      Instance in_;
-      in_.box = Box::from_cxcywh(value(1, "xc") * size.width, value(2, "yc") * size.height, value(3, "w") * size.width,
-                                 value(4, "h") * size.height);
-      for (int k = 0; k < k_count; ++k) {
-        const std::size_t base = 5 + static_cast<std::size_t>(k) * dims;
-        const std::string kp = "keypoint " + std::to_string(k + 1) + " (" + p.skeleton().keypoints[k] + ")";
-        const double x = value(base, (kp + " x").c_str()), y = value(base + 1, (kp + " y").c_str());
-        int v = 2;
-        if (dims == 3) {
-          const long long vi = parse_integer(tok[base + 2], "yolo import: " + where + " " + kp + " v");
-          if (vi < 0 || vi > 2) throw_invalid("yolo import: " + where + " " + kp + " v: must be 0, 1 or 2, got " + tok[base + 2]);
-          v = static_cast<int>(vi);
-        } else if (x == 0 && y == 0) {
-          v = 0;
-        }
-        in_.keypoints.push_back(v == 0 ? Keypoint{} : Keypoint{x * size.width, y * size.height, static_cast<Visibility>(v)});
-      }
-      if (!in_.box.valid()) throw_invalid("yolo import: " + where + ": box w and h must be > 0");
-      f.instances.push_back(imported(in_, o));
+      f.instances.push_back(imported(parse_yolo_line(tok, where, size, p.skeleton(), dims), o));
     }
     batch.frames.push_back(std::move(f));
   }

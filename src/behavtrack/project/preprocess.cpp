@@ -288,16 +288,22 @@ std::int64_t preprocess_file(const fs::path& in, const fs::path& out, const Prep
   return writer.frames_written();
 }
 
-PreprocessSummary preprocess_videos(Project& p, const PreprocessOptions& o, const ProgressCallback& progress) {
-  o.validate();
+namespace {
+
+// The project's original videos (not outputs of an earlier preprocess), all present.
+std::vector<VideoRecord> source_videos(const Project& p) {
   std::vector<VideoRecord> sources;
   for (const VideoRecord& v : p.list_videos())
     if (!v.source_video_id) sources.push_back(v);
   if (sources.empty()) throw_invalid("preprocess: the project has no videos; add some with `behavtrack video add`");
   for (const VideoRecord& v : sources)
     if (v.missing) throw_not_found("video " + bt::quoted(v.path.string()) + ": file not found; use `behavtrack video relink`");
-  // Folder defaults (BehavTrack): the smallest rounded fps, the smallest width and height.
-  PreprocessSummary s;
+  return sources;
+}
+
+// The output format: the options, and where they are 0 the folder defaults (BehavTrack):
+// the smallest rounded fps, the smallest width and height, made even for the encoder.
+void choose_output_format(const std::vector<VideoRecord>& sources, const PreprocessOptions& o, PreprocessSummary& s) {
   s.fps = o.fps;
   s.width = o.width;
   s.height = o.height;
@@ -309,25 +315,42 @@ PreprocessSummary preprocess_videos(Project& p, const PreprocessOptions& o, cons
   s.width -= s.width % 2;
   s.height -= s.height % 2;
   if (!(s.fps > 0)) throw_invalid("preprocess: the videos report no frame rate; pass --fps");
-  const json record = options_record(o, s.width, s.height, s.fps);
-  const std::string options_hash = content_hash_of_text(record.dump()).substr(0, 8);
-  struct Job {
-    VideoRecord source;
-    fs::path out;
-  };
-  std::vector<Job> jobs;
+}
+
+struct PreprocessJob {
+  VideoRecord source;
+  fs::path out;
+};
+
+// The sources whose output under these options is not yet registered complete; counts the
+// others in s.skipped.
+std::vector<PreprocessJob> pending_jobs(const Project& p, const std::vector<VideoRecord>& sources,
+                                        const std::string& options_hash, PreprocessSummary& s) {
+  std::vector<PreprocessJob> jobs;
   const auto all = p.list_videos();
   for (const VideoRecord& v : sources) {
     const fs::path out = p.resolve("media/videos/" + v.path.stem().string() + "-" + options_hash + ".mp4");
     const bool done = std::any_of(all.begin(), all.end(), [&](const VideoRecord& r) {
       return r.source_video_id == v.id && !r.missing && r.path == out && r.n_frames > 0;
     });
-    if (done) {
+    if (done)
       ++s.skipped;
-      continue;
-    }
-    jobs.push_back({v, out});
+    else
+      jobs.push_back({v, out});
   }
+  return jobs;
+}
+
+}  // namespace
+
+PreprocessSummary preprocess_videos(Project& p, const PreprocessOptions& o, const ProgressCallback& progress) {
+  o.validate();
+  const std::vector<VideoRecord> sources = source_videos(p);
+  PreprocessSummary s;
+  choose_output_format(sources, o, s);
+  const json record = options_record(o, s.width, s.height, s.fps);
+  const std::string options_hash = content_hash_of_text(record.dump()).substr(0, 8);
+  const std::vector<PreprocessJob> jobs = pending_jobs(p, sources, options_hash, s);
   fs::create_directories(p.resolve("media/videos"));
   std::atomic<std::size_t> next{0};
   std::mutex mutex;  // guards the Project and the error
