@@ -78,7 +78,8 @@ void add_next(CLI::App& active, bt::cli::Context& ctx) {
   cmd->add_option("--n", f->n, "Frames to queue")->capture_default_str();
   cmd->add_option("--strategy", f->strategy, "uncertainty, diversity, hybrid or random-stratified")
       ->capture_default_str();
-  cmd->add_option("--seed", f->seed, "Seed for splits and random choices")->capture_default_str();
+  cmd->add_option("--seed", f->seed, "Seed for splits and random choices")->capture_default_str()
+      ->check(bt::cli::seed_check());
   add_hybrid_ramp_flag(cmd, f->hybrid_ramp);
   add_features_flag(cmd, f->features);
   f->train.add_to(cmd);
@@ -121,7 +122,7 @@ void add_simulate(CLI::App& active, bt::cli::Context& ctx) {
   cmd->add_option("--initial", f->initial, "Frames labelled before the first cycle")->capture_default_str();
   cmd->add_option("--per-cycle", f->per_cycle, "Frames added per cycle")->capture_default_str();
   cmd->add_option("--cycles", f->cycles, "Cycles after the first training")->capture_default_str();
-  cmd->add_option("--seed", f->seed, "Seed")->capture_default_str();
+  cmd->add_option("--seed", f->seed, "Seed")->capture_default_str()->check(bt::cli::seed_check());
   cmd->add_option("--steps", f->steps,
                   "Batches each cycle trains (epochs follow from its labelled count; overrides --epochs), so "
                   "every cycle trains as long and the curve measures which frames were picked; 0 = use --epochs")
@@ -192,7 +193,8 @@ void add_behavior_next(CLI::App& active, bt::cli::Context& ctx) {
   cmd->add_option("--n", f->n, "Windows to propose")->capture_default_str();
   cmd->add_option("--strategy", f->strategy, "uncertainty, diversity, hybrid or random-stratified")
       ->capture_default_str();
-  cmd->add_option("--seed", f->seed, "Seed for random-stratified draws")->capture_default_str();
+  cmd->add_option("--seed", f->seed, "Seed for random-stratified draws")->capture_default_str()
+      ->check(bt::cli::seed_check());
   cmd->add_option("--out", f->out, "Windows CSV to write (default: DIR/runs/<run id>/behavior_windows.csv)");
   cmd->add_flag("--no-bouts", f->no_bouts, "Write the CSV and the run only; add no proposed bouts to the project");
   f->windows.add_to(cmd);
@@ -267,7 +269,8 @@ void add_behavior_simulate(CLI::App& active, bt::cli::Context& ctx) {
       ->capture_default_str();
   cmd->add_option("--per-cycle", f->per_cycle, "Windows labelled per cycle")->capture_default_str();
   cmd->add_option("--cycles", f->cycles, "Cycles after the first training")->capture_default_str();
-  cmd->add_option("--seed", f->seed, "Seed of the initial set and random draws")->capture_default_str();
+  cmd->add_option("--seed", f->seed, "Seed of the initial set and random draws")->capture_default_str()
+      ->check(bt::cli::seed_check());
   cmd->add_option("--rounds", f->gbt.n_rounds, "Boosting rounds of the classifier")->capture_default_str();
   cmd->add_option("--depth", f->gbt.max_depth, "Tree depth of the classifier")->capture_default_str();
   f->windows.add_to(cmd);

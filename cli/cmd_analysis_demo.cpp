@@ -17,7 +17,7 @@ const bt::cli::CommandRegistration kDemo("", "", [](CLI::App& root, bt::cli::Con
   cmd->add_option("--per-cycle", o->per_cycle, "Frames labelled per cycle")->capture_default_str();
   cmd->add_option("--train-minutes", o->train_minutes, "Pose training time limit per cycle, minutes")
       ->capture_default_str();
-  cmd->add_option("--seed", o->seed, "Seed")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "Seed")->capture_default_str()->check(bt::cli::seed_check());
   cmd->callback([o, &ctx] {
     const bt::analysis::DemoSummary s = bt::analysis::run_demo(*o, ctx.progress());
     std::printf("demo finished in %.0f s\n", s.seconds);

@@ -83,7 +83,8 @@ struct InputFlags {
     cmd->add_option("--smoothing", smoothing, "Temporal smoothing: viterbi (HMM) or none")->capture_default_str();
     cmd->add_option("--min-bout-s", options.min_bout_s, "Merge predicted bouts shorter than this, seconds (0: off)")
         ->capture_default_str();
-    cmd->add_option("--seed", options.gbt.seed, "Random seed of the trees")->capture_default_str();
+    cmd->add_option("--seed", options.gbt.seed, "Random seed of the trees")->capture_default_str()
+        ->check(bt::cli::seed_check());
   }
 
   std::vector<bb::LabelledVideo> load() {

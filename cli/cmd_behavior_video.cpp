@@ -68,7 +68,8 @@ struct VideoFlags {
                     "Folder caching each video's clips and flow (reused while the video, tracks, labels and clip "
                     "options are unchanged)");
     cmd->add_option("--device", options.device, "cpu, cuda or cuda:N")->capture_default_str();
-    cmd->add_option("--seed", options.seed, "Random seed")->capture_default_str();
+    cmd->add_option("--seed", options.seed, "Random seed")->capture_default_str()
+        ->check(bt::cli::seed_check());
     cmd->add_option("--pretrained-rgb", options.pretrained_rgb, "Weights file for the RGB net (torch::save of this net)");
     cmd->add_option("--pretrained-flow", options.pretrained_flow, "Weights file for the flow net");
   }

@@ -87,7 +87,8 @@ void add_train(CLI::App& group, bt::cli::Context& ctx) {
   cmd->add_flag("--resume", f->options.resume,
                 "Continue the interrupted training of --name from its checkpoint");
   cmd->add_option("--seed", f->options.seed, "Random seed (shuffling, augmentation, weights)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(bt::cli::seed_check());
   cmd->callback([f, &ctx] {
     pose::TrainOptions o = f->options;
     o.from_model = f->from;

@@ -277,7 +277,8 @@ const bt::cli::CommandRegistration kFrames(
       c->add_option("--n", s->o.n, "Frames to sample in total (default 2000)");
       c->add_option("--every", s->o.every_frames, "Candidate stride in frames: every Nth frame is a candidate (default 50)");
       c->add_option("--k", s->o.k, "Appearance strata, k-means clusters (default 8)");
-      c->add_option("--seed", s->o.seed, "Random seed; the same seed gives the same frames (default 42)");
+      c->add_option("--seed", s->o.seed, "Random seed; the same seed gives the same frames (default 42)")
+          ->check(bt::cli::seed_check());
       c->add_option("--restarts", s->o.kmeans_restarts, "k-means restarts (default 10)");
       c->add_option("--strategy", s->strategy, "appearance (BehavTrack's strata) or uniform (evenly in time) (default appearance)");
       c->add_option("--threads", s->o.threads, "Videos decoded at once; 0 = core count (default 0)");
@@ -287,7 +288,7 @@ const bt::cli::CommandRegistration kFrames(
       auto* d = group.add_subcommand("split", "Hold out a test set (stratified); optionally draw the first active-learning split");
       d->add_option("DIR", sp->dir, "Project folder")->required();
       d->add_option("--test", sp->o.test_fraction, "Fraction of frames held out for testing, 0..1 (default 0.15)");
-      d->add_option("--seed", sp->o.seed, "Random seed (default 42)");
+      d->add_option("--seed", sp->o.seed, "Random seed (default 42)")->check(bt::cli::seed_check());
       d->add_flag("--initial-cycle", sp->o.initial_cycle, "Also draw the first cycle: frames to annotate (train/val), a predict set, the reserve");
       d->add_option("--annotate", sp->o.annotate_n, "Initial cycle: frames to annotate (default 100)");
       d->add_option("--predict", sp->o.predict_fraction, "Initial cycle: predict set size as a fraction of --annotate (default 0.3)");

@@ -65,7 +65,8 @@ const bt::cli::CommandRegistration kRegistration(
       cmd->add_option("--size", flags->size,
                       "Frame size WIDTHxHEIGHT in pixels, even numbers (default 640x480)");
       cmd->add_option("--seed", flags->options.seed,
-                      "Random seed; the same options and seed give the same files (default 1)");
+                      "Random seed; the same options and seed give the same files (default 1)")
+          ->check(bt::cli::seed_check());
       cmd->add_option("--arena", flags->arena,
                       "Floor: open (white plastic) or bedding (wood chips) (default open)");
       cmd->add_option("--noise", flags->options.noise,

@@ -48,5 +48,7 @@ const std::vector<RegisteredCommand>& registered_commands();
 // NonNegativeNumber prints its range with the largest double spelled out.
 CLI::Validator at_least(double minimum);
 CLI::Validator above(double minimum);
+// Seeds: 0 .. 2^63 - 1, digits only (no sign, no exponent).
+CLI::Validator seed_check();
 
 }  // namespace bt::cli

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <opencv2/core.hpp>
 
@@ -57,6 +58,38 @@ bool is_unknown_command(const CLI::App& app, const std::string& word) {
   return true;
 }
 
+// CLI11's parse errors, as one line naming the command's help: "Could not convert:
+// --imgsz = 30fps" would otherwise be followed by a second line and lack the prefix. A
+// path option whose file is missing is "not found" (3), every other parse error usage (2).
+int fail_parse(const CLI::ParseError& e, const CLI::App& app, int argc, char** argv) {
+  std::string command = "behavtrack";
+  const CLI::App* at = &app;
+  for (int i = 1; i < argc; ++i) {
+    const CLI::App* sub = nullptr;
+    for (const CLI::App* s : at->get_subcommands([](const CLI::App*) { return true; }))
+      if (s->check_name(argv[i])) sub = s;
+    if (!sub) break;
+    command += std::string(" ") + argv[i];
+    at = sub;
+  }
+  const std::string what = e.what();
+  const bool missing = what.find("does not exist") != std::string::npos;
+  return fail(what + "; see '" + command + " --help'", missing ? 3 : 2);
+}
+
+// "filesystem error: cannot create directories: Not a directory [out]" as
+// "'out': cannot create directories: Not a directory" (an I/O error, 3): the path first.
+int fail_filesystem(const std::filesystem::filesystem_error& e) {
+  std::string what = e.what();
+  const std::string prefix = "filesystem error: ";
+  if (what.rfind(prefix, 0) == 0) what.erase(0, prefix.size());
+  const auto bracket = what.find(" [");
+  if (bracket != std::string::npos) what.erase(bracket);
+  std::string subject = "'" + e.path1().string() + "'";
+  if (!e.path2().empty()) subject += " -> '" + e.path2().string() + "'";
+  return fail(subject + ": " + what, 3);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -90,13 +123,15 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    // --help and --version exit 0; every other parse error is a usage error (2).
-    const int code = app.exit(e);
-    return code == 0 ? 0 : 2;
+    // --help and --version print and exit 0.
+    if (e.get_exit_code() == 0) return app.exit(e);
+    return fail_parse(e, app, argc, argv);
   } catch (const bt::Error& e) {
     return fail(e.what(), bt::exit_code(e.kind()));
   } catch (const cv::Exception& e) {
     return fail(std::string("OpenCV: ") + e.err, 1);
+  } catch (const std::filesystem::filesystem_error& e) {
+    return fail_filesystem(e);
   } catch (const std::bad_alloc&) {
     return fail("out of memory", 1);
   } catch (const std::exception& e) {

@@ -113,7 +113,39 @@ TEST(ActiveCli, NegativeHybridRampIsAUsageError) {
   test::TempDir dir;
   const auto r = test::run_cli({"active", "next", (dir / "p").string(), "--hybrid-ramp", "-5"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err.substr(0, r.err.find('\n')), "--hybrid-ramp: must be >= 0, got -5");
+  // One line, the program's prefix, and where the flags are listed.
+  EXPECT_EQ(r.err, "behavtrack: --hybrid-ramp: must be >= 0, got -5; see 'behavtrack active next --help'\n");
+}
+
+TEST(Cli, ParseErrorsAreOneLineAndSeedsAreNotWrapped) {
+  test::TempDir dir;
+  auto r = test::run_cli({"synth", "--out", (dir / "s").string(), "--seed", "-1"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "behavtrack: --seed: expected a whole number from 0 to 9223372036854775807, got '-1'; "
+                   "see 'behavtrack synth --help'\n");
+  EXPECT_FALSE(fs::exists(dir / "s"));
+  r = test::run_cli({"synth", "--out", (dir / "s").string(), "--seed", "9223372036854775808"});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  r = test::run_cli({"pose", "train", (dir / "p").string(), "--imgsz", "30fps"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "behavtrack: Could not convert: --imgsz = 30fps; see 'behavtrack pose train --help'\n");
+  // A path option whose file is missing is "not found".
+  r = test::run_cli({"behavior", "predict", "--model", (dir / "m").string(), "--tracks", (dir / "t.json").string(),
+                     "--out", (dir / "o").string()});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+}
+
+TEST(Cli, FilesystemErrorsNameThePathAndAreIoErrors) {
+  test::TempDir dir;
+  std::ofstream(dir / "afile") << "not a folder";
+  ASSERT_EQ(test::run_cli({"synth", "--out", (dir / "s").string(), "--mice", "2", "--seconds", "1", "--size", "160x120"})
+                .exit_code,
+            0);
+  const auto r = test::run_cli({"analyze", (dir / "s" / "video.mp4").string(), "--out", (dir / "afile").string(),
+                                "--model", "classical"});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_EQ(r.err.find("internal error"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("afile"), std::string::npos) << r.err;
 }
 
 TEST(ActiveCli, UnknownDiversityFeaturesAreRefusedBeforeAnyWork) {
