@@ -93,8 +93,9 @@ void add_check(CLI::App& group, bt::cli::Context& context) {
   cmd->add_flag("--gray", flags->gray, "Convert to gray instead of BGR colour");
   cmd->add_option("--threads", flags->threads, "Decoder threads, 0 = one per core (default 0)");
   cmd->callback([flags, &context] {
-    if (flags->threads < 0)
-      bt::throw_invalid("video check: --threads = " + std::to_string(flags->threads) + " must be >= 0");
+    if (flags->threads < 0 || flags->threads > bt::video::kMaxDecoderThreads)
+      bt::throw_invalid("video check: --threads = " + std::to_string(flags->threads) + " must be in [0, " +
+                        std::to_string(bt::video::kMaxDecoderThreads) + "]");
     bt::video::ReaderOptions options;
     options.output = flags->gray ? bt::video::PixelFormat::kGray : bt::video::PixelFormat::kBgr;
     options.decoder_threads = flags->threads;

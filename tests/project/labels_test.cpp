@@ -530,6 +530,52 @@ TEST(ProjectLabels, NpyShapesAreCheckedAndTheExpectationNamed) {
   expect_nothing_written(p);
 }
 
+// A crafted header's shape (2^62 x 2^62 x 4 x 3) overflowed the element count and the
+// reader then read far past the data.
+TEST(ProjectLabels, NpyShapeLargerThanTheDataIsRefused) {
+  TempDir tmp;
+  std::string header = "{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904, 4611686018427387904, 4, 3), }";
+  header += std::string(64 - (10 + header.size() + 1) % 64, ' ') + "\n";
+  std::string bytes = std::string("\x93NUMPY\x01\x00", 8);
+  bytes += static_cast<char>(header.size() & 0xff);
+  bytes += static_cast<char>(header.size() >> 8);
+  bytes += header + std::string(576, '\0');
+  std::ofstream(tmp / "k.npy", std::ios::binary) << bytes;
+  EXPECT_NE(error_of([&] { npy::read(tmp / "k.npy"); }).find("shape dimension 4611686018427387904 is larger than the file's data"),
+            std::string::npos);
+  // Small dimensions whose product needs more data than there is.
+  header = "{'descr': '<f8', 'fortran_order': False, 'shape': (100, 100, 4, 3), }";
+  header += std::string(64 - (10 + header.size() + 1) % 64, ' ') + "\n";
+  bytes = std::string("\x93NUMPY\x01\x00", 8);
+  bytes += static_cast<char>(header.size() & 0xff);
+  bytes += static_cast<char>(header.size() >> 8);
+  bytes += header + std::string(576, '\0');
+  std::ofstream(tmp / "k.npy", std::ios::binary) << bytes;
+  EXPECT_NE(error_of([&] { npy::read(tmp / "k.npy"); }).find("is the file truncated?"), std::string::npos);
+}
+
+// Imported images keep their names under media/frames/imported/: a name that climbs out
+// with ".." or is absolute would write outside the project, and a non-image is refused.
+TEST(ProjectLabels, ImageNamesLeavingTheProjectAndNonImagesAreRefused) {
+  TempDir tmp;
+  Project p = Project::create(tmp / "p", dlc_options(1));
+  const fs::path src = tmp / "src" / "labeled-data" / "cage";
+  fs::create_directories(src);
+  fs::copy_file(bt::test::dlc_dir() / "labeled-data" / "m4s1" / "img0000.png", src / "evil.png");
+  const std::string head = "scorer,me,me,me,me,me,me,me,me\n"
+                           "bodyparts,snout,snout,leftear,leftear,rightear,rightear,tailbase,tailbase\n"
+                           "coords,x,y,x,y,x,y,x,y\n";
+  std::ofstream(src / "CollectedData_me.csv") << head << "../../../../victim/evil.png,21,265,33,265,19,250,87,152\n";
+  EXPECT_NE(error_of([&] { import(p, LabelFormat::kDlc, src); }).find("the name leaves the project's image folder"),
+            std::string::npos);
+  EXPECT_FALSE(fs::exists(tmp / "victim"));
+  std::ofstream(src / "notes.png") << "not an image";
+  std::ofstream(src / "CollectedData_me.csv") << head << "labeled-data/cage/notes.png,21,265,33,265,19,250,87,152\n";
+  EXPECT_NE(error_of([&] { import(p, LabelFormat::kDlc, src); }).find("is not an image OpenCV can read"),
+            std::string::npos);
+  expect_nothing_written(p);
+}
+
 TEST(ProjectLabels, ExportRefusesAnExistingPathAndLeavesNoPartialOutput) {
   TempDir tmp;
   Project p = Project::create(tmp / "p", dlc_options());

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <cmath>
+#include <fstream>
 
 #include "behavtrack/core/error.h"
 #include "behavtrack/project/project.h"
@@ -58,6 +59,23 @@ TEST(ProjectStore, CreateThenOpenKeepsSkeletonBehavioursAndAnimals) {
   EXPECT_EQ(p.behaviors(), o.behaviors);
   EXPECT_TRUE(std::filesystem::is_directory(tmp / "p" / "media" / "frames"));
   EXPECT_NE(error_of([&] { Project::create(tmp / "p", o); }).find("already holds a project"), std::string::npos);
+}
+
+// An empty path used to create the project in the working folder and then fail with a
+// raw filesystem error; a failed creation leaves no folders behind.
+TEST(ProjectStore, EmptyPathAndFailedCreationLeaveNothing) {
+  TempDir tmp;
+  EXPECT_EQ(error_of([] { Project::create("", {}); }), "project '': empty path; give the project's folder");
+  EXPECT_EQ(error_of([] { Project::open(""); }), "project '': empty path; give the project's folder");
+  // A file where one of the project's folders goes: refused before any folder is made.
+  const std::filesystem::path existing = tmp / "existing";
+  std::filesystem::create_directories(existing);
+  std::ofstream(existing / "runs") << "a file where the runs folder goes";
+  EXPECT_NE(error_of([&] { Project::create(existing, {}); }).find("/runs' is a file"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(existing / "media")) << "half-made project left behind";
+  EXPECT_FALSE(std::filesystem::exists(existing / "models"));
+  std::ofstream(tmp / "blocker") << "x";
+  EXPECT_NE(error_of([&] { Project::create(tmp / "blocker" / "p", {}); }).find("cannot create folders"), std::string::npos);
 }
 
 TEST(ProjectStore, OpenRejectsNewerAndOlderSchemasNamingBothVersions) {

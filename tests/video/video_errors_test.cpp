@@ -105,7 +105,10 @@ TEST(VideoErrors, BadReaderOptions) {
   ReaderOptions o;
   o.decoder_threads = -2;
   expect_error(error_of([&] { VideoReader r(p, o); }), ErrorKind::kInvalidInput,
-               "video reader options: decoder_threads = -2 must be >= 0");
+               "video reader options: decoder_threads = -2 must be in [0, 64]");
+  o.decoder_threads = 1000000;  // would exhaust the memory with one decoder context per thread
+  expect_error(error_of([&] { VideoReader r(p, o); }), ErrorKind::kInvalidInput,
+               "video reader options: decoder_threads = 1000000 must be in [0, 64]");
 }
 
 // MP4 with its index first (+faststart), cut at 60%: the frames before the cut decode

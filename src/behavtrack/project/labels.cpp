@@ -262,6 +262,19 @@ std::vector<fs::path> copy_images(Project& p, ImportBatch& batch, Progress& bar)
   return created;
 }
 
+// An imported image keeps its name under media/frames/imported/: a name that is absolute
+// or climbs out with ".." would be written outside the project. And it must be an image
+// (by its signature), not any file a label row names.
+void check_image_name(const ImportedFrame& f, const ImportOptions& o) {
+  const std::string subject = std::string(to_string(o.format)) + " import: image " + bt::quoted(f.name);
+  const fs::path name(f.name);
+  bool climbs = f.name.empty() || name.has_root_path() || name.has_root_name();
+  for (const fs::path& part : name) climbs = climbs || part == "..";
+  if (climbs) throw_invalid(subject + ": the name leaves the project's image folder (absolute or '..')");
+  if (!f.image_source.empty() && !cv::haveImageReader(f.image_source.string()))
+    throw_invalid(subject + ": " + bt::quoted(f.image_source.string()) + " is not an image OpenCV can read");
+}
+
 ImportSummary write_batch(Project& p, const ImportBatch& batch, const ImportOptions& o) {
   ImportSummary s;
   p.transaction([&] {
@@ -317,9 +330,12 @@ ImportSummary import_labels(Project& p, const ImportOptions& o, const ProgressCa
     case LabelFormat::kBoris: batch = parse_boris(p, o); break;
   }
   std::set<std::string> names;
-  for (const ImportedFrame& f : batch.frames)
-    if (!f.video_id && !names.insert(f.name).second)
+  for (const ImportedFrame& f : batch.frames) {
+    if (f.video_id) continue;
+    check_image_name(f, o);
+    if (!names.insert(f.name).second)
       throw_invalid(std::string(to_string(o.format)) + " import: two images named " + bt::quoted(f.name));
+  }
   // Video frames are decoded and cached first (outside the transaction: the cache is
   // idempotent), images copied, then everything is written in one transaction.
   std::vector<std::pair<VideoId, FrameIndex>> video_frames;

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <fstream>
 #include <regex>
+#include <set>
 
 #include "behavtrack/core/atomic_file.h"
 #include "behavtrack/core/error.h"
@@ -65,14 +66,27 @@ Array read(const fs::path& path) {
     throw_invalid(subject + ": Fortran-ordered arrays are not supported; save with numpy.ascontiguousarray");
   if (!std::regex_search(header, m, std::regex(R"('shape'\s*:\s*\(([^)]*)\))"))) throw_invalid(subject + ": header has no shape");
   const std::string dims = m[1];
+  const std::string raw = bytes.substr(offset + header_len);
+  // Each dimension, and their product, checked against the data actually present: a
+  // crafted shape must not overflow the element count.
   const std::regex number(R"(\d+)");
-  for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it)
-    a.shape.push_back(std::stoll(it->str()));
+  std::size_t count = 1;
+  for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it) {
+    const std::string text = it->str();
+    if (text.size() > 18 || std::stoll(text) > static_cast<long long>(raw.size()))
+      throw_invalid(subject + ": shape dimension " + text + " is larger than the file's data");
+    const auto dim = static_cast<std::size_t>(std::stoll(text));
+    a.shape.push_back(static_cast<std::int64_t>(dim));
+    count = dim == 0 || count == 0 ? 0 : (count > raw.size() / dim ? raw.size() + 1 : count * dim);
+  }
   const std::string& d = a.descr;
   const bool little = d[0] == '<' || d[0] == '|' || d[0] == '=';
-  if (!little || d.size() < 3) throw_invalid(subject + ": dtype " + d + " not supported (little-endian numbers only)");
-  const std::string raw = bytes.substr(offset + header_len);
-  const std::size_t need = static_cast<std::size_t>(a.size()) * item_size(d);
+  static const std::set<std::string> kTypes = {"f8", "f4", "i8", "i4", "i2", "i1", "u1", "b1", "u2", "u4"};
+  if (!little || d.size() < 3 || !kTypes.count(d.substr(1)))
+    throw_invalid(subject + ": dtype " + d + " not supported (little-endian float32/64 or integers)");
+  if (count > raw.size())
+    throw_invalid(subject + ": shape " + a.shape_str() + " needs more data than the file holds; is the file truncated?");
+  const std::size_t need = count * item_size(d);
   if (raw.size() < need)
     throw_invalid(subject + ": data holds " + std::to_string(raw.size()) + " bytes, shape " + a.shape_str() + " needs " +
                   std::to_string(need) + "; is the file truncated?");
@@ -87,7 +101,7 @@ Array read(const fs::path& path) {
   else if (t == "u1" || t == "b1") convert<std::uint8_t>(data, a.values);
   else if (t == "u2") convert<std::uint16_t>(data, a.values);
   else if (t == "u4") convert<std::uint32_t>(data, a.values);
-  else throw_invalid(subject + ": dtype " + d + " not supported (use float32/64 or int8-64)");
+  else throw_invalid(subject + ": dtype " + d + " not supported (little-endian float32/64 or integers)");
   return a;
 }
 

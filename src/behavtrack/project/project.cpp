@@ -145,13 +145,28 @@ Project::Project(Project&&) noexcept = default;
 Project& Project::operator=(Project&&) noexcept = default;
 Project::~Project() = default;
 
-Project Project::create(const fs::path& dir, const ProjectOptions& options) {
-  options.validate();
-  const fs::path db_path = dir / kDatabaseName;
-  if (fs::exists(db_path)) throw_invalid("project " + bt::quoted(dir.string()) + ": already holds a project (" + kDatabaseName + ")");
+namespace {
+
+void check_project_path(const fs::path& dir) {
+  if (dir.empty()) throw_invalid("project '': empty path; give the project's folder");
+}
+
+const char* const kProjectFolders[] = {"media", "media/frames", "media/videos", "models", "runs"};
+
+// Before anything is made: a file where a project folder goes would fail half-way.
+void check_folders_free(const fs::path& dir) {
+  std::error_code ec;
+  for (const fs::path& path : {dir, dir / "media", dir / "media/frames", dir / "media/videos", dir / "models", dir / "runs"})
+    if (fs::exists(path, ec) && !fs::is_directory(path, ec))
+      throw_io("project " + bt::quoted(dir.string()) + ": cannot create folders: " + bt::quoted(path.string()) +
+               " is a file");
+}
+
+// The folders and the database of a new project in `dir`.
+void make_project_files(const fs::path& dir, const ProjectOptions& options) {
   std::error_code ec;
   fs::create_directories(dir, ec);
-  for (const char* sub : {"media/frames", "media/videos", "models", "runs"}) fs::create_directories(dir / sub, ec);
+  for (const char* sub : kProjectFolders) fs::create_directories(dir / sub, ec);
   if (ec) throw_io("project " + bt::quoted(dir.string()) + ": cannot create folders: " + ec.message());
   // Build the database under a temporary name so a crash never leaves a half-made project.
   const fs::path tmp = dir / (std::string(".") + kDatabaseName + ".creating");
@@ -173,12 +188,32 @@ Project Project::create(const fs::path& dir, const ProjectOptions& options) {
     }
     tx.commit();
   }
-  fs::rename(tmp, db_path, ec);
+  fs::rename(tmp, dir / kDatabaseName, ec);
   if (ec) throw_io("project " + bt::quoted(dir.string()) + ": cannot create " + kDatabaseName + ": " + ec.message());
+}
+
+}  // namespace
+
+Project Project::create(const fs::path& dir, const ProjectOptions& options) {
+  options.validate();
+  check_project_path(dir);
+  if (fs::exists(dir / kDatabaseName))
+    throw_invalid("project " + bt::quoted(dir.string()) + ": already holds a project (" + kDatabaseName + ")");
+  check_folders_free(dir);
+  // A failed creation takes away what it made: the whole folder when it was new.
+  const bool existed = fs::exists(dir);
+  try {
+    make_project_files(dir, options);
+  } catch (...) {
+    std::error_code ec;
+    if (!existed) fs::remove_all(dir, ec);
+    throw;
+  }
   return open(dir);
 }
 
 Project Project::open(const fs::path& dir) {
+  check_project_path(dir);
   const fs::path db_path = dir / kDatabaseName;
   if (!fs::exists(db_path))
     throw_not_found("project " + bt::quoted(dir.string()) + ": no " + kDatabaseName + "; create one with `behavtrack project init`");

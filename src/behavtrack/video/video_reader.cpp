@@ -294,9 +294,11 @@ struct VideoReader::Impl {
 
 VideoReader::VideoReader(const std::filesystem::path& path, ReaderOptions options)
     : impl_(std::make_unique<Impl>(path, options)) {
-  if (!(options.decoder_threads >= 0))
+  // libavcodec allocates a full decoder context per frame thread: a typo like 1000000
+  // would exhaust the memory before it failed.
+  if (!(options.decoder_threads >= 0 && options.decoder_threads <= kMaxDecoderThreads))
     throw_invalid("video reader options: decoder_threads = " + std::to_string(options.decoder_threads) +
-                  " must be >= 0");
+                  " must be in [0, " + std::to_string(kMaxDecoderThreads) + "]");
   install_libav_log_bridge();
   impl_->open();
 }

@@ -30,9 +30,11 @@ namespace bt::video {
 
 enum class PixelFormat { kBgr, kGray };
 
+inline constexpr int kMaxDecoderThreads = 64;
+
 struct ReaderOptions {
   PixelFormat output = PixelFormat::kBgr;
-  int decoder_threads = 0;  // 0: the decoder's choice (frame + slice threads)
+  int decoder_threads = 0;  // 0: the decoder's choice (frame + slice threads); at most kMaxDecoderThreads
 };
 
 struct Frame {
