@@ -305,6 +305,46 @@ TEST(TrackCli, RendersAVideoAPersonCanCheck) {
   EXPECT_GT(cv::countNonZero(diff.reshape(1) > 60), 500);
 }
 
+// --render used to write over whatever it was given: the source video, the detections, or
+// an output of the run. And a frame number far past the video filled the memory.
+TEST(TrackCli, RenderPathAndFrameNumbersAreCheckedBeforeAnyWork) {
+  TempDir dir;
+  ASSERT_EQ(run_cli({"synth", "--out", (dir / "s").string(), "--mice", "2", "--seconds", "1", "--size", "160x120"}).exit_code, 0);
+  const fs::path video = dir / "s" / "video.mp4", truth = dir / "s" / "truth.json";
+  const std::string video_bytes = slurp(video), truth_bytes = slurp(truth);
+  auto track = [&](const fs::path& dets, const fs::path& render) {
+    std::vector<std::string> args = {"track", dets.string(), "--video", video.string(), "--animals", "2",
+                                     "--out", (dir / "run").string()};
+    if (!render.empty()) args.insert(args.end(), {"--render", render.string()});
+    return run_cli(args);
+  };
+  auto r = track(truth, video);
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("is the --video it draws on; choose another file"), std::string::npos) << r.err;
+  r = track(truth, dir / "s" / ".." / "s" / "truth.mp4");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  fs::copy_file(truth, dir / "dets.mp4");
+  r = track(dir / "dets.mp4", dir / "dets.mp4");
+  EXPECT_NE(r.err.find("is the detections file"), std::string::npos) << r.err;
+  r = track(truth, dir / "run" / "tracks.json");
+  EXPECT_NE(r.err.find("must be an .mp4 file"), std::string::npos) << r.err;
+  EXPECT_EQ(slurp(video), video_bytes);
+  EXPECT_EQ(slurp(truth), truth_bytes);
+
+  InstancesFile far = read_instances_json(truth);
+  far.frames.back().frame = 2000000000;
+  write_instances_json(dir / "far.json", far);
+  r = track(dir / "far.json", {});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("frame 2000000000 is beyond video"), std::string::npos) << r.err;
+  r = run_cli({"track", (dir / "far.json").string(), "--animals", "2", "--out", (dir / "run2").string()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("frame 2000000000 comes 1999999972 frames after the previous one (more than 1 hour at 30 fps)"),
+            std::string::npos)
+      << r.err;
+  EXPECT_FALSE(fs::exists(dir / "run2"));
+}
+
 // `track --video V --model classical`: detections made by the classical detector from the
 // synthetic video itself, streamed into the tracker; ids stay within the known count and
 // the tracks overlap the true mice. The classical detector's boxes are tighter than the

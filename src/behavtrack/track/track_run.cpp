@@ -1,5 +1,7 @@
 #include "behavtrack/track/track_run.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -24,10 +26,33 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// The longest stretch without any detections a detections file may hold, seconds.
+constexpr double kMaxDetectionGapS = 3600;
+
 std::string join(const std::vector<std::string>& v) {
   std::string s;
   for (const auto& x : v) s += (s.empty() ? "" : ",") + x;
   return s;
+}
+
+// The tracker steps through every frame up to the last one listed (a frame without
+// detections is a frame without mice), so a frame number far past the video, or a gap of
+// hours, would fill memory with empty frames: refused, naming the frame.
+void check_frame_span(const TrackRunOptions& o, const InstancesFile& in, const std::optional<VideoFacts>& video) {
+  const std::string subject = "detections " + quoted(o.detections.string());
+  const double fps = o.fps > 0 ? o.fps : in.header.fps > 0 ? in.header.fps : 30.0;
+  const auto max_gap = static_cast<FrameIndex>(kMaxDetectionGapS * fps);
+  FrameIndex previous = -1;
+  for (const FrameInstances& f : in.frames) {
+    if (video && video->n_frames > 0 && f.frame >= video->n_frames)
+      throw_invalid(subject + ": frame " + std::to_string(f.frame) + " is beyond video " + quoted(o.video.string()) +
+                    " (" + std::to_string(video->n_frames) + " frames)");
+    if (f.frame - previous > max_gap)
+      throw_invalid(subject + ": frame " + std::to_string(f.frame) + " comes " + std::to_string(f.frame - previous) +
+                    " frames after the previous one (more than " + fmt::format("{:g}", kMaxDetectionGapS / 3600) +
+                    " hour at " + fmt::format("{:g}", fps) + " fps); is its frame number wrong?");
+    previous = f.frame;
+  }
 }
 
 InstancesFile load_detections(const TrackRunOptions& o, const std::optional<VideoFacts>& video) {
@@ -54,6 +79,7 @@ InstancesFile load_detections(const TrackRunOptions& o, const std::optional<Vide
                       "; detections from a model with another skeleton?");
     }
   }
+  check_frame_span(o, in, video);
   return in;
 }
 
@@ -278,6 +304,27 @@ void write_run_json(const fs::path& path, const TrackRunOptions& o, const TrackR
 
 }  // namespace
 
+namespace {
+
+// The render replaced whatever file it was given: the source video, the detections or an
+// output of this run (written over it afterwards) were lost without a word.
+void check_render_path(const TrackRunOptions& o) {
+  const std::string subject = "--render " + quoted(o.render.string());
+  if (o.render.extension() != ".mp4") throw_invalid(subject + ": must be an .mp4 file");
+  std::error_code ec;
+  const fs::path target = fs::weakly_canonical(o.render, ec);
+  const std::pair<fs::path, const char*> taken[] = {{o.video, "the --video it draws on"},
+                                                    {o.detections, "the detections file"},
+                                                    {o.out_dir / "tracks.json", "an output of this run"},
+                                                    {o.out_dir / "tracks.csv", "an output of this run"},
+                                                    {o.out_dir / "run.json", "an output of this run"}};
+  for (const auto& [path, what] : taken)
+    if (!path.empty() && fs::weakly_canonical(path, ec) == target)
+      throw_invalid(subject + ": is " + what + "; choose another file");
+}
+
+}  // namespace
+
 void TrackRunOptions::validate() const {
   tracker.validate();
   if (out_dir.empty()) throw_invalid("track: --out is required");
@@ -288,7 +335,8 @@ void TrackRunOptions::validate() const {
   if (!model.empty() && !detections.empty())
     throw_invalid("--model " + quoted(model) + ": give either a detections file or a model, not both");
   if (!render.empty() && video.empty()) throw_invalid("--render " + quoted(render.string()) + ": needs --video to draw on");
-  if (!(trail_s >= 0 && trail_s <= 60)) throw_invalid("--trail " + std::to_string(trail_s) + ": must be in [0, 60] seconds");
+  if (!(trail_s >= 0 && trail_s <= 60)) throw_invalid(fmt::format("--trail-s {:g}: must be in [0, 60] seconds", trail_s));
+  if (!render.empty()) check_render_path(*this);
 }
 
 std::string tracker_options_json(const TrackerOptions& o) {
