@@ -97,6 +97,18 @@ TEST(PoseCli, UsageErrorsAreOneClearLine) {
   r = test::run_cli({"pose", "train", dir.string(), "--imgsz", "300"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(r.err, "behavtrack: input_px = 300: must be a multiple of 32 between 32 and 4096\n");
+  // A model named x.partial would be deleted by the next training of x (its unfinished
+  // folder's name); refused before any work.
+  r = test::run_cli({"pose", "train", dir.string(), "--name", "x.partial"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "behavtrack: model name 'x.partial': must not end in '.partial' (the suffix of unfinished trainings)\n");
+  r = test::run_cli({"pose", "train", dir.string(), "--name", "a b"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("must be a plain name"), std::string::npos) << r.err;
+  r = test::run_cli({"pose", "train", dir.string(), "--name", "zz", "--resume"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("has no checkpoint.pt; train without --resume"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "models" / "zz.partial"));
   r = test::run_cli({"pose", "predict-video", (tmp / "none.mp4").string(), "--out",
                      (tmp / "out.json").string()});
   EXPECT_EQ(r.exit_code, 3) << r.err;

@@ -79,6 +79,22 @@ std::vector<project::LabelledFrame> frames_of_set(const Project& p, const std::s
   return p.labelled_frames(project::split_from_string(set), std::nullopt, include_empty);
 }
 
+// A model's folder is models/<name>, its unfinished training models/<name>.partial (taken
+// away when a training of that name starts afresh): a name ending in ".partial" would be
+// deleted by the training of its stem.
+void check_model_name(const std::string& name) {
+  const std::string suffix = ".partial";
+  const bool plain = !name.empty() && name.front() != '.' &&
+                     name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") ==
+                         std::string::npos;
+  if (!plain)
+    throw_invalid(fmt::format("model name {}: must be a plain name (letters, digits, '-', '_', '.'; not starting with '.')",
+                              bt::quoted(name)));
+  if (name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0)
+    throw_invalid(fmt::format("model name {}: must not end in '.partial' (the suffix of unfinished trainings)",
+                              bt::quoted(name)));
+}
+
 }  // namespace
 
 ProjectTrainSummary train_in_project(const fs::path& project_dir, const std::string& model_name,
@@ -88,13 +104,14 @@ ProjectTrainSummary train_in_project(const fs::path& project_dir, const std::str
   ProjectTrainSummary s;
   s.model_name = model_name;
   if (s.model_name.empty()) s.model_name = fmt::format("pose-cycle{}", p.latest_cycle().value_or(0));
-  if (s.model_name.find('/') != std::string::npos || s.model_name.front() == '.')
-    throw_invalid(fmt::format("model name {}: must be a plain name", bt::quoted(s.model_name)));
+  check_model_name(s.model_name);
   const fs::path final_dir = p.dir() / "models" / s.model_name;
   const fs::path work_dir = p.dir() / "models" / (s.model_name + ".partial");
   if (fs::exists(final_dir) || p.find_model(s.model_name))
     throw_invalid(fmt::format("model {}: exists already; choose another --name",
                               bt::quoted(s.model_name)));
+  if (options.resume && !fs::exists(work_dir / "checkpoint.pt"))
+    throw_not_found(fmt::format("resume: {} has no checkpoint.pt; train without --resume", bt::quoted(work_dir.string())));
   if (!options.resume && fs::exists(work_dir)) fs::remove_all(work_dir);
   if (!options.from_model.empty() && !fs::exists(options.from_model))
     options.from_model = resolve_model(p, options.from_model.string()).path;

@@ -708,15 +708,15 @@ TrainResult train_pose_model(const PoseDataset& train, const PoseDataset& val_in
   TrainingNets t(options, skeleton.size(), net_version,
                  from ? options.from_model / "weights.pt" : std::filesystem::path(), dev);
 
-  std::filesystem::create_directories(out_dir);
   const auto checkpoint_path = out_dir / "checkpoint.pt";
   const auto log_path = out_dir / "train_log.csv";
+  if (options.resume && !std::filesystem::exists(checkpoint_path))
+    throw_not_found(fmt::format("resume: {} has no checkpoint.pt; train without --resume",
+                                bt::quoted(out_dir.string())));
+  std::filesystem::create_directories(out_dir);
   RunState state;
   std::string log = kTrainLogHeader;
   if (options.resume) {
-    if (!std::filesystem::exists(checkpoint_path))
-      throw_not_found(fmt::format("resume: {} has no checkpoint.pt; train without --resume",
-                                  bt::quoted(out_dir.string())));
     state = t.load_checkpoint(checkpoint_path, dev);
     log = train_log_up_to(log_path, state.epochs_done);
     log_info("resuming at epoch {} of {}", state.epochs_done + 1, epochs);
