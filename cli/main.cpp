@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 
 #include "behavtrack/core/error.h"
@@ -90,6 +91,11 @@ int fail_filesystem(const std::filesystem::filesystem_error& e) {
   return fail(subject + ": " + what, 3);
 }
 
+// A JSON error that escaped the readers' own checks (a number like 1e999, a field of the
+// wrong type deep in a file): nlohmann's text without its "[json.exception.x.n] " tag. Bad
+// input (2): our own JSON is written by nlohmann and always reads back.
+int fail_json(const nlohmann::json::exception& e) { return fail("JSON input: " + bt::json_error_text(e), 2); }
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -134,8 +140,10 @@ int main(int argc, char** argv) {
     return fail_filesystem(e);
   } catch (const std::bad_alloc&) {
     return fail("out of memory", 1);
+  } catch (const nlohmann::json::exception& e) {
+    return fail_json(e);
   } catch (const std::exception& e) {
-    return fail(std::string("internal error: ") + e.what(), 1);
+    return fail("internal error: " + bt::first_line(e.what()), 1);
   }
   return 0;
 }

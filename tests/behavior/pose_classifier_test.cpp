@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "behavior/behavior_fixtures.h"
+#include "behavtrack/behavior/video_predict.h"
 #include "behavtrack/core/error.h"
 #include "test_support.h"
 
@@ -124,6 +125,30 @@ TEST(PoseClassifier, TracksWithoutSizeAreNamed) {
 TEST(PoseClassifier, LoadingAMissingModelIsNamed) {
   EXPECT_EQ(error_of([] { PoseClassifier::load("/nonexistent/model"); }),
             "model '/nonexistent/model': no model.json; is this a behaviour model folder?");
+}
+
+// A damaged pose.xgb, and a pose model given as a behaviour model: one line each (XGBoost
+// appended its stack trace; the pose model's model.json gave nlohmann's "key 'kind' not found").
+TEST(PoseClassifier, DamagedOrWrongModelsAreOneClearLine) {
+  test::TempDir dir;
+  PoseClassifier::train({fixture_video("a", 12)}, quick_options(), {}).save(dir / "model");
+  std::filesystem::create_directories(dir / "damaged");
+  std::filesystem::copy_file(dir / "model" / "model.json", dir / "damaged" / "model.json");
+  std::ifstream in(dir / "model" / "pose.xgb", std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  std::ofstream(dir / "damaged" / "pose.xgb", std::ios::binary) << bytes.substr(0, bytes.size() / 2);
+  const std::string damaged = error_of([&] { PoseClassifier::load(dir / "damaged"); });
+  EXPECT_EQ(damaged.find("'" + (dir / "damaged" / "pose.xgb").string() + "': damaged or not an XGBoost model ("), 0u)
+      << damaged;
+  EXPECT_EQ(damaged.find('\n'), std::string::npos) << damaged;
+  std::filesystem::create_directories(dir / "pose");
+  std::ofstream(dir / "pose" / "model.json") << R"({"format": "behavtrack.pose-model/1", "input_px": 320})";
+  EXPECT_EQ(error_of([&] { behavior_model_kind(dir / "pose"); }),
+            "model '" + (dir / "pose").string() + "': a pose model, not a behaviour model");
+  std::ofstream(dir / "pose" / "model.json") << R"({"kind": 3)";
+  const std::string truncated = error_of([&] { behavior_model_kind(dir / "pose"); });
+  EXPECT_EQ(truncated.find("[json.exception"), std::string::npos) << truncated;
+  EXPECT_NE(truncated.find("parse error"), std::string::npos) << truncated;
 }
 
 TEST(PoseClassifier, CrossValidationNeedsTwoVideos) {

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "behavtrack/core/atomic_file.h"
@@ -165,6 +166,47 @@ TEST(PoseTrainResume, ResumedRunEndsWhereAnUninterruptedOneDoes) {
       EXPECT_NEAR(x, y, 1e-3 * (1 + std::abs(x))) << "row " << row << ", " << a[0][col];
     }
   }
+}
+
+// Damaged or misplaced weights are one clear line, not Torch's message and backtrace: the
+// weights file given as the model, a damaged --from model, a damaged checkpoint.
+TEST(PoseModelLoad, DamagedOrMisplacedWeightsAreOneClearLine) {
+  test::TempDir dir;
+  const PoseDataset train = synth_frames(2, 1, 5);
+  TrainOptions o;
+  o.input_px = 64;
+  o.refine_px = 32;
+  o.epochs = 1;
+  o.batch = 2;
+  train_pose_model(train, {}, Skeleton::default_mouse(), o, dir / "model", {});
+  auto message = [](const std::function<void()>& f) {
+    try {
+      f();
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(message([&] { PoseModel::load(dir / "model" / "weights.pt", Device{}); }),
+            "model '" + (dir / "model" / "weights.pt").string() +
+                "': a weights file, not a TorchScript model; give the model's folder (the one holding model.json)");
+  std::filesystem::create_directories(dir / "damaged");
+  std::filesystem::copy_file(dir / "model" / "model.json", dir / "damaged" / "model.json");
+  write_file_atomically(dir / "damaged" / "weights.pt", read_file(dir / "model" / "weights.pt").substr(0, 1000));
+  TrainOptions from = o;
+  from.from_model = dir / "damaged";
+  const std::string from_error = message([&] { train_pose_model(train, {}, Skeleton::default_mouse(), from, dir / "ft", {}); });
+  EXPECT_EQ(from_error.find("from_model '" + (dir / "damaged" / "weights.pt").string() + "': damaged or not this model's weights ("), 0u)
+      << from_error;
+  EXPECT_EQ(from_error.find('\n'), std::string::npos) << from_error;
+  std::filesystem::create_directories(dir / "partial");
+  write_file_atomically(dir / "partial" / "checkpoint.pt", "not a checkpoint");
+  TrainOptions resume = o;
+  resume.resume = true;
+  const std::string resume_error =
+      message([&] { train_pose_model(train, {}, Skeleton::default_mouse(), resume, dir / "partial", {}); });
+  EXPECT_NE(resume_error.find("damaged checkpoint ("), std::string::npos) << resume_error;
+  EXPECT_EQ(resume_error.find('\n'), std::string::npos) << resume_error;
 }
 
 TEST(PoseModelInfo, SkeletonMismatchIsAClearError) {

@@ -14,7 +14,7 @@ namespace {
 
 // Every XGBoost call goes through here: a non-zero status becomes bt::Error.
 void check(int status, const std::string& what) {
-  if (status != 0) throw_internal("xgboost: " + what + ": " + XGBGetLastError());
+  if (status != 0) throw_internal("xgboost: " + what + ": " + first_line(XGBGetLastError()));
 }
 
 struct DMatrix {
@@ -124,7 +124,7 @@ GbtClassifier GbtClassifier::load(const std::filesystem::path& path) {
   GbtClassifier clf;
   check(XGBoosterCreate(nullptr, 0, &clf.impl_->booster), "create booster");
   if (XGBoosterLoadModelFromBuffer(clf.impl_->booster, bytes.data(), bytes.size()) != 0)
-    throw_invalid(quoted(path.string()) + ": not an XGBoost model: " + XGBGetLastError());
+    throw_invalid(quoted(path.string()) + ": damaged or not an XGBoost model (" + first_line(XGBGetLastError()) + ")");
   bst_ulong n = 0;
   check(XGBoosterGetNumFeature(clf.impl_->booster, &n), "read feature count");
   clf.n_features_ = static_cast<int>(n);

@@ -392,7 +392,7 @@ PoseClassifier PoseClassifier::load(const std::filesystem::path& folder) {
     clf.impl_->transitions.n_classes = j.at("transitions").at("n_classes").get<int>();
     clf.impl_->transitions.log_a = j.at("transitions").at("log_a").get<std::vector<double>>();
   } catch (const json::exception& e) {
-    throw_invalid(quoted(path.string()) + ": " + e.what());
+    throw_invalid(quoted(path.string()) + ": " + json_error_text(e));
   }
   clf.impl_->options.validate();
   clf.impl_->transitions.validate();

@@ -548,7 +548,7 @@ VideoClassifier VideoClassifier::load(const std::filesystem::path& folder) {
     if (j.at("kind") != "video") throw_invalid(quoted(path.string()) + ": not a video behaviour model");
     clf.impl_->options = options_from(j.at("options"), j.at("behaviors").get<std::vector<std::string>>());
   } catch (const json::exception& e) {
-    throw_invalid(quoted(path.string()) + ": " + e.what());
+    throw_invalid(quoted(path.string()) + ": " + json_error_text(e));
   }
   clf.impl_->options.validate();
   try {

@@ -17,11 +17,16 @@ std::string behavior_model_kind(const std::filesystem::path& folder) {
     throw_not_found("model " + quoted(folder.string()) + ": no model.json; is this a behaviour model folder?");
   try {
     const auto j = nlohmann::json::parse(read_file(path));
+    if (!j.contains("kind")) {
+      const bool pose_model = j.is_object() && j.value("format", "").rfind("behavtrack.pose-model", 0) == 0;
+      throw_invalid("model " + quoted(folder.string()) +
+                    (pose_model ? ": a pose model, not a behaviour model" : ": not a behaviour model (model.json has no kind)"));
+    }
     const std::string kind = j.at("kind").get<std::string>();
     if (kind != "pose" && kind != "video") throw_invalid(quoted(path.string()) + ": kind " + quoted(kind) + " is not pose or video");
     return kind;
   } catch (const nlohmann::json::exception& e) {
-    throw_invalid(quoted(path.string()) + ": " + e.what());
+    throw_invalid(quoted(path.string()) + ": " + json_error_text(e));
   }
 }
 

@@ -37,4 +37,17 @@ std::string number_text(double v) {
   return text;
 }
 
+std::string first_line(std::string_view text) {
+  std::string_view line = text.substr(0, text.find('\n'));
+  while (!line.empty() && (line.back() == ' ' || line.back() == '\r' || line.back() == '\t')) line.remove_suffix(1);
+  return std::string(line);
+}
+
+std::string json_error_text(const std::exception& e) {
+  std::string_view what = e.what();
+  const auto tag_end = what.find("] ");
+  if (what.rfind("[json.exception.", 0) == 0 && tag_end != std::string_view::npos) what.remove_prefix(tag_end + 2);
+  return std::string(what);
+}
+
 }  // namespace bt

@@ -10,6 +10,7 @@
 
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace bt {
 
@@ -44,5 +45,11 @@ const char* to_string(ErrorKind kind);
 std::string quoted(const std::string& name);
 // A number for messages, as printf's %g writes it: number_text(0.5) == "0.5", NaN -> "nan".
 std::string number_text(double v);
+// A foreign library's message cut to one line for ours: its first line, without trailing
+// blanks (Torch and XGBoost append backtraces and stack traces on further lines).
+std::string first_line(std::string_view text);
+// nlohmann::json's exception text without its "[json.exception.parse_error.101] " tag:
+// "parse error at line 1, column 14: ...".
+std::string json_error_text(const std::exception& e);
 
 }  // namespace bt

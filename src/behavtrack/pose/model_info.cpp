@@ -75,7 +75,7 @@ ModelInfo parse_model_info(const std::string& text, const std::string& source_na
     info.epochs_run = j.value("epochs_run", 0);
     info.train_seconds = j.value("train_seconds", 0.0);
   } catch (const nlohmann::json::exception& e) {
-    throw_invalid(fmt::format("{}: {}", bt::quoted(source_name), e.what()));
+    throw_invalid(fmt::format("{}: {}", bt::quoted(source_name), json_error_text(e)));
   }
   return info;
 }

@@ -197,7 +197,7 @@ ModelInfo torchscript_info(const std::string& config, int fallback_k, const std:
         input_px = s.is_array() ? s.at(0).get<int>() : s.get<int>();
       }
     } catch (const nlohmann::json::exception& e) {
-      throw_invalid(fmt::format("model {}: config.txt: {}", bt::quoted(name), e.what()));
+      throw_invalid(fmt::format("model {}: config.txt: {}", bt::quoted(name), json_error_text(e)));
     }
   }
   validate_input_px(input_px, "torchscript imgsz");
@@ -234,6 +234,11 @@ PoseModel PoseModel::load(const std::filesystem::path& path, const Device& devic
       throw_invalid(fmt::format("model {}: not a TorchScript file ({})", bt::quoted(name),
                                 e.what_without_backtrace()));
     }
+    // Our weights.pt loads as a module too, but without a forward method.
+    if (!impl->script->find_method("forward"))
+      throw_invalid(fmt::format("model {}: a weights file, not a TorchScript model; give the model's folder (the one "
+                                "holding model.json)",
+                                bt::quoted(name)));
     impl->script->eval();
     impl->info = torchscript_info(extra["config.txt"], 4, name);
     return PoseModel(std::move(impl));

@@ -450,9 +450,14 @@ class TrainingNets {
       : nets(o.size, k, o.input_px, o.refine_px, net_version),
         ema(o.size, k, o.input_px, o.refine_px, net_version) {
     if (!weights.empty()) {
-      torch::serialize::InputArchive archive;
-      archive.load_from(weights.string());
-      nets.load(archive);
+      try {
+        torch::serialize::InputArchive archive;
+        archive.load_from(weights.string());
+        nets.load(archive);
+      } catch (const c10::Error& e) {
+        throw_invalid(fmt::format("from_model {}: damaged or not this model's weights ({})", bt::quoted(weights.string()),
+                                  first_line(e.what_without_backtrace())));
+      }
     }
     nets.to(dev);
     ema.to(dev);
@@ -493,6 +498,16 @@ class TrainingNets {
   }
 
   RunState load_checkpoint(const std::filesystem::path& path, const torch::Device& dev) {
+    try {
+      return read_checkpoint(path, dev);
+    } catch (const c10::Error& e) {
+      throw_invalid(fmt::format("resume: {}: damaged checkpoint ({}); train without --resume", bt::quoted(path.string()),
+                                first_line(e.what_without_backtrace())));
+    }
+  }
+
+ private:
+  RunState read_checkpoint(const std::filesystem::path& path, const torch::Device& dev) {
     torch::serialize::InputArchive a;
     a.load_from(path.string(), dev);
     torch::serialize::InputArchive model_a, ema_a, od, orf;
@@ -522,6 +537,7 @@ class TrainingNets {
     return state;
   }
 
+ public:
   PoseNets nets, ema;
   std::unique_ptr<Ema> ema_det, ema_ref;
   std::unique_ptr<torch::optim::AdamW> opt_det, opt_ref;

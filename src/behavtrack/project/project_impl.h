@@ -94,7 +94,7 @@ struct Project::Impl {
       behaviors = json::parse(meta("behaviors")).get<std::vector<std::string>>();
       expected_animals = std::stoi(meta("expected_animals"));
     } catch (const json::exception& e) {
-      throw_invalid("project " + bt::quoted(dir.string()) + ": metadata unreadable: " + e.what());
+      throw_invalid("project " + bt::quoted(dir.string()) + ": metadata unreadable: " + json_error_text(e));
     }
   }
 

@@ -49,7 +49,7 @@ httplib::Server::Handler guarded(Fn fn) {
     } catch (const Error& e) {
       send_error(res, status_for(e.kind()), e.what());
     } catch (const json::exception& e) {
-      send_error(res, 400, std::string("request body: ") + e.what());
+      send_error(res, 400, "request body: " + json_error_text(e));
     }
   };
 }
