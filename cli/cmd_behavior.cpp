@@ -179,7 +179,11 @@ void setup_predict(CLI::App& group, bt::cli::Context& ctx) {
       ->capture_default_str();
   cmd->add_option("--min-bout-s", f->min_bout_s, "Video model: merge bouts shorter than this, seconds")->capture_default_str();
   cmd->callback([&ctx, f] {
+    if (f->stride_frames < 0) bt::throw_invalid("--stride-frames " + std::to_string(f->stride_frames) + ": must be >= 0");
+    if (!(f->min_bout_s >= 0 && f->min_bout_s <= 60))
+      bt::throw_invalid("--min-bout-s " + bt::number_text(f->min_bout_s) + ": must be in [0, 60] seconds");
     bt::InstancesFile tracks = bt::read_instances_json(f->tracks);
+    bb::require_tracked(tracks, f->tracks);
     if (tracks.header.video.empty()) tracks.header.video = fs::path(f->tracks).filename().string();
     bb::BehaviorPrediction p;
 #if BT_BEHAVIOR_VIDEO

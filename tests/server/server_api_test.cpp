@@ -175,6 +175,20 @@ TEST_F(ServerApi, MalformedBodiesGet400NamingTheField) {
   EXPECT_EQ(get_json(url)["version"], v);  // nothing was written
 }
 
+// Bytes that are not UTF-8 quoted back in an error message made the reply itself fail
+// (500); a body over the limit was answered "no such route".
+TEST_F(ServerApi, NonUtf8AndOversizedBodiesGetTheirOwn4xx) {
+  const std::string bouts = "/api/videos/" + std::to_string(get_json("/api/videos")["videos"][0]["id"].get<int>()) + "/bouts";
+  const auto res = post(bouts, "{\"track_id\": 1, \"behavior\": \"rearing\xff\", \"start_frame\": 3, \"end_frame\": 8}");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status / 100, 4) << res->body;
+  EXPECT_NO_THROW(json::parse(res->body)) << res->body;
+  const json f = first_frame();
+  const std::string url = "/api/frames/" + std::to_string(f["id"].get<int>()) + "/annotations";
+  EXPECT_EQ(error_of(put(url, std::string(17 << 20, ' ')), 413), "request body: larger than 16 MiB");
+  EXPECT_EQ(error_of(put(url, "{\"version\":1,"), 400).find("[json.exception"), std::string::npos);
+}
+
 TEST_F(ServerApi, UnknownIdsAndRoutesGet404) {
   EXPECT_EQ(error_of(client_->Get("/api/frames/999999"), 404).find("999999") != std::string::npos, true);
   EXPECT_EQ(client_->Get("/api/frames/999999/annotations")->status, 404);

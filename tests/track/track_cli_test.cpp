@@ -188,6 +188,19 @@ TEST(TrackCli, SwapErrorsNameTheProblem) {
   r = run_cli({"track", "swap", (dir / "run").string(), "--ids", "1,x", "--from", "0"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.err.find("--ids '1,x': expected ids like 2,4"), std::string::npos) << r.err;
+  // Past the last frame nothing changes: refused, and the files are left as they were.
+  const std::string before = slurp(dir / "run" / "tracks.json");
+  r = run_cli({"track", "swap", (dir / "run").string(), "--ids", "1,2", "--from", "5000"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("ids 1 and 2 do not occur in frames 5000..the end; nothing to swap"), std::string::npos) << r.err;
+  EXPECT_EQ(slurp(dir / "run" / "tracks.json"), before);
+  // tracks.csv cannot be replaced: tracks.json is not changed either (they used to disagree).
+  fs::remove(dir / "run" / "tracks.csv");
+  fs::create_directories(dir / "run" / "tracks.csv");
+  r = run_cli({"track", "swap", (dir / "run").string(), "--ids", "1,2", "--from", "0"});
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_NE(r.err.find("tracks.csv': is a folder"), std::string::npos) << r.err;
+  EXPECT_EQ(slurp(dir / "run" / "tracks.json"), before);
 }
 
 TEST(TrackCli, YoloLabelFolderIsTracked) {

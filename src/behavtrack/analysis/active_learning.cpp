@@ -14,6 +14,7 @@
 #include "behavtrack/core/atomic_file.h"
 #include "behavtrack/core/error.h"
 #include "behavtrack/core/log.h"
+#include "behavtrack/nn/torch_runtime.h"
 #include "behavtrack/pose/pose_project.h"
 #include "behavtrack/project/project.h"
 #include "behavtrack/project/sampler.h"
@@ -278,6 +279,7 @@ void SimulateOptions::validate() const {
 SimulateSummary simulate_active_learning(const fs::path& project_dir, const SimulateOptions& o,
                                          const ProgressCallback& progress) {
   o.validate();
+  nn::require_available(Device::parse(o.train.device));  // before any output, not at the first training
   const project::Project p = project::Project::open(project_dir);
   const Partition parts = partition_project(p);
   std::vector<const PoolFrame*> test_frames;

@@ -291,19 +291,11 @@ void write_report(const TrackedVideo& tracked, const std::map<std::pair<FrameInd
   report.write_html(out / "report.html", web_dir());
 }
 
-VideoAnalysis analyze_one(const fs::path& video_path, FrameDetector& detector,
-                          const behavior::PoseClassifier* classifier, const AnalyzeOptions& o,
-                          const ProgressCallback& progress) {
-  VideoAnalysis result;
-  result.video = video_path;
-  result.out_dir = o.out_dir / video_path.stem();
-  const json identity = identity_of(video_path, o, detector);
-  if (!o.force && is_complete(result.out_dir, identity)) {
-    result.skipped = true;
-    return result;
-  }
-  const video::VideoInfo info = video::probe(video_path);  // a file that is not a video fails here, before any output
-  fs::create_directories(result.out_dir);
+// Everything analyze_one writes into result.out_dir (which exists), the marker last.
+void analyze_into(VideoAnalysis& result, const video::VideoInfo& info, const json& identity, FrameDetector& detector,
+                  const behavior::PoseClassifier* classifier, const AnalyzeOptions& o,
+                  const ProgressCallback& progress) {
+  const fs::path& video_path = result.video;
   // An earlier, different or interrupted run: its marker must go first.
   fs::remove(result.out_dir / "analysis.json");
   const auto start = std::chrono::steady_clock::now();
@@ -350,6 +342,31 @@ VideoAnalysis analyze_one(const fs::path& video_path, FrameDetector& detector,
                                           {"render", tracked.render_s}}},
                        {"realtime_factor", result.realtime_factor}};
   write_file_atomically(result.out_dir / "analysis.json", marker.dump(1) + "\n");
+}
+
+VideoAnalysis analyze_one(const fs::path& video_path, FrameDetector& detector,
+                          const behavior::PoseClassifier* classifier, const AnalyzeOptions& o,
+                          const ProgressCallback& progress) {
+  VideoAnalysis result;
+  result.video = video_path;
+  result.out_dir = o.out_dir / video_path.stem();
+  const json identity = identity_of(video_path, o, detector);
+  if (!o.force && is_complete(result.out_dir, identity)) {
+    result.skipped = true;
+    return result;
+  }
+  const video::VideoInfo info = video::probe(video_path);  // a file that is not a video fails here, before any output
+  // A failed first analysis takes its folder away; an earlier run's folder stays, without
+  // its completion marker.
+  const bool created = !fs::exists(result.out_dir);
+  fs::create_directories(result.out_dir);
+  try {
+    analyze_into(result, info, identity, detector, classifier, o, progress);
+  } catch (...) {
+    std::error_code ec;
+    if (created) fs::remove_all(result.out_dir, ec);
+    throw;
+  }
   return result;
 }
 

@@ -458,13 +458,6 @@ struct NextVideo {
   behavior::BehaviorPrediction prediction;
 };
 
-bool has_ids(const InstancesFile& tracks) {
-  for (const auto& f : tracks.frames)
-    for (const auto& i : f.instances)
-      if (i.id) return true;
-  return false;
-}
-
 // What the project holds for one mouse's frames [a, b]: a confirmed bout there makes the
 // window labelled; proposals alone (unconfirmed) make it queued for a person.
 enum class WindowStatus { kOpen, kQueued, kLabelled };
@@ -550,8 +543,7 @@ BehaviorNextSummary behavior_next(const fs::path& project_dir, const fs::path& m
   std::vector<WindowStatus> status;
   for (const TracksInput& in : inputs) {
     InstancesFile tracks = read_instances_json(in.tracks);
-    if (!has_ids(tracks))
-      throw_invalid("tracks " + bt::quoted(in.tracks.string()) + ": no instance has an id; run 'behavtrack track' first");
+    behavior::require_tracked(tracks, in.tracks.string());
     if (tracks.header.video.empty() && !in.video.empty()) tracks.header.video = in.video.filename().string();
     const FrameIndex last_frame = tracks.frames.empty() ? -1 : tracks.frames.back().frame;
     NextVideo v{project::video_of_tracks(p, in.tracks, tracks.header.video, in.video, last_frame), "", in.tracks, {}};

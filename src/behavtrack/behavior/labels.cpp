@@ -75,6 +75,13 @@ LabelSet read_labels_csv(const std::filesystem::path& path, const std::vector<st
   return labels;
 }
 
+void require_tracked(const InstancesFile& tracks, const std::string& source) {
+  for (const auto& f : tracks.frames)
+    for (const auto& i : f.instances)
+      if (i.id) return;
+  throw_invalid("tracks " + quoted(source) + ": no instance has an id; run 'behavtrack track' first");
+}
+
 LabelSet labels_from_instances(const InstancesFile& tracks, const std::vector<std::string>& behaviors,
                                const std::string& source_name) {
   LabelSet labels(behaviors);

@@ -43,13 +43,19 @@ void fsync_path(const fs::path& path) {
 }
 }  // namespace
 
-void AtomicFile::commit() {
-  if (committed_) return;
+void AtomicFile::finish() {
+  if (finished_) return;
   out_.flush();
   const bool ok = static_cast<bool>(out_);
   out_.close();
   if (!ok) throw_io("output " + quoted(target_.string()) + ": write failed (disk full?)");
   fsync_path(temp_);
+  finished_ = true;
+}
+
+void AtomicFile::commit() {
+  if (committed_) return;
+  finish();
   std::error_code ec;
   fs::rename(temp_, target_, ec);
   if (ec) throw_io("output " + quoted(target_.string()) + ": cannot rename into place (" + ec.message() + ")");

@@ -27,13 +27,16 @@ class AtomicFile {
   std::ostream& stream() { return out_; }
   // The temporary path, for writers that open the file themselves (e.g. a video encoder).
   const std::filesystem::path& temp_path() const { return temp_; }
-  // Flushes, fsyncs and renames over the target. Throws bt::Error (kIo) on failure.
+  // Flushes, checks and fsyncs the temporary file (where a full disk shows), without
+  // renaming it: for outputs that must all be written before any replaces its target.
+  void finish();
+  // finish(), then renames over the target. Throws bt::Error (kIo) on failure.
   void commit();
 
  private:
   std::filesystem::path target_, temp_;
   std::ofstream out_;
-  bool committed_ = false;
+  bool finished_ = false, committed_ = false;
 };
 
 // Writes `contents` to `path` atomically.

@@ -36,6 +36,10 @@
 
 namespace bt::project {
 
+// Ends the message of an error raised because another process kept the database locked
+// (the server answers those with 503: try again).
+inline constexpr const char* kBusyHint = "another program is writing the project; try again";
+
 // The schema version this build reads and writes (numbered migrations 1..kSchemaVersion).
 inline constexpr int kSchemaVersion = 2;
 // The database file inside a project folder.

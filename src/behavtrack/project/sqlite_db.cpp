@@ -1,6 +1,7 @@
 #include "behavtrack/project/sqlite_db.h"
 
 #include "behavtrack/core/error.h"
+#include "behavtrack/project/project.h"
 
 namespace bt::project {
 namespace {
@@ -11,6 +12,8 @@ namespace {
                           (db ? sqlite3_errmsg(db) : "cannot allocate");
   if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) throw_invalid(msg + "; is this a behavtrack project?");
   if (code == SQLITE_CONSTRAINT) throw_invalid(msg);
+  // Still locked after the busy timeout: another process holds a write transaction.
+  if (code == SQLITE_BUSY || code == SQLITE_LOCKED) throw_io(msg + "; " + kBusyHint);
   throw_io(msg);
 }
 

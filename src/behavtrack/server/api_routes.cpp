@@ -7,6 +7,7 @@
 #include "behavtrack/core/atomic_file.h"
 #include "behavtrack/core/error.h"
 #include "behavtrack/core/log.h"
+#include "behavtrack/project/project.h"
 #include "behavtrack/server/exports.h"
 #include "behavtrack/server/json_codec.h"
 #include "behavtrack/server/path_safety.h"
@@ -22,18 +23,21 @@ constexpr std::int64_t kMaxPageSize = 1000;
 constexpr std::int64_t kMaxTrackFrames = 300;
 constexpr const char* kJson = "application/json";
 
-int status_for(ErrorKind kind) {
-  switch (kind) {
+int status_for(const Error& e) {
+  switch (e.kind()) {
     case ErrorKind::kInvalidInput: return 400;
     case ErrorKind::kNotFound: return 404;
-    default: return 500;
+    default:
+      // Another process held the database past the busy timeout: the app may retry.
+      return std::string_view(e.what()).find(project::kBusyHint) != std::string_view::npos ? 503 : 500;
   }
 }
 
 void send_json(httplib::Response& res, const json& body, int status = 200) {
   res.status = status;
   res.set_header("Cache-Control", "no-store");
-  res.set_content(body.dump(), kJson);
+  // An error message may quote bytes of a request that are not UTF-8: replaced, not thrown.
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), kJson);
 }
 
 void send_error(httplib::Response& res, int status, const std::string& message) {
@@ -47,7 +51,7 @@ httplib::Server::Handler guarded(Fn fn) {
     try {
       fn(req, res);
     } catch (const Error& e) {
-      send_error(res, status_for(e.kind()), e.what());
+      send_error(res, status_for(e), e.what());
     } catch (const json::exception& e) {
       send_error(res, 400, "request body: " + json_error_text(e));
     }

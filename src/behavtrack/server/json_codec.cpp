@@ -79,7 +79,7 @@ json parse_body(const std::string& text) {
   try {
     return json::parse(text);
   } catch (const json::parse_error& e) {
-    throw_invalid(std::string("request body: not JSON (") + e.what() + ")");
+    throw_invalid("request body: not JSON (" + json_error_text(e) + ")");
   }
 }
 

@@ -33,7 +33,9 @@ std::string content_type(const fs::path& file) {
 
 void send_error(httplib::Response& res, int status, const std::string& message) {
   res.status = status;
-  res.set_content(nlohmann::json{{"error", message}}.dump(), "application/json");
+  // The message may quote request bytes that are not UTF-8: replaced, not thrown.
+  res.set_content(nlohmann::json{{"error", message}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                  "application/json");
 }
 
 // GET of anything outside /api: a file of the web app, "/" being index.html.
@@ -101,9 +103,19 @@ struct AnnotationServer::Impl {
       if (req.path.rfind("/api/", 0) == 0) return send_error(res, 404, "no such API route: " + req.path);
       serve_static(web_dir, req, res);
     });
-    // Any other method on an unknown path: JSON 404 instead of httplib's empty body.
+    // Errors httplib answers itself (no route, a body over the limit, a malformed request):
+    // a JSON message saying which, instead of an empty body.
     http.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
-      if (res.body.empty()) send_error(res, res.status, "no such route: " + req.method + " " + req.path);
+      if (!res.body.empty()) return;
+      const std::string request = req.method + " " + req.path;
+      switch (res.status) {
+        case 404: case 405: return send_error(res, res.status, "no such route: " + request);
+        case 413: return send_error(res, 413, "request body: larger than 16 MiB");
+        case 414: return send_error(res, 414, "request URI: too long");
+        case 431: return send_error(res, 431, "request headers: too large");
+        default:
+          return send_error(res, res.status, "malformed request: " + request + " (HTTP " + std::to_string(res.status) + ")");
+      }
     });
     http.set_exception_handler([](const httplib::Request& req, httplib::Response& res, std::exception_ptr ep) {
       std::string what = "unknown";

@@ -42,6 +42,7 @@ class TracksCsvWriter {
  public:
   TracksCsvWriter(const std::filesystem::path& path, const InstancesHeader& header);
   void add_frame(const FrameInstances& frame);
+  void finish() { file_.finish(); }  // AtomicFile::finish
   void commit();
 
  private:

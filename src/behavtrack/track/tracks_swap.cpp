@@ -48,7 +48,12 @@ SwapSummary swap_ids(const fs::path& run_dir, const SwapOptions& o) {
   for (const auto& [seen, id] : {std::pair{a_seen, a}, std::pair{b_seen, b}})
     if (!seen) throw_not_found("run " + quoted(run_dir.string()) + ": id " + std::to_string(id.value) + " does not occur in tracks.json");
 
-  // Both tables are written beside their targets first, then renamed one after the other.
+  if (s.instances_changed == 0)
+    throw_invalid("run " + quoted(run_dir.string()) + ": ids " + std::to_string(a.value) + " and " +
+                  std::to_string(b.value) + " do not occur in frames " + std::to_string(o.from) + ".." +
+                  (o.to >= 0 ? std::to_string(o.to) : std::string("the end")) + "; nothing to swap");
+  // Both tables are written in full beside their targets first (a full disk shows there),
+  // then renamed one after the other, so the two never disagree.
   AtomicFile json_out(json_path);
   json_out.stream() << to_instances_json(tracks);
   TracksCsvWriter csv_out(csv_path, tracks.header);
@@ -63,6 +68,10 @@ SwapSummary swap_ids(const fs::path& run_dir, const SwapOptions& o) {
     run["corrections"].push_back({{"swap", o.ids}, {"from", o.from}, {"to", o.to}});
     run_text = run.dump(2) + "\n";
   }
+  json_out.finish();
+  csv_out.finish();
+  for (const fs::path& target : {json_path, csv_path})
+    if (fs::is_directory(target)) throw_io("output " + quoted(target.string()) + ": is a folder");
   json_out.commit();
   csv_out.commit();
   if (!run_text.empty()) write_file_atomically(run_json, run_text);
