@@ -530,27 +530,25 @@ TEST(ProjectLabels, NpyShapesAreCheckedAndTheExpectationNamed) {
   expect_nothing_written(p);
 }
 
-// A crafted header's shape (2^62 x 2^62 x 4 x 3) overflowed the element count and the
-// reader then read far past the data.
-TEST(ProjectLabels, NpyShapeLargerThanTheDataIsRefused) {
-  TempDir tmp;
-  std::string header = "{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904, 4611686018427387904, 4, 3), }";
+// A .npy file of float64 zeros whose header gives `shape` ("(2, 3)"), with 576 data bytes.
+std::string npy_with_shape(const std::string& shape) {
+  std::string header = "{'descr': '<f8', 'fortran_order': False, 'shape': " + shape + ", }";
   header += std::string(64 - (10 + header.size() + 1) % 64, ' ') + "\n";
   std::string bytes = std::string("\x93NUMPY\x01\x00", 8);
   bytes += static_cast<char>(header.size() & 0xff);
   bytes += static_cast<char>(header.size() >> 8);
-  bytes += header + std::string(576, '\0');
-  std::ofstream(tmp / "k.npy", std::ios::binary) << bytes;
+  return bytes + header + std::string(576, '\0');
+}
+
+// A crafted header's shape (2^62 x 2^62 x 4 x 3) overflowed the element count and the
+// reader then read far past the data.
+TEST(ProjectLabels, NpyShapeLargerThanTheDataIsRefused) {
+  TempDir tmp;
+  std::ofstream(tmp / "k.npy", std::ios::binary) << npy_with_shape("(4611686018427387904, 4611686018427387904, 4, 3)");
   EXPECT_NE(error_of([&] { npy::read(tmp / "k.npy"); }).find("shape dimension 4611686018427387904 is larger than the file's data"),
             std::string::npos);
   // Small dimensions whose product needs more data than there is.
-  header = "{'descr': '<f8', 'fortran_order': False, 'shape': (100, 100, 4, 3), }";
-  header += std::string(64 - (10 + header.size() + 1) % 64, ' ') + "\n";
-  bytes = std::string("\x93NUMPY\x01\x00", 8);
-  bytes += static_cast<char>(header.size() & 0xff);
-  bytes += static_cast<char>(header.size() >> 8);
-  bytes += header + std::string(576, '\0');
-  std::ofstream(tmp / "k.npy", std::ios::binary) << bytes;
+  std::ofstream(tmp / "k.npy", std::ios::binary) << npy_with_shape("(100, 100, 4, 3)");
   EXPECT_NE(error_of([&] { npy::read(tmp / "k.npy"); }).find("is the file truncated?"), std::string::npos);
 }
 

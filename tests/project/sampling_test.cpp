@@ -241,6 +241,12 @@ TEST(ProjectSplits, TestSetIsStratifiedSeededAndKeptByTheInitialCycle) {
     if (sp == Split::kTest) test1.insert(id);
   EXPECT_EQ(test0, test1);
   EXPECT_NE(p.get_cycle(1).options_json.find("\"annotate_n\":100"), std::string::npos);
+  // Redrawing the test set once cycles exist would leak training frames into it: refused.
+  SplitOptions again;
+  again.seed = 7;
+  EXPECT_NE(error_of([&] { split_frames(p, again); }).find("the project's test set was drawn in cycle 0 and is fixed"),
+            std::string::npos);
+  EXPECT_EQ(p.latest_cycle(), 1);
   // The same seed on a fresh project reproduces the cycle.
   Project q = Project::create(tmp / "q", {});
   add_strata_frames(q, 400, 4);

@@ -86,6 +86,11 @@ SplitSummary split_frames(Project& p, const SplitOptions& o) {
   const auto frames = all_frames(p);
   if (frames.empty()) throw_invalid("split: the project has no frames; run `behavtrack frames sample` or import labels first");
   SplitSummary s;
+  // A second test draw would put frames that trained earlier models into the test set, and
+  // their scores would no longer be honest.
+  if (const auto latest = p.latest_cycle(); latest && !o.initial_cycle)
+    throw_invalid("split: the project's test set was drawn in cycle 0 and is fixed (latest cycle " + std::to_string(*latest) +
+                  "); pass --initial-cycle to redraw train/val/predict around it, or run `behavtrack active next`");
   p.transaction([&] {
     // The test set of the latest cycle is kept; a project without cycles draws it.
     std::set<FrameId> test;
