@@ -40,7 +40,7 @@ CLI::Validator seed_check() {
           return "expected a whole number from 0 to 9223372036854775807, got '" + text + "'";
         return std::string();
       },
-      "SEED");
+      "");
 }
 
 CommandRegistration::CommandRegistration(std::string group, std::string group_help,
