@@ -51,12 +51,16 @@ int fail(const std::string& message, int code) {
   return code;
 }
 
+// The subcommand of `app` named `word` (or one of its aliases), if any.
+const CLI::App* find_subcommand(const CLI::App& app, const std::string& word) {
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+    if (sub->check_name(word)) return sub;
+  return nullptr;
+}
+
 // CLI11 reports an unknown first word only as "a subcommand is required"; name it.
 bool is_unknown_command(const CLI::App& app, const std::string& word) {
-  if (word.empty() || word[0] == '-') return false;
-  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; }))
-    if (sub->check_name(word)) return false;
-  return true;
+  return !word.empty() && word[0] != '-' && !find_subcommand(app, word);
 }
 
 // CLI11's parse errors, as one line naming the command's help: "Could not convert:
@@ -66,9 +70,7 @@ int fail_parse(const CLI::ParseError& e, const CLI::App& app, int argc, char** a
   std::string command = "behavtrack";
   const CLI::App* at = &app;
   for (int i = 1; i < argc; ++i) {
-    const CLI::App* sub = nullptr;
-    for (const CLI::App* s : at->get_subcommands([](const CLI::App*) { return true; }))
-      if (s->check_name(argv[i])) sub = s;
+    const CLI::App* sub = find_subcommand(*at, argv[i]);
     if (!sub) break;
     command += std::string(" ") + argv[i];
     at = sub;

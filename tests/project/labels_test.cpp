@@ -152,12 +152,19 @@ TEST(ProjectLabels, DlcAndAnnotationJsonRoundTripExactly) {
   }
 }
 
+// A DLC labeled-data folder "cage" under tmp/src holding one real frame of the DLC set
+// under `image_name`; the test writes its CollectedData CSV.
+fs::path dlc_folder_with_image(const TempDir& tmp, const std::string& image_name) {
+  const fs::path src = tmp / "src" / "labeled-data" / "cage";
+  fs::create_directories(src);
+  fs::copy_file(bt::test::dlc_dir() / "labeled-data" / "m4s1" / "img0000.png", src / image_name);
+  return src;
+}
+
 TEST(ProjectLabels, MultiAnimalDlcKeepsIndividualsAndMissingKeypoints) {
   TempDir tmp;
   Project p = Project::create(tmp / "p", dlc_options(2));
-  const fs::path src = tmp / "src" / "labeled-data" / "cage";
-  fs::create_directories(src);
-  fs::copy_file(bt::test::dlc_dir() / "labeled-data" / "m4s1" / "img0000.png", src / "img0000.png");
+  const fs::path src = dlc_folder_with_image(tmp, "img0000.png");
   std::ofstream(src / "CollectedData_me.csv")
       << "scorer,me,me,me,me,me,me,me,me,me,me,me,me,me,me,me,me\n"
          "individuals,m1,m1,m1,m1,m1,m1,m1,m1,m2,m2,m2,m2,m2,m2,m2,m2\n"
@@ -557,9 +564,7 @@ TEST(ProjectLabels, NpyShapeLargerThanTheDataIsRefused) {
 TEST(ProjectLabels, ImageNamesLeavingTheProjectAndNonImagesAreRefused) {
   TempDir tmp;
   Project p = Project::create(tmp / "p", dlc_options(1));
-  const fs::path src = tmp / "src" / "labeled-data" / "cage";
-  fs::create_directories(src);
-  fs::copy_file(bt::test::dlc_dir() / "labeled-data" / "m4s1" / "img0000.png", src / "evil.png");
+  const fs::path src = dlc_folder_with_image(tmp, "evil.png");
   const std::string head = "scorer,me,me,me,me,me,me,me,me\n"
                            "bodyparts,snout,snout,leftear,leftear,rightear,rightear,tailbase,tailbase\n"
                            "coords,x,y,x,y,x,y,x,y\n";

@@ -58,11 +58,11 @@ class LabelSet {
 // naming the file and line for a malformed row, a negative frame or a behaviour that is
 // not in `behaviors`.
 LabelSet read_labels_csv(const std::filesystem::path& path, const std::vector<std::string>& behaviors);
-// Labels from the `behavior` field of tracked instances (synth truth.json); instances
-// without an id or a behaviour are unlabelled. Throws for a behaviour not in `behaviors`.
 // Throws bt::Error naming `source` when no instance of the tracks has an id: behaviour is
 // per mouse, so detections must be tracked first.
 void require_tracked(const InstancesFile& tracks, const std::string& source);
+// Labels from the `behavior` field of tracked instances (synth truth.json); instances
+// without an id or a behaviour are unlabelled. Throws for a behaviour not in `behaviors`.
 LabelSet labels_from_instances(const InstancesFile& tracks, const std::vector<std::string>& behaviors,
                                const std::string& source_name);
 // Throws bt::Error (kInvalidInput) when a label names a mouse id that the tracks never

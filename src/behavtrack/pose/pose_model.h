@@ -125,6 +125,9 @@ TrainResult train_pose_model(const PoseDataset& train, const PoseDataset& val,
                              const Skeleton& skeleton, const TrainOptions& options,
                              const std::filesystem::path& out_dir,
                              const ProgressCallback& progress);
+// Throws bt::Error (kNotFound) when `out_dir` holds no checkpoint.pt to resume from (what
+// train_pose_model checks first with options.resume; callers check it before other work).
+void require_checkpoint(const std::filesystem::path& out_dir);
 
 // Runs `model` over a dataset, one prediction list per sample.
 std::vector<std::vector<Instance>> predict_dataset(const PoseModel& model, const PoseDataset& data,

@@ -110,8 +110,7 @@ ProjectTrainSummary train_in_project(const fs::path& project_dir, const std::str
   if (fs::exists(final_dir) || p.find_model(s.model_name))
     throw_invalid(fmt::format("model {}: exists already; choose another --name",
                               bt::quoted(s.model_name)));
-  if (options.resume && !fs::exists(work_dir / "checkpoint.pt"))
-    throw_not_found(fmt::format("resume: {} has no checkpoint.pt; train without --resume", bt::quoted(work_dir.string())));
+  if (options.resume) require_checkpoint(work_dir);
   if (!options.resume && fs::exists(work_dir)) fs::remove_all(work_dir);
   if (!options.from_model.empty() && !fs::exists(options.from_model))
     options.from_model = resolve_model(p, options.from_model.string()).path;

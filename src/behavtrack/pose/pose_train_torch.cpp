@@ -506,6 +506,10 @@ class TrainingNets {
     }
   }
 
+  PoseNets nets, ema;
+  std::unique_ptr<Ema> ema_det, ema_ref;
+  std::unique_ptr<torch::optim::AdamW> opt_det, opt_ref;
+
  private:
   RunState read_checkpoint(const std::filesystem::path& path, const torch::Device& dev) {
     torch::serialize::InputArchive a;
@@ -536,11 +540,6 @@ class TrainingNets {
     if (ema_ref) ema_ref->updates_ = v.toInt();
     return state;
   }
-
- public:
-  PoseNets nets, ema;
-  std::unique_ptr<Ema> ema_det, ema_ref;
-  std::unique_ptr<torch::optim::AdamW> opt_det, opt_ref;
 };
 
 // What one epoch's steps share.
@@ -705,6 +704,11 @@ ModelInfo model_info(const TrainOptions& o, const Skeleton& skeleton, int net_ve
 
 }  // namespace
 
+void require_checkpoint(const std::filesystem::path& out_dir) {
+  if (!std::filesystem::exists(out_dir / "checkpoint.pt"))
+    throw_not_found(fmt::format("resume: {} has no checkpoint.pt; train without --resume", bt::quoted(out_dir.string())));
+}
+
 TrainResult train_pose_model(const PoseDataset& train, const PoseDataset& val_in,
                              const Skeleton& skeleton, const TrainOptions& options,
                              const std::filesystem::path& out_dir,
@@ -726,9 +730,7 @@ TrainResult train_pose_model(const PoseDataset& train, const PoseDataset& val_in
 
   const auto checkpoint_path = out_dir / "checkpoint.pt";
   const auto log_path = out_dir / "train_log.csv";
-  if (options.resume && !std::filesystem::exists(checkpoint_path))
-    throw_not_found(fmt::format("resume: {} has no checkpoint.pt; train without --resume",
-                                bt::quoted(out_dir.string())));
+  if (options.resume) require_checkpoint(out_dir);
   std::filesystem::create_directories(out_dir);
   RunState state;
   std::string log = kTrainLogHeader;

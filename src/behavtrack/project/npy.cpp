@@ -2,8 +2,8 @@
 
 #include <cstring>
 #include <fstream>
+#include <map>
 #include <regex>
-#include <set>
 
 #include "behavtrack/core/atomic_file.h"
 #include "behavtrack/core/error.h"
@@ -36,7 +36,16 @@ void convert(const std::string& raw, std::vector<double>& out) {
   }
 }
 
-std::size_t item_size(const std::string& d) { return static_cast<std::size_t>(std::stoi(d.substr(2))); }
+// The element types read, by the descr's type code: item size and converter.
+struct ElementType {
+  std::size_t size;
+  void (*convert)(const std::string& raw, std::vector<double>& out);
+};
+const std::map<std::string, ElementType> kElementTypes = {
+    {"f8", {8, convert<double>}},        {"f4", {4, convert<float>}},         {"i8", {8, convert<std::int64_t>}},
+    {"i4", {4, convert<std::int32_t>}},  {"i2", {2, convert<std::int16_t>}},  {"i1", {1, convert<std::int8_t>}},
+    {"u1", {1, convert<std::uint8_t>}},  {"b1", {1, convert<std::uint8_t>}},  {"u2", {2, convert<std::uint16_t>}},
+    {"u4", {4, convert<std::uint32_t>}}};
 
 }  // namespace
 
@@ -73,35 +82,23 @@ Array read(const fs::path& path) {
   std::size_t count = 1;
   for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it) {
     const std::string text = it->str();
-    if (text.size() > 18 || std::stoll(text) > static_cast<long long>(raw.size()))
-      throw_invalid(subject + ": shape dimension " + text + " is larger than the file's data");
-    const auto dim = static_cast<std::size_t>(std::stoll(text));
+    const auto dim = text.size() > 18 ? raw.size() + 1 : static_cast<std::size_t>(std::stoll(text));
+    if (dim > raw.size()) throw_invalid(subject + ": shape dimension " + text + " is larger than the file's data");
     a.shape.push_back(static_cast<std::int64_t>(dim));
     count = dim == 0 || count == 0 ? 0 : (count > raw.size() / dim ? raw.size() + 1 : count * dim);
   }
   const std::string& d = a.descr;
   const bool little = d[0] == '<' || d[0] == '|' || d[0] == '=';
-  static const std::set<std::string> kTypes = {"f8", "f4", "i8", "i4", "i2", "i1", "u1", "b1", "u2", "u4"};
-  if (!little || d.size() < 3 || !kTypes.count(d.substr(1)))
+  const auto type = kElementTypes.find(d.substr(1));
+  if (!little || d.size() < 3 || type == kElementTypes.end())
     throw_invalid(subject + ": dtype " + d + " not supported (little-endian float32/64 or integers)");
   if (count > raw.size())
     throw_invalid(subject + ": shape " + a.shape_str() + " needs more data than the file holds; is the file truncated?");
-  const std::size_t need = count * item_size(d);
+  const std::size_t need = count * type->second.size;
   if (raw.size() < need)
     throw_invalid(subject + ": data holds " + std::to_string(raw.size()) + " bytes, shape " + a.shape_str() + " needs " +
                   std::to_string(need) + "; is the file truncated?");
-  const std::string data = raw.substr(0, need);
-  const std::string t = d.substr(1);
-  if (t == "f8") convert<double>(data, a.values);
-  else if (t == "f4") convert<float>(data, a.values);
-  else if (t == "i8") convert<std::int64_t>(data, a.values);
-  else if (t == "i4") convert<std::int32_t>(data, a.values);
-  else if (t == "i2") convert<std::int16_t>(data, a.values);
-  else if (t == "i1") convert<std::int8_t>(data, a.values);
-  else if (t == "u1" || t == "b1") convert<std::uint8_t>(data, a.values);
-  else if (t == "u2") convert<std::uint16_t>(data, a.values);
-  else if (t == "u4") convert<std::uint32_t>(data, a.values);
-  else throw_invalid(subject + ": dtype " + d + " not supported (little-endian float32/64 or integers)");
+  type->second.convert(raw.substr(0, need), a.values);
   return a;
 }
 

@@ -155,11 +155,14 @@ const char* const kProjectFolders[] = {"media", "media/frames", "media/videos", 
 
 // Before anything is made: a file where a project folder goes would fail half-way.
 void check_folders_free(const fs::path& dir) {
-  std::error_code ec;
-  for (const fs::path& path : {dir, dir / "media", dir / "media/frames", dir / "media/videos", dir / "models", dir / "runs"})
+  auto check = [&dir](const fs::path& path) {
+    std::error_code ec;
     if (fs::exists(path, ec) && !fs::is_directory(path, ec))
       throw_io("project " + bt::quoted(dir.string()) + ": cannot create folders: " + bt::quoted(path.string()) +
                " is a file");
+  };
+  check(dir);
+  for (const char* sub : kProjectFolders) check(dir / sub);
 }
 
 // The folders and the database of a new project in `dir`.

@@ -40,9 +40,6 @@ void send_json(httplib::Response& res, const json& body, int status = 200) {
   res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace), kJson);
 }
 
-void send_error(httplib::Response& res, int status, const std::string& message) {
-  send_json(res, {{"error", message}}, status);
-}
 
 // Runs a handler, turning bt::Error into a JSON error reply with the kind's status.
 template <typename Fn>
@@ -358,6 +355,10 @@ class Routes : public std::enable_shared_from_this<Routes> {
 
 void add_api_routes(httplib::Server& http, ApiContext& context) {
   std::make_shared<Routes>(context)->add(http);
+}
+
+void send_error(httplib::Response& res, int status, const std::string& message) {
+  send_json(res, {{"error", message}}, status);
 }
 
 }  // namespace bt::server

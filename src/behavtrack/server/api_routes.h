@@ -2,12 +2,15 @@
 // server. Not a public header: it forward-declares httplib instead of including it.
 #pragma once
 
+#include <string>
+
 #include "behavtrack/server/annotation_backend.h"
 #include "behavtrack/server/frame_images.h"
 #include "behavtrack/server/tracks_catalog.h"
 
 namespace httplib {
 class Server;
+struct Response;
 }
 
 namespace bt::server {
@@ -21,5 +24,8 @@ struct ApiContext {
 };
 
 void add_api_routes(httplib::Server& http, ApiContext& context);
+
+// A JSON error reply {"error": message} with this status, for every reply the server makes.
+void send_error(httplib::Response& res, int status, const std::string& message);
 
 }  // namespace bt::server

@@ -6,7 +6,6 @@
 #include <chrono>
 #include <cstdlib>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "behavtrack/core/atomic_file.h"
@@ -20,6 +19,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Largest request body the server reads (a frame's annotations are a few kB).
+constexpr std::size_t kMaxBodyMiB = 16;
+
 std::string content_type(const fs::path& file) {
   const std::string ext = file.extension().string();
   if (ext == ".html") return "text/html; charset=utf-8";
@@ -29,13 +31,6 @@ std::string content_type(const fs::path& file) {
   if (ext == ".png") return "image/png";
   if (ext == ".json") return "application/json";
   return "application/octet-stream";
-}
-
-void send_error(httplib::Response& res, int status, const std::string& message) {
-  res.status = status;
-  // The message may quote request bytes that are not UTF-8: replaced, not thrown.
-  res.set_content(nlohmann::json{{"error", message}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
-                  "application/json");
 }
 
 // GET of anything outside /api: a file of the web app, "/" being index.html.
@@ -96,7 +91,7 @@ struct AnnotationServer::Impl {
       int yes = 1;
       setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     });
-    http.set_payload_max_length(16 << 20);
+    http.set_payload_max_length(kMaxBodyMiB << 20);
     add_api_routes(http, api);
     const fs::path web_dir = options.web_dir;
     http.Get(".*", [web_dir](const httplib::Request& req, httplib::Response& res) {
@@ -110,7 +105,7 @@ struct AnnotationServer::Impl {
       const std::string request = req.method + " " + req.path;
       switch (res.status) {
         case 404: case 405: return send_error(res, res.status, "no such route: " + request);
-        case 413: return send_error(res, 413, "request body: larger than 16 MiB");
+        case 413: return send_error(res, 413, "request body: larger than " + std::to_string(kMaxBodyMiB) + " MiB");
         case 414: return send_error(res, 414, "request URI: too long");
         case 431: return send_error(res, 431, "request headers: too large");
         default:

@@ -302,10 +302,6 @@ void write_run_json(const fs::path& path, const TrackRunOptions& o, const TrackR
   write_file_atomically(path, j.dump(2) + "\n");
 }
 
-}  // namespace
-
-namespace {
-
 // The render replaced whatever file it was given: the source video, the detections or an
 // output of this run (written over it afterwards) were lost without a word.
 void check_render_path(const TrackRunOptions& o) {
